@@ -1,0 +1,3 @@
+from wardmap.cli import main
+
+main()

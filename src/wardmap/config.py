@@ -1,0 +1,220 @@
+"""One validated configuration object for a run, loaded from TOML and overridden by flags.
+
+Each pipeline stage owns one section (a dataclass). Validation is generic: it walks the
+dataclass type hints, so adding a field to a section is all a stage needs to do. Unknown keys
+and wrong types are errors that name the key, e.g. ``stats.permutations: expected an integer``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from wardmap.errors import ConfigError
+
+# Named groups of police.uk crime types; a config's [groups] table adds to or replaces these.
+DEFAULT_GROUPS: dict[str, list[str]] = {
+    "violent crime": ["Violence and sexual offences", "Robbery"],
+    "acquisitive crime": [
+        "Burglary",
+        "Vehicle crime",
+        "Shoplifting",
+        "Theft from the person",
+        "Bicycle theft",
+        "Other theft",
+        "Robbery",
+    ],
+    "asb": ["Anti-social behaviour"],
+    "criminal damage": ["Criminal damage and arson"],
+}
+
+
+@dataclass
+class InputsConfig:
+    """Where the run's data comes from. Paths in a TOML file are relative to that file."""
+
+    boundaries: str | None = None
+    code_col: str | None = None
+    name_col: str | None = None
+    incidents: list[str] = field(default_factory=list)
+    # Generic point CSVs: name the coordinate columns (lon/lat in WGS84, or x/y in `points_crs`).
+    lon_col: str | None = None
+    lat_col: str | None = None
+    x_col: str | None = None
+    y_col: str | None = None
+    points_crs: str = "EPSG:27700"
+    date_col: str | None = None
+    crime_type_col: str | None = None
+    counts: str | None = None
+    value_col: str | None = None
+    counts_key_col: str | None = None
+    population: str | None = None
+    population_key_col: str | None = None
+    population_col: str | None = None
+    area_name: str | None = None
+    # A projected CRS for analysis; British National Grid for England and Wales.
+    crs: str = "EPSG:27700"
+    # Records outside every ward but within this many metres are snapped to the nearest ward.
+    snap_tolerance: float = 100.0
+
+
+@dataclass
+class FiltersConfig:
+    """Which incident records count. A record is kept when it matches every filter given."""
+
+    months: str | None = None  # "YYYY-MM:YYYY-MM", inclusive
+    crime_types: list[str] = field(default_factory=list)  # types or group names
+
+
+@dataclass
+class StatsConfig:
+    """The test stage: spatial weights, global and local statistics."""
+
+    measure: Literal["auto", "count", "rate", "rate_eb", "value"] = "auto"
+    weights: Literal["queen", "rook", "knn", "distance"] = "queen"
+    k: int = 6
+    distance: float | None = None  # metres, for distance-band weights
+    islands: Literal["nearest", "label"] = "nearest"
+    permutations: int = 999
+    seed: int = 12345
+    correction: Literal["fdr", "bonferroni", "none"] = "fdr"
+    alpha: float = 0.05
+
+
+@dataclass
+class MapsConfig:
+    """The export stage's maps."""
+
+    enabled: bool = True
+    formats: list[str] = field(default_factory=lambda: ["png"])
+    incident_points: bool = False
+
+
+@dataclass
+class OutputConfig:
+    out: str = "outputs/run"
+    public: bool = False
+
+
+@dataclass
+class Config:
+    inputs: InputsConfig = field(default_factory=InputsConfig)
+    filters: FiltersConfig = field(default_factory=FiltersConfig)
+    groups: dict[str, list[str]] = field(default_factory=dict)
+    stats: StatsConfig = field(default_factory=StatsConfig)
+    maps: MapsConfig = field(default_factory=MapsConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+
+    def crime_groups(self) -> dict[str, list[str]]:
+        return {**DEFAULT_GROUPS, **self.groups}
+
+
+# Input fields holding paths: resolved against the TOML file's folder.
+_PATH_FIELDS = {"boundaries", "incidents", "counts", "population"}
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a TOML run description."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    config = from_dict(Config, data)
+    _resolve_paths(config.inputs, path.parent)
+    out = Path(config.output.out)
+    if "output" in data and "out" in data["output"] and not out.is_absolute():
+        config.output.out = str(path.parent / out)
+    return config
+
+
+def _resolve_paths(inputs: InputsConfig, base: Path) -> None:
+    def resolve(p: str) -> str:
+        return p if Path(p).is_absolute() else str(base / p)
+
+    for name in _PATH_FIELDS:
+        value = getattr(inputs, name)
+        if isinstance(value, list):
+            setattr(inputs, name, [resolve(v) for v in value])
+        elif value is not None:
+            setattr(inputs, name, resolve(value))
+
+
+def from_dict(cls: type, data: Any, where: str = "") -> Any:
+    """Build dataclass ``cls`` from a TOML table, naming any unknown key or wrong type."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where or 'config'}: expected a table")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    kwargs = {}
+    for key, value in data.items():
+        dotted = f"{where}.{key}" if where else key
+        if key not in names:
+            known = ", ".join(sorted(names))
+            raise ConfigError(f"unknown key '{dotted}' (known keys here: {known})")
+        kwargs[key] = _coerce(hints[key], value, dotted)
+    return cls(**kwargs)
+
+
+def _coerce(hint: Any, value: Any, where: str) -> Any:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if dataclasses.is_dataclass(hint):
+        return from_dict(hint, value, where)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for arg in (a for a in args if a is not type(None)):
+            try:
+                return _coerce(arg, value, where)
+            except ConfigError as exc:
+                errors.append(str(exc))
+        raise ConfigError(errors[0])
+    if origin is Literal:
+        if value not in args:
+            choices = ", ".join(repr(a) for a in args)
+            raise ConfigError(f"{where}: {value!r} is not one of {choices}")
+        return value
+    if origin is list:
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: expected a list, got {_kind(value)}")
+        return [_coerce(args[0], v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a table, got {_kind(value)}")
+        return {str(k): _coerce(args[1], v, f"{where}.{k}") for k, v in value.items()}
+    return _scalar(hint, value, where)
+
+
+def _scalar(hint: Any, value: Any, where: str) -> Any:
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{where}: expected true or false, got {_kind(value)}")
+    if hint is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise ConfigError(f"{where}: expected an integer, got {_kind(value)}")
+    if hint is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        raise ConfigError(f"{where}: expected a number, got {_kind(value)}")
+    if hint is str:
+        if isinstance(value, str):
+            return value
+        raise ConfigError(f"{where}: expected a string, got {_kind(value)}")
+    if hint is Any:
+        return value
+    raise ConfigError(f"{where}: unsupported setting type {hint}")
+
+
+def _kind(value: Any) -> str:
+    return f"{type(value).__name__} {value!r}"
