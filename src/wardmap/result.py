@@ -55,3 +55,6 @@ class RunResult:
     inputs: list[dict[str, Any]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # Filled by the select stage when asked: ranked candidate focus areas and ward clusters.
+    focus: pd.DataFrame | None = None
+    clusters: pd.DataFrame | None = None
