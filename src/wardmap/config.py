@@ -42,6 +42,7 @@ class InputsConfig:
     code_col: str | None = None
     name_col: str | None = None
     incidents: list[str] = field(default_factory=list)
+    encoding: str = "utf-8"  # of CSV inputs; Excel on Windows often writes "cp1252"
     # Generic point CSVs: name the coordinate columns (lon/lat in WGS84, or x/y in `points_crs`).
     lon_col: str | None = None
     lat_col: str | None = None
@@ -99,6 +100,40 @@ class MapsConfig:
 class OutputConfig:
     out: str = "outputs/run"
     public: bool = False
+    # With `public`, counts from 1 to this are shown as "<5" and rates from them left blank.
+    threshold: int = 4
+
+
+@dataclass
+class PeriodsConfig:
+    """Which months are analysed and what they are compared with (wardmap.periods).
+
+    period: "filter" uses [filters].months (or every month in the data); "rolling12" is the 12
+    months ending `end`; "fytd" April to `end`; "calendar" January to December of `end`'s
+    year; "custom" the `months` range. `end` defaults to the latest month in the data.
+    compare: "YYYY-MM:YYYY-MM"; by default the same months a year earlier when the data
+    covers them.
+    """
+
+    period: Literal["filter", "rolling12", "fytd", "calendar", "custom"] = "filter"
+    end: str | None = None  # "YYYY-MM"
+    months: str | None = None  # "YYYY-MM:YYYY-MM", for period = "custom"
+    compare: str | None = None
+    alpha: float = 0.05
+    correction: Literal["fdr", "bonferroni", "none"] = "fdr"
+    chart: Literal["auto", "c", "u"] = "auto"  # SPC chart; auto is u with population, else c
+    emerging: bool = True
+
+
+@dataclass
+class BriefConfig:
+    """The committee briefing pack (wardmap.brief)."""
+
+    title: str | None = None
+    top: int = 5
+    bottom: int = 3
+    formats: list[str] = field(default_factory=lambda: ["html", "docx"])
+    dpi: int = 200  # images in briefing.docx, print resolution
 
 
 @dataclass
@@ -109,6 +144,8 @@ class Config:
     stats: StatsConfig = field(default_factory=StatsConfig)
     maps: MapsConfig = field(default_factory=MapsConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
+    periods: PeriodsConfig = field(default_factory=PeriodsConfig)
+    brief: BriefConfig = field(default_factory=BriefConfig)
 
     def crime_groups(self) -> dict[str, list[str]]:
         return {**DEFAULT_GROUPS, **self.groups}
