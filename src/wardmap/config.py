@@ -136,6 +136,44 @@ class BriefConfig:
     dpi: int = 200  # images in briefing.docx, print resolution
 
 
+# --- select stage: focus areas and ward clusters (see docs/focus.md) ---
+@dataclass
+class PartnerTableConfig:
+    """A ward-level partner table (e.g. hospital admissions) usable as an indicator by name."""
+
+    name: str = ""
+    path: str = ""
+    value_col: str | None = None
+    key_col: str | None = None
+
+
+@dataclass
+class FocusConfig:
+    """Task-force focus areas: connected groups of `size` wards ranked by a combined score."""
+
+    size: int = 2
+    exclude: list[str] = field(default_factory=list)  # ward codes or names
+    max_population: float | None = None
+    top: int = 10
+    indicators: list[str] = field(default_factory=list)  # "NAME" or "NAME:WEIGHT"
+    standardise: Literal["z", "rank"] = "z"
+    harm_weights: str | None = None  # TOML or CSV: crime type -> harm weight
+    tables: list[PartnerTableConfig] = field(default_factory=list)
+    contiguity: Literal["queen", "rook"] = "queen"
+    # Search budget (areas examined) before settling for the best found plus a quality bound.
+    max_steps: int = 2_000_000
+
+
+@dataclass
+class ClustersConfig:
+    """Ward clusters: contiguous groups of at most `max_size` wards, similar on `variables`."""
+
+    max_size: int = 4
+    variables: list[str] = field(default_factory=list)  # indicator names, as for focus areas
+    seed: int = 12345
+    contiguity: Literal["queen", "rook"] = "queen"
+
+
 @dataclass
 class Config:
     inputs: InputsConfig = field(default_factory=InputsConfig)
@@ -144,6 +182,8 @@ class Config:
     stats: StatsConfig = field(default_factory=StatsConfig)
     maps: MapsConfig = field(default_factory=MapsConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
+    focus: FocusConfig = field(default_factory=FocusConfig)
+    clusters: ClustersConfig = field(default_factory=ClustersConfig)
     periods: PeriodsConfig = field(default_factory=PeriodsConfig)
     brief: BriefConfig = field(default_factory=BriefConfig)
 
@@ -166,6 +206,7 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     config = from_dict(Config, data)
     _resolve_paths(config.inputs, path.parent)
+    _resolve_focus_paths(config.focus, path.parent)
     out = Path(config.output.out)
     if "output" in data and "out" in data["output"] and not out.is_absolute():
         config.output.out = str(path.parent / out)
@@ -182,6 +223,14 @@ def _resolve_paths(inputs: InputsConfig, base: Path) -> None:
             setattr(inputs, name, [resolve(v) for v in value])
         elif value is not None:
             setattr(inputs, name, resolve(value))
+
+
+def _resolve_focus_paths(focus: FocusConfig, base: Path) -> None:
+    if focus.harm_weights and not Path(focus.harm_weights).is_absolute():
+        focus.harm_weights = str(base / focus.harm_weights)
+    for table in focus.tables:
+        if table.path and not Path(table.path).is_absolute():
+            table.path = str(base / table.path)
 
 
 def from_dict(cls: type, data: Any, where: str = "") -> Any:
