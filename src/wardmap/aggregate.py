@@ -1,0 +1,194 @@
+"""Points in polygons, with every input row accounted for.
+
+Each record gets exactly one status: filtered_out (fails a crime-type or month filter),
+missing_coordinates, invalid_coordinates (not a number, out of range, latitude/longitude
+swapped, or 0,0), assigned (inside a ward), snapped (outside every ward but within the snap
+tolerance of one: police.uk snap points and generalised boundaries shave the edges) or outside.
+The counts add up to the input rows. Records that fail a filter still carry the ward they fall
+in, so a comparison period can be counted from the same table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+
+from wardmap.config import Config
+from wardmap.errors import InputError
+
+STATUSES = ("assigned", "snapped", "outside", "missing_coordinates", "invalid_coordinates",
+            "filtered_out")
+PLACED = ("assigned", "snapped")
+# Great Britain in WGS84, generously: used to spot swapped latitude/longitude.
+_GB_LON = (-9.0, 3.0)
+_GB_LAT = (49.0, 61.5)
+
+
+@dataclass
+class Placement:
+    records: pd.DataFrame
+    accounting: dict[str, int]
+    invalid_detail: dict[str, int]
+
+
+def place_records(records: pd.DataFrame, wards: gpd.GeoDataFrame, config: Config) -> Placement:
+    """Give each record a status, analysis-CRS coordinates and (when placed) a ward code."""
+    records = records.copy()
+    records["type_match"] = _type_match(records, config)
+    records["period_match"] = _period_match(records, config.filters.months)
+    problem = _coordinate_problems(records, records.attrs.get("crs", "EPSG:4326"))
+    x, y = _project(records, wards.crs, problem == "")
+    records["x"], records["y"] = x, y
+    inside, snapped = _locate(x, y, wards, config.inputs.snap_tolerance)
+    code = np.where(inside >= 0, inside, snapped)
+    codes = wards["ward_code"].to_numpy(dtype=object)
+    records["ward_code"] = np.where(code >= 0, codes[np.maximum(code, 0)], None)
+    status = np.select(
+        [~(records["type_match"] & records["period_match"]).to_numpy(),
+         problem == "missing", problem != "", inside >= 0, snapped >= 0],
+        ["filtered_out", "missing_coordinates", "invalid_coordinates", "assigned", "snapped"],
+        default="outside",
+    )
+    records["status"] = pd.Categorical(status, categories=STATUSES)
+    counts = records["status"].value_counts()
+    accounting = {"input_rows": len(records)} | {s: int(counts.get(s, 0)) for s in STATUSES}
+    kept = status != "filtered_out"
+    detail = pd.Series(problem[kept & (problem != "") & (problem != "missing")]).value_counts()
+    return Placement(records, accounting, {str(k): int(v) for k, v in detail.items()})
+
+
+def count_by_ward(records: pd.DataFrame, wards: pd.DataFrame) -> pd.Series:
+    """Placed records per ward (zero for wards with none), in ward-table order."""
+    placed = records.loc[records["status"].isin(PLACED), "ward_code"]
+    return placed.value_counts().reindex(wards["ward_code"], fill_value=0).astype("int64")
+
+
+def monthly_counts(records: pd.DataFrame, wards: pd.DataFrame,
+                   mask: pd.Series | None = None) -> pd.DataFrame:
+    """Wards × months table of records with a ward; by default those passing the type filter."""
+    if mask is None:
+        mask = records["type_match"] & records["ward_code"].notna()
+    chosen = records.loc[mask & records["month"].notna(), ["ward_code", "month"]]
+    table = pd.crosstab(chosen["ward_code"], chosen["month"].astype(str))
+    return table.reindex(wards["ward_code"], fill_value=0).sort_index(axis=1)
+
+
+def _type_match(records: pd.DataFrame, config: Config) -> pd.Series:
+    wanted = config.filters.crime_types
+    if not wanted:
+        return pd.Series(True, index=records.index)
+    if records["crime_type"].isna().all():
+        raise InputError("a crime-type filter was given but the incident files have no crime "
+                         "type column")
+    types = expand_crime_types(wanted, config.crime_groups(), records["crime_type"])
+    return records["crime_type"].isin(types).fillna(False).astype(bool)
+
+
+def expand_crime_types(wanted: list[str], groups: dict[str, list[str]],
+                       present: pd.Series) -> set[str]:
+    """Crime types and group names (case-insensitive) → the set of crime types they mean."""
+    from rapidfuzz import process
+
+    known = {str(t).lower(): str(t) for t in present.dropna().unique()}
+    group_keys = {g.lower(): members for g, members in groups.items()}
+    types: set[str] = set()
+    for name in wanted:
+        key = name.lower().strip()
+        if key in group_keys:
+            types.update(group_keys[key])
+        elif key in known:
+            types.add(known[key])
+        else:
+            options = list(known.values()) + list(groups)
+            close = [c for c, _, _ in process.extract(name, options, limit=3)]
+            raise InputError(f"crime type {name!r} is neither in the data nor a group "
+                             f"(closest: {', '.join(map(repr, close))})")
+    return types
+
+
+def _period_match(records: pd.DataFrame, months: str | None) -> pd.Series:
+    if months is None:
+        return pd.Series(True, index=records.index)
+    start, end = parse_month_range(months)
+    if records["month"].isna().all():
+        raise InputError("a month range was given but the incident files have no month column")
+    month = records["month"].astype(str)
+    return (month >= start) & (month <= end) & records["month"].notna()
+
+
+def parse_month_range(text: str) -> tuple[str, str]:
+    """'2017-01:2017-12' → ('2017-01', '2017-12'); a single month means just that month."""
+    import re
+
+    parts = text.split(":")
+    pattern = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+    if len(parts) not in (1, 2) or not all(pattern.fullmatch(p.strip()) for p in parts):
+        raise InputError(f"months {text!r} is not YYYY-MM:YYYY-MM")
+    start, end = parts[0].strip(), parts[-1].strip()
+    if start > end:
+        raise InputError(f"months {text!r} starts after it ends")
+    return start, end
+
+
+def _coordinate_problems(records: pd.DataFrame, crs: str) -> np.ndarray:
+    """'' for usable coordinates, else missing / not_a_number / out_of_range / swapped / zero."""
+    cx, cy = records["cx"].to_numpy(float), records["cy"].to_numpy(float)
+    unparsable = records["unparsable"].to_numpy(bool)
+    missing = (np.isnan(cx) | np.isnan(cy)) & ~unparsable
+    if crs == "EPSG:4326":
+        out = (np.abs(cx) > 180) | (np.abs(cy) > 90)
+        swapped = _within(cy, _GB_LON) & _within(cx, _GB_LAT)
+    else:  # British National Grid extents
+        out = (cx < 0) | (cx > 700_000) | (cy < 0) | (cy > 1_300_000)
+        swapped = np.zeros(len(cx), bool)
+    zero = (cx == 0) & (cy == 0)
+    return np.select([missing, unparsable, zero, swapped, out],
+                     ["missing", "not_a_number", "zero", "swapped_lat_lon", "out_of_range"],
+                     default="").astype(object)
+
+
+def _within(values: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
+    return (values >= bounds[0]) & (values <= bounds[1])
+
+
+def _project(records: pd.DataFrame, target: object, usable: np.ndarray) -> tuple[
+        np.ndarray, np.ndarray]:
+    cx, cy = records["cx"].to_numpy(float), records["cy"].to_numpy(float)
+    x, y = np.full(len(cx), np.nan), np.full(len(cy), np.nan)
+    transformer = Transformer.from_crs(records.attrs.get("crs", "EPSG:4326"), target,
+                                       always_xy=True)
+    x[usable], y[usable] = transformer.transform(cx[usable], cy[usable])
+    return x, y
+
+
+def _locate(x: np.ndarray, y: np.ndarray, wards: gpd.GeoDataFrame, tolerance: float) -> tuple[
+        np.ndarray, np.ndarray]:
+    """Ward position for each point inside a ward (-1 if none), and for each point outside but
+    within ``tolerance`` metres of a ward (-1 if none). A point on a shared edge goes to the
+    first ward in code order, so each record lands in exactly one ward."""
+    n = len(x)
+    inside, snapped = np.full(n, -1), np.full(n, -1)
+    usable = np.flatnonzero(~np.isnan(x))
+    if usable.size == 0:
+        return inside, snapped
+    points = shapely.points(x[usable], y[usable])
+    tree = shapely.STRtree(wards.geometry.values)
+    hit_point, hit_ward = tree.query(points, predicate="intersects")
+    order = np.lexsort((hit_ward, hit_point))
+    hit_point, hit_ward = hit_point[order], hit_ward[order]
+    first = np.unique(hit_point, return_index=True)[1]
+    inside[usable[hit_point[first]]] = hit_ward[first]
+    if tolerance > 0:
+        rest = np.flatnonzero(inside[usable] < 0)
+        if rest.size:
+            near_point, near_ward = tree.query_nearest(points[rest], max_distance=tolerance)
+            order = np.lexsort((near_ward, near_point))
+            near_point, near_ward = near_point[order], near_ward[order]
+            first = np.unique(near_point, return_index=True)[1]
+            snapped[usable[rest[near_point[first]]]] = near_ward[first]
+    return inside, snapped

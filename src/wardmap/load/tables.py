@@ -1,0 +1,150 @@
+"""Ward-level tables (partner data, population estimates) from CSV or XLSX, keyed by ward
+code or name and aligned to the boundaries' ward codes."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from wardmap.align import match_keys, name_key
+from wardmap.errors import InputError
+from wardmap.load.files import check_encoding, existing_file, sha256
+
+_POPULATION_NAMES = ("all ages", "all_ages", "population", "total", "usual residents",
+                     "residents", "pop")
+
+
+@dataclass
+class WardValues:
+    """A numeric column aligned to ward codes, and what was learned reading it."""
+
+    values: pd.Series  # float, indexed by ward_code; wards missing from the table are NaN
+    manifest: dict[str, object]
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_table(path: str | Path, encoding: str = "utf-8") -> pd.DataFrame:
+    """A CSV or XLSX as text-preserving DataFrame (codes keep leading zeros)."""
+    path = existing_file(path, "table")
+    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        try:
+            return pd.read_excel(path, dtype=object, engine="openpyxl")
+        except Exception as exc:  # openpyxl raises zipfile/XML/KeyError types for bad files
+            raise InputError(f"cannot read spreadsheet {path}: {exc}") from None
+    data = path.read_bytes()
+    check_encoding(data, str(path), encoding)
+    try:
+        frame = pd.read_csv(io.BytesIO(data), dtype=str, encoding=encoding, engine="pyarrow")
+    except Exception as exc:  # pyarrow's CSV errors: malformed rows, no columns
+        raise InputError(f"cannot parse CSV {path}: {str(exc).splitlines()[0]}") from None
+    if frame.columns.size == 0:
+        raise InputError(f"{path}: no columns")
+    return frame
+
+
+def read_ward_values(
+    path: str | Path,
+    wards: pd.DataFrame,
+    value_col: str | None,
+    key_col: str | None = None,
+    what: str = "ward table",
+    encoding: str = "utf-8",
+    value_names: tuple[str, ...] = (),
+) -> WardValues:
+    """One numeric column of a ward-level table, as a float Series indexed by ward_code.
+
+    Rows for areas outside the boundaries are counted and reported (a county-wide table is
+    normal); a ward the table does not mention gets NaN and a warning.
+    """
+    table = read_table(path, encoding)
+    key = _key_column(table, key_col, wards, f"{what} key", path)
+    value = _column(table, value_col, value_names, f"{what} value", path, "--value-col")
+    numbers = _numeric(table[value], f"{Path(path).name} column {value!r}", table[key])
+    keys = table[key].astype(str).str.strip()
+    dup = keys[keys.duplicated(keep=False)]
+    if not dup.empty:
+        raise InputError(f"{Path(path).name}: {dup.iloc[0]!r} appears {len(dup)} times in "
+                         f"column {key!r}; keep one row per ward")
+    matching = match_keys(keys, wards, f"{Path(path).name}", allow_unknown=True)
+    mapped = keys.map(matching.codes)
+    values = pd.Series(numbers.to_numpy(), index=mapped).loc[mapped.notna().to_numpy()]
+    values = values.reindex(wards["ward_code"]).astype(float)
+    absent = values.index[values.isna()].tolist()
+    name = Path(path).name
+    if matching.unknown and (absent or len(matching.unknown) == len(keys)):
+        # Rows that match nothing while wards go without a value: a naming mismatch.
+        notes = "; ".join(note for _, note in matching.unknown[:3])
+        raise InputError(f"{name}: {len(matching.unknown)} row(s) match no ward: {notes}")
+    warnings = list(matching.near_misses)
+    if matching.unknown:
+        warnings.append(f"{name}: {len(matching.unknown)} row(s) are for areas outside these "
+                        f"boundaries and were left out, e.g. {matching.unknown[0][0]!r}")
+    if absent:
+        warnings.append(f"{name}: no {what} value for {len(absent)} ward(s), e.g. {absent[0]}")
+    manifest = {"path": str(path), "rows": len(table), "sha256": sha256(Path(path)),
+                "key_col": key, "value_col": value}
+    return WardValues(values, manifest, warnings)
+
+
+def read_population(path: str | Path, wards: pd.DataFrame, value_col: str | None = None,
+                    key_col: str | None = None, encoding: str = "utf-8") -> WardValues:
+    """Residents per ward (ONS ward estimates: 'Ward Code', 'Ward Name', 'All Ages')."""
+    result = read_ward_values(path, wards, value_col, key_col, "population", encoding,
+                              _POPULATION_NAMES)
+    negative = result.values[result.values < 0]
+    if not negative.empty:
+        raise InputError(f"population is negative for ward {negative.index[0]}")
+    return result
+
+
+def _column(table: pd.DataFrame, given: str | None, names: tuple[str, ...], what: str,
+            path: str | Path, flag: str) -> str:
+    columns = [str(c) for c in table.columns]
+    if given is not None:
+        if given not in columns:
+            raise InputError(f"{Path(path).name}: no column {given!r} for the {what} "
+                             f"(columns: {', '.join(columns)})")
+        return given
+    lower = {c.lower().strip(): c for c in columns}
+    for name in names:
+        if name in lower:
+            return lower[name]
+    raise InputError(f"{Path(path).name}: cannot tell which column holds the {what}; name it "
+                     f"with {flag} (columns: {', '.join(columns)})")
+
+
+def _key_column(table: pd.DataFrame, given: str | None, wards: pd.DataFrame, what: str,
+                path: str | Path) -> str:
+    """The named key column, or the one whose values best match ward codes, then names."""
+    if given is not None:
+        return _column(table, given, (), what, path, "")
+    codes = set(wards["ward_code"])
+    names = {name_key(n) for n in wards["ward_name"]}
+    best, best_share = None, 0.5
+    for column in table.columns:
+        values = table[column].dropna().astype(str).str.strip()
+        if values.empty:
+            continue
+        share = max(values.isin(codes).mean(), values.map(name_key).isin(names).mean())
+        if share > best_share:
+            best, best_share = column, share
+    if best is None:
+        raise InputError(f"{Path(path).name}: no column holds the ward codes or names of these "
+                         f"boundaries; name it with --key-col (columns: "
+                         f"{', '.join(map(str, table.columns))})")
+    return str(best)
+
+
+def _numeric(values: pd.Series, what: str, keys: pd.Series) -> pd.Series:
+    """Numbers as published: '12,345' and ' 7 ' are fine; other text is an error."""
+    text = values.astype(str).str.replace(",", "", regex=False).str.strip()
+    blank = values.isna() | text.isin(["", "nan", "None"])
+    numbers = pd.to_numeric(text.where(~blank), errors="coerce")
+    bad = numbers.isna() & ~blank
+    if bad.any():
+        i = int(bad.to_numpy().nonzero()[0][0])
+        raise InputError(f"{what}: {values.iloc[i]!r} for {keys.iloc[i]!r} is not a number")
+    return numbers.astype(float)
