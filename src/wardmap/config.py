@@ -89,11 +89,23 @@ class StatsConfig:
 
 @dataclass
 class MapsConfig:
-    """The export stage's maps."""
+    """The export stage's maps (wardmap.maps): map.html and report-ready static images."""
 
     enabled: bool = True
-    formats: list[str] = field(default_factory=lambda: ["png"])
+    # Static image formats; PNG is always written, SVG and PDF on request.
+    formats: list[Literal["png", "svg", "pdf"]] = field(default_factory=lambda: ["png"])
+    # Choropleth classes (mapclassify): natural breaks is Fisher-Jenks.
+    scheme: Literal["natural_breaks", "quantiles", "equal_interval", "user"] = "natural_breaks"
+    k: int = 5
+    breaks: list[float] = field(default_factory=list)  # upper class bounds, for scheme "user"
+    palette: str = "YlOrRd"  # a matplotlib colormap; sequential and colour-blind safe
+    change_palette: str = "RdBu_r"
+    page: Literal["a4-portrait", "a4-landscape"] = "a4-portrait"
+    dpi: int = 300
+    labels: bool = True  # ward names on static maps, where they fit (up to 120 wards)
+    # Clustered incident points on map.html: off by default for privacy, never when public.
     incident_points: bool = False
+    web_tolerance: float | None = None  # metres; None picks one from the area's extent
 
 
 @dataclass
