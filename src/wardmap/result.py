@@ -1,4 +1,4 @@
-"""What an analysis produces: the ward table and everything the export stage needs to describe it."""
+"""What an analysis produces: the ward table and all the export stage needs to describe it."""
 
 from __future__ import annotations
 

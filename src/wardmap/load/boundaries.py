@@ -159,9 +159,9 @@ def _assume_crs(wards: gpd.GeoDataFrame, report: BoundaryReport) -> gpd.GeoDataF
     if wards.crs is not None:
         return wards
     minx, miny, maxx, maxy = wards.total_bounds
-    if -9 <= minx and maxx <= 3 and 49 <= miny and maxy <= 61:
+    if minx >= -9 and maxx <= 3 and miny >= 49 and maxy <= 61:
         guess = "EPSG:4326"
-    elif 0 <= minx and maxx <= 700_000 and 0 <= miny and maxy <= 1_300_000:
+    elif minx >= 0 and maxx <= 700_000 and miny >= 0 and maxy <= 1_300_000:
         guess = "EPSG:27700"
     else:
         raise InputError(f"{report.path}: boundary file has no CRS and coordinates are not "

@@ -1,0 +1,148 @@
+"""The run's output folder: tables, summary, accounting, manifest and maps, written atomically.
+
+Everything goes into a temporary sibling folder that replaces the output folder only when
+complete, so a failed run leaves the previous outputs untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from wardmap import __version__
+from wardmap.result import RunResult
+
+Writer = Callable[[RunResult, Path], object]
+
+# Columns written first, in the contract's order; later stages' columns follow.
+CONTRACT_COLUMNS = ["ward_code", "ward_name", "value", "incidents", "population",
+                    "rate_per_1000", "rate_eb", "lisa_I", "lisa_p", "lisa_label", "gi_z",
+                    "gi_p", "gi_bin"]
+_PACKAGES = ["wardmap", "numpy", "pandas", "geopandas", "shapely", "pyproj", "pyogrio",
+             "pyarrow", "scipy", "folium", "mapclassify", "matplotlib", "rapidfuzz"]
+
+
+@contextmanager
+def atomic_folder(out_dir: Path) -> Iterator[Path]:
+    """Yield a temporary folder beside ``out_dir``; on success it replaces ``out_dir``."""
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = None
+    if out_dir.exists():
+        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+        out_dir.rename(old)
+    tmp.rename(out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_run(result: RunResult, out_dir: Path, maps: bool = True,
+              extra_writers: list[Writer] = ()) -> Path:
+    """Write the contract's files (and any extra writers' files) into ``out_dir``."""
+    started = time.perf_counter()
+    with atomic_folder(out_dir) as tmp:
+        write_tables(result, tmp)
+        if maps and result.config.maps.enabled:
+            from wardmap.maps import write_maps
+
+            write_maps(result, tmp)
+        for writer in extra_writers:
+            writer(result, tmp)
+        result.timings["export"] = round(time.perf_counter() - started, 4)
+        write_json(tmp / "manifest.json", manifest(result))
+    return Path(out_dir)
+
+
+def write_tables(result: RunResult, folder: Path) -> None:
+    table = ward_table(result.wards)
+    if result.config.output.public:
+        from wardmap.disclosure import mask_small_counts
+
+        table = mask_small_counts(table, result.config.output.threshold)
+    table.drop(columns="geometry").to_csv(folder / "wards.csv", index=False,
+                                          lineterminator="\n")
+    table.to_file(folder / "wards.gpkg", layer="wards", driver="GPKG", engine="pyogrio")
+    write_json(folder / "summary.json", result.summary)
+    if result.accounting is not None:
+        write_json(folder / "accounting.json", result.accounting)
+
+
+def ward_table(wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The ward table in contract column order; suppressed values stay as the caller set them."""
+    first = [c for c in CONTRACT_COLUMNS if c in wards.columns]
+    rest = [c for c in wards.columns if c not in first and c != "geometry"]
+    return wards[first + rest + ["geometry"]]
+
+
+def write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(_plain(data), indent=2, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe values: numpy scalars to Python, NaN/inf to null."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def manifest(result: RunResult) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return {
+        "wardmap": __version__,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": [Path(sys.argv[0]).name, *sys.argv[1:]],
+        "inputs": result.inputs,
+        "parameters": asdict(result.config),
+        "seed": result.config.stats.seed,
+        "packages": _versions(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "times": result.timings,
+        "warnings": result.warnings,
+    }
+
+
+def _versions() -> dict[str, str | None]:
+    versions = {}
+    for name in _PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def read_wards_csv(path: Path) -> pd.DataFrame:
+    """Read a wards.csv back with ward codes as text."""
+    return pd.read_csv(path, dtype={"ward_code": str, "ward_name": str})
