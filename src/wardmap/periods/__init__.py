@@ -1,0 +1,50 @@
+"""Periods and trends: period presets, change tests, SPC charts, emerging hot spots.
+
+The pipeline sets the run's month filter from ``period_filter(config, months)``; after the test
+stage ``analyse_periods(result)`` adds the change columns, SPC signals and emerging hot spot
+categories that the maps and the briefing pack show.
+"""
+
+from __future__ import annotations
+
+from wardmap.config import PeriodsConfig
+from wardmap.periods.change import add_change, adjust_p, poisson_change_p
+from wardmap.periods.emerging import classify, emerging_hot_spots, gi_star_z, mann_kendall
+from wardmap.periods.presets import (
+    month_range,
+    period_filter,
+    period_label,
+    resolve_period,
+    shift_month,
+)
+from wardmap.periods.series import add_series, monthly_table
+from wardmap.periods.spc import c_chart, run_flags, u_chart
+from wardmap.result import RunResult
+
+
+def analyse_periods(result: RunResult, config: PeriodsConfig | None = None) -> RunResult:
+    """Change against the comparison period, SPC signals and emerging hot spots, in one call."""
+    config = config or result.config.periods
+    return add_series(add_change(result, config), config)
+
+
+__all__ = [
+    "add_change",
+    "add_series",
+    "adjust_p",
+    "analyse_periods",
+    "c_chart",
+    "classify",
+    "emerging_hot_spots",
+    "gi_star_z",
+    "mann_kendall",
+    "month_range",
+    "monthly_table",
+    "period_filter",
+    "period_label",
+    "poisson_change_p",
+    "resolve_period",
+    "run_flags",
+    "shift_month",
+    "u_chart",
+]

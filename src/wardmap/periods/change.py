@@ -1,0 +1,160 @@
+"""Change against a comparison period, per ward and for the whole area, with exact tests.
+
+Two Poisson counts n1 (now, exposure t1) and n0 (then, exposure t0): given their total, n1 is
+Binomial(n1 + n0, t1 / (t1 + t0)) when the underlying rate has not changed. That conditional
+test is exact (no normal approximation), which matters for the small counts of a ward.
+Exposure is the number of months in each period (the population is the same for both).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from wardmap.config import PeriodsConfig
+from wardmap.errors import WardmapError
+from wardmap.periods.presets import comparison_gap, period_label, resolve_period
+from wardmap.result import RunResult
+
+NO_BASE_NOTE = "no incidents in the comparison period"
+CHANGE_COLUMNS = (
+    "incidents_prev",
+    "change",
+    "change_pct",
+    "change_note",
+    "change_p",
+    "change_q",
+    "change_sig",
+)
+
+
+def poisson_change_p(n1: int, n0: int, t1: float = 1.0, t0: float = 1.0) -> float:
+    """Two-sided p of the exact conditional test that two Poisson counts share one rate."""
+    total = int(n1) + int(n0)
+    if total == 0:
+        return 1.0  # nothing happened in either period: no evidence of change
+    return float(stats.binomtest(int(n1), total, t1 / (t1 + t0)).pvalue)
+
+
+def adjust_p(p: np.ndarray, correction: str) -> np.ndarray:
+    """Multiple-testing adjusted p values: Benjamini–Hochberg FDR, Bonferroni or none."""
+    p = np.asarray(p, dtype=float)
+    if p.size == 0 or correction == "none":
+        return p.copy()
+    if correction == "bonferroni":
+        return np.minimum(p * p.size, 1.0)
+    if correction == "fdr":
+        return stats.false_discovery_control(p, method="bh")
+    raise WardmapError(f"unknown correction {correction!r} (fdr, bonferroni or none)")
+
+
+def percent_change(now: float, then: float) -> float:
+    """100 × (now − then) / then; NaN when there is no base."""
+    return float("nan") if then == 0 else 100.0 * (now - then) / then
+
+
+def ward_change(
+    now: pd.Series, then: pd.Series, t1: float, t0: float, alpha: float, correction: str
+) -> pd.DataFrame:
+    """The change columns for wards with counts ``now`` and ``then`` (same index)."""
+    now = now.astype(int)
+    then = then.reindex(now.index).fillna(0).astype(int)
+    p = np.array([poisson_change_p(a, b, t1, t0) for a, b in zip(now, then, strict=True)])
+    q = adjust_p(p, correction)
+    pct = [percent_change(a, b) for a, b in zip(now, then, strict=True)]
+    return pd.DataFrame(
+        {
+            "incidents_prev": then,
+            "change": now - then,
+            "change_pct": pct,
+            "change_note": np.where(then == 0, NO_BASE_NOTE, ""),
+            "change_p": p,
+            "change_q": q,
+            "change_sig": q < alpha,
+        },
+        index=now.index,
+    )
+
+
+def available_months(records: pd.DataFrame) -> list[str]:
+    """Months present in the records (any crime type, placed or not)."""
+    return sorted(m for m in records["month"].dropna().unique() if isinstance(m, str))
+
+
+def ward_counts(records: pd.DataFrame, months: list[str]) -> pd.Series:
+    """Incidents per ward_code in ``months``: records passing the crime-type filter, placed."""
+    keep = records["type_match"].astype(bool) & records["ward_code"].notna()
+    keep &= records["month"].isin(months)
+    return records.loc[keep].groupby("ward_code").size()
+
+
+def add_change(result: RunResult, config: PeriodsConfig | None = None) -> RunResult:
+    """The run with change columns on its ward table and ``summary["change"]`` totals.
+
+    Ward columns: incidents_prev, change, change_pct (NaN with change_note when the base is
+    0), change_p (exact conditional test), change_q (adjusted across wards), change_sig. When
+    the data does not cover a comparison period the columns are not added and
+    summary["change"] says why ({"available": False, "reason": ...}).
+    """
+    config = config or result.config.periods
+    if result.records is None or "incidents" not in result.wards.columns:
+        reason = "the input is a ward-level table, so there are no monthly records to compare"
+        return _with_summary(result, {"available": False, "reason": reason})
+    months = available_months(result.records)
+    current, comparison = resolve_period(config, months, result.config.filters.months)
+    info: dict[str, Any] = {
+        "current_months": current,
+        "current_label": period_label(current),
+    }
+    if comparison is None:
+        info.update(available=False, reason=comparison_gap(current, months))
+        return _with_summary(result, info)
+    wards = result.wards.copy()
+    now = wards.set_index("ward_code")["incidents"].fillna(0).astype(int)
+    _check_current(now, ward_counts(result.records, current), current)
+    then = ward_counts(result.records, comparison)
+    t1, t0 = float(len(current)), float(len(comparison))
+    table = ward_change(now, then, t1, t0, config.alpha, config.correction)
+    for col in CHANGE_COLUMNS:
+        wards[col] = table[col].to_numpy()
+    n1, n0 = int(now.sum()), int(then.reindex(now.index).fillna(0).sum())
+    p_total = poisson_change_p(n1, n0, t1, t0)
+    info.update(
+        available=True,
+        comparison_months=comparison,
+        comparison_label=period_label(comparison),
+        incidents=n1,
+        incidents_prev=n0,
+        change=n1 - n0,
+        change_pct=_json_float(percent_change(n1, n0)),
+        p=p_total,
+        sig=bool(p_total < config.alpha),
+        alpha=config.alpha,
+        correction=config.correction,
+        wards_up_sig=int((table["change_sig"] & (table["change"] > 0)).sum()),
+        wards_down_sig=int((table["change_sig"] & (table["change"] < 0)).sum()),
+    )
+    return _with_summary(dataclasses.replace(result, wards=wards), info)
+
+
+def _check_current(now: pd.Series, counted: pd.Series, current: list[str]) -> None:
+    # The ward table's incidents must be the period's: otherwise the run's month filter and
+    # the period disagree and every change figure would be wrong.
+    counted = counted.reindex(now.index).fillna(0).astype(int)
+    if not counted.equals(now):
+        raise WardmapError(
+            f"the ward table's incidents are not those of {period_label(current)}: "
+            "set the run's month filter to the period (wardmap.periods.period_filter)"
+        )
+
+
+def _with_summary(result: RunResult, info: dict[str, Any]) -> RunResult:
+    return dataclasses.replace(result, summary={**result.summary, "change": info})
+
+
+def _json_float(x: float) -> float | None:
+    return None if np.isnan(x) else float(x)

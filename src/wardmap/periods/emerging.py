@@ -1,0 +1,174 @@
+"""Emerging hot spots: per-month Gi* and a Mann–Kendall trend, classified as ArcGIS Pro does.
+
+Each month's ward counts get a Getis-Ord Gi* z score (binary weights including the ward itself,
+analytic z, two-sided normal p). A ward-month is a significant hot (cold) spot when p < alpha
+and z > 0 (z < 0). Each ward's series of z scores gets a Mann–Kendall trend test. The categories
+(new, consecutive, intensifying, persistent, diminishing, sporadic, oscillating, historical,
+and their cold mirrors) follow ArcGIS Pro's "How Emerging Hot Spot Analysis works"; the exact
+rules are in docs/periods.md. ArcGIS uses a space-time neighbourhood; wardmap uses each month's
+spatial neighbourhood only, which suits monthly ward counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy import stats
+
+from wardmap.errors import WardmapError
+
+# Share of months a ward must be significant to count as persistent, intensifying, etc.
+MOST_MONTHS = 0.9
+NO_PATTERN = "No pattern detected"
+CATEGORIES = tuple(
+    f"{kind} {side} spot"
+    for side in ("hot", "cold")
+    for kind in (
+        "New", "Consecutive", "Intensifying", "Persistent",
+        "Diminishing", "Sporadic", "Oscillating", "Historical",
+    )
+) + (NO_PATTERN,)
+
+
+@dataclass
+class MannKendall:
+    s: int
+    var_s: float
+    z: float
+    p: float
+    tau: float
+
+
+def mann_kendall(series: np.ndarray) -> MannKendall:
+    """Mann–Kendall trend test: S, its variance with ties, z (continuity corrected), two-sided p.
+
+    Hand-written: scipy has Kendall's tau but not the Mann–Kendall S-variance with the
+    continuity correction that ArcGIS and the hydrology literature use.
+    """
+    x = np.asarray(series, dtype=float)
+    n = x.size
+    if n < 3 or not np.all(np.isfinite(x)):
+        return MannKendall(0, 0.0, 0.0, 1.0, 0.0)
+    diff = np.sign(x[None, :] - x[:, None])
+    s = int(np.triu(diff, k=1).sum())
+    _, ties = np.unique(x, return_counts=True)
+    var_s = (n * (n - 1) * (2 * n + 5) - np.sum(ties * (ties - 1) * (2 * ties + 5))) / 18.0
+    if var_s <= 0:
+        return MannKendall(s, 0.0, 0.0, 1.0, 0.0)
+    z = (s - np.sign(s)) / np.sqrt(var_s)
+    p = float(2 * stats.norm.sf(abs(z)))
+    return MannKendall(s, float(var_s), float(z), p, s / (n * (n - 1) / 2))
+
+
+def gi_star_z(values: np.ndarray, binary: sp.spmatrix) -> np.ndarray:
+    """Getis-Ord Gi* z scores with binary weights including each ward itself (Ord & Getis 1995).
+
+    NaN where the values do not vary (every ward the same count that month).
+    """
+    x = np.asarray(values, dtype=float)
+    n = x.size
+    w = sp.csr_matrix(binary, dtype=float).copy()
+    w.data[:] = 1.0
+    w = (w + sp.identity(n, format="csr")).tocsr()
+    w.data[:] = 1.0  # a ward listed as its own neighbour still weighs 1
+    mean = x.mean()
+    s = np.sqrt(np.mean(x**2) - mean**2)
+    wsum = np.asarray(w.sum(axis=1)).ravel()
+    wsq = np.asarray(w.multiply(w).sum(axis=1)).ravel()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        den = s * np.sqrt((n * wsq - wsum**2) / (n - 1))
+        z = (w @ x - mean * wsum) / den
+    z[~np.isfinite(z)] = np.nan
+    return z
+
+
+def monthly_gi(counts: pd.DataFrame, binary: sp.spmatrix) -> tuple[np.ndarray, np.ndarray]:
+    """Gi* z and two-sided p for a wards × months table of counts (rows in weights order)."""
+    z = np.column_stack([gi_star_z(counts[m].to_numpy(), binary) for m in counts.columns])
+    p = 2 * stats.norm.sf(np.abs(z))
+    return z, p
+
+
+def classify(z: np.ndarray, p: np.ndarray, alpha: float = 0.05) -> tuple[str, MannKendall]:
+    """The emerging hot spot category of one ward from its monthly Gi* z and p series."""
+    z = np.asarray(z, dtype=float)
+    sig = np.nan_to_num(np.asarray(p, dtype=float), nan=1.0) < alpha
+    hot = sig & (np.nan_to_num(z) > 0)
+    cold = sig & (np.nan_to_num(z) < 0)
+    trend = mann_kendall(np.nan_to_num(z))
+    label = _classify_side(hot, cold, trend, alpha, "hot")
+    if label is None:
+        label = _classify_side(cold, hot, _mirror(trend), alpha, "cold")
+    return label or NO_PATTERN, trend
+
+
+def _mirror(trend: MannKendall) -> MannKendall:
+    return MannKendall(-trend.s, trend.var_s, -trend.z, trend.p, -trend.tau)
+
+
+def _classify_side(
+    on: np.ndarray, other: np.ndarray, trend: MannKendall, alpha: float, side: str
+) -> str | None:
+    """Rules for one side; for cold spots ``on`` is the cold series and the trend is mirrored."""
+    n = on.size
+    share = on.sum() / n
+    if n == 0 or not on.any():
+        return None
+    if share >= MOST_MONTHS:
+        if not on[-1]:
+            return f"Historical {side} spot"
+        if trend.p < alpha and trend.z > 0:
+            return f"Intensifying {side} spot"
+        if trend.p < alpha and trend.z < 0:
+            return f"Diminishing {side} spot"
+        return f"Persistent {side} spot"
+    if not on[-1]:
+        return None
+    if other.any():
+        return f"Oscillating {side} spot"
+    run = _final_run(on)
+    if on[: n - run].any():
+        return f"Sporadic {side} spot"
+    return f"New {side} spot" if run == 1 else f"Consecutive {side} spot"
+
+
+def _final_run(flags: np.ndarray) -> int:
+    """Length of the run of True at the end of ``flags``."""
+    run = 0
+    for flag in flags[::-1]:
+        if not flag:
+            break
+        run += 1
+    return run
+
+
+def emerging_hot_spots(
+    counts: pd.DataFrame, binary: sp.spmatrix, alpha: float = 0.05
+) -> pd.DataFrame:
+    """Per-ward category for a wards × months count table (index ward_code, months as columns).
+
+    Returns index ward_code with emerging_pattern, emerging_tau (Mann–Kendall tau of the Gi* z
+    series), emerging_trend_p, hot_months and cold_months (significant months of each kind).
+    """
+    if counts.shape[1] < 2:
+        raise WardmapError("emerging hot spots need at least two months of data")
+    if binary.shape[0] != counts.shape[0]:
+        raise WardmapError("emerging hot spots: weights and ward table differ in size")
+    z, p = monthly_gi(counts, binary)
+    rows = []
+    for i in range(counts.shape[0]):
+        label, trend = classify(z[i], p[i], alpha)
+        sig = p[i] < alpha
+        rows.append(
+            {
+                "emerging_pattern": label,
+                "emerging_tau": trend.tau,
+                "emerging_trend_p": trend.p,
+                "hot_months": int((sig & (z[i] > 0)).sum()),
+                "cold_months": int((sig & (z[i] < 0)).sum()),
+            }
+        )
+    return pd.DataFrame(rows, index=counts.index)
