@@ -206,9 +206,11 @@ def _months(table: pa.Table, layout: Layout, name: str) -> pd.Series:
     if layout.month is None:
         return pd.Series([None] * table.num_rows, dtype=object)
     text = pd.Series(table.column(layout.month).to_pylist(), dtype=object)
-    if not layout.police:  # a date column: keep its month
-        dates = pd.to_datetime(text, errors="coerce", dayfirst=True, format="mixed")
-        return dates.dt.strftime("%Y-%m").where(dates.notna(), None)
+    if not layout.police:  # a date column: keep its month (ISO first, else UK day-first)
+        iso = text.astype(str).str.extract(r"^(\d{4}-\d{2})", expand=False)
+        dates = pd.to_datetime(text.where(iso.isna()), errors="coerce", dayfirst=True,
+                               format="mixed")
+        return iso.fillna(dates.dt.strftime("%Y-%m")).where(iso.notna() | dates.notna(), None)
     bad = text.notna() & ~text.astype(str).str.fullmatch(r"\d{4}-\d{2}")
     if bad.any():
         raise InputError(f"{name}: Month {text[bad].iloc[0]!r} is not YYYY-MM "

@@ -1,0 +1,55 @@
+import pandas as pd
+import pytest
+
+from wardmap.errors import InputError
+from wardmap.load.tables import read_population, read_ward_values
+
+WARDS = pd.DataFrame({"ward_code": ["E1", "E2", "E3"],
+                      "ward_name": ["Park Wood", "Bridge & Heath", "High Street"]})
+
+
+def test_ons_population_by_code_with_commas_and_extra_rows(tmp_path):
+    path = tmp_path / "pop.csv"
+    path.write_text('Ward Code,Ward Name,All Ages\nE1,Park Wood,"12,345"\nE2,Bridge,7000\n'
+                    "E3,High Street,0\nE9,Elsewhere,5\n")
+    pop = read_population(path, WARDS)
+    assert pop.values.tolist() == [12345.0, 7000.0, 0.0]
+    assert "1 row(s) are for areas outside" in pop.warnings[0]
+    assert pop.manifest["value_col"] == "All Ages"
+
+
+def test_xlsx_keyed_by_name_any_numeric_measure(tmp_path):
+    path = tmp_path / "admissions.xlsx"
+    pd.DataFrame({"Ward": ["parkwood", "Bridge and Heath ward", "HIGH STREET"],
+                  "Admissions per 100k": [12.5, 3.25, 40.0]}).to_excel(path, index=False)
+    table = read_ward_values(path, WARDS, "Admissions per 100k")
+    assert table.values.tolist() == [12.5, 3.25, 40.0]
+
+
+def test_names_that_do_not_match_are_an_error_with_candidates(tmp_path):
+    path = tmp_path / "pop.csv"
+    path.write_text("Ward Name,All Ages\nPark Wood,100\nBridge & Heath,200\nHigh St Centre,300\n")
+    with pytest.raises(InputError, match=r"match no ward: 'High St Centre' matches no ward "
+                                          r"\(closest: 'High Street'"):
+        read_population(path, WARDS)
+
+
+def test_non_numeric_value_is_named(tmp_path):
+    path = tmp_path / "pop.csv"
+    path.write_text("Ward Code,All Ages\nE1,100\nE2,lots\nE3,5\n")
+    with pytest.raises(InputError, match="'lots' for 'E2' is not a number"):
+        read_population(path, WARDS)
+
+
+def test_missing_value_column_lists_columns(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("Ward Code,Count\nE1,1\n")
+    with pytest.raises(InputError, match="no column 'Cases'.*Ward Code, Count"):
+        read_ward_values(path, WARDS, "Cases")
+
+
+def test_duplicate_keys(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("Ward Code,Count\nE1,1\nE1,2\n")
+    with pytest.raises(InputError, match="'E1' appears 2 times"):
+        read_ward_values(path, WARDS, "Count")
