@@ -57,6 +57,10 @@ def analyse(config: Config, steps: Steps | None = None) -> RunResult:
     result.wards = add_rates(result.wards)
     with steps.step("testing for clusters and hot spots"):
         _test(result)
+    # Change against the comparison period, SPC signals, emerging hot spots.
+    from wardmap.periods import analyse_periods
+
+    result = analyse_periods(result)
     result.meta = _meta(result)
     result.summary = _summary(result)
     result.timings.update(steps.timings)
@@ -92,6 +96,10 @@ def _add_incidents(result: RunResult, steps: Steps) -> None:
     result.inputs.extend({"role": "incidents", **f} for f in files)
     if raw.empty:
         result.warnings.append("the incident files hold no records")
+    # A period preset (rolling 12 months, financial year to date...) is the month filter.
+    from wardmap.periods import period_filter
+
+    result.config.filters.months = period_filter(result.config, raw["month"].dropna())
     with steps.step("placing incidents in wards"):
         placement = place_records(raw, result.wards, result.config)
     result.records = placement.records
