@@ -5,7 +5,7 @@ import pytest
 
 from wardmap.errors import WardmapError
 from wardmap.periods import c_chart, run_flags, u_chart
-from wardmap.periods.spc import describe_signals
+from wardmap.periods.spc import describe_signals, ward_signals
 
 
 def test_c_chart_limits_and_points_outside() -> None:
@@ -54,3 +54,18 @@ def test_bad_series_are_errors() -> None:
         c_chart([1, -2])
     with pytest.raises(WardmapError, match="exposure"):
         u_chart([1, 2], [100, 0])
+
+
+def test_ward_signals_agree_with_single_charts() -> None:
+    rng = np.random.default_rng(5)
+    table = rng.poisson(6, size=(200, 14)).astype(float)
+    table[3, -1] = 40  # far above its limit
+    table[7] = [2] * 7 + [9] * 7  # seven each side: no run of eight
+    table[9] = [2] * 8 + [9] * 6
+    labels = [f"m{i}" for i in range(14)]
+    vectorised = ward_signals(table, labels)
+    one_by_one = [describe_signals(c_chart(row, labels)) for row in table]
+    assert vectorised == one_by_one
+    assert vectorised[3][-1] == "m13 above the upper control limit"
+    assert vectorised[7] == []
+    assert vectorised[9] == ["8 months in a row below the centre line (m0 to m7)"]

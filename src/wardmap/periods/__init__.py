@@ -7,6 +7,8 @@ categories that the maps and the briefing pack show.
 
 from __future__ import annotations
 
+import dataclasses
+
 from wardmap.config import PeriodsConfig
 from wardmap.periods.change import add_change, adjust_p, poisson_change_p
 from wardmap.periods.emerging import classify, emerging_hot_spots, gi_star_z, mann_kendall
@@ -23,8 +25,17 @@ from wardmap.result import RunResult
 
 
 def analyse_periods(result: RunResult, config: PeriodsConfig | None = None) -> RunResult:
-    """Change against the comparison period, SPC signals and emerging hot spots, in one call."""
+    """Change against the comparison period, SPC signals and emerging hot spots, in one call.
+
+    A run without dated records (a ward-level table, or points without a month) is returned
+    as it is, with summary["change"] saying why there is no comparison.
+    """
     config = config or result.config.periods
+    records = result.records
+    if records is None or "month" not in records or records["month"].isna().all():
+        reason = "the input has no dated incident records, so there is nothing to compare"
+        summary = {**result.summary, "change": {"available": False, "reason": reason}}
+        return dataclasses.replace(result, summary=summary)
     return add_series(add_change(result, config), config)
 
 

@@ -11,7 +11,7 @@ from wardmap.config import PeriodsConfig
 from wardmap.periods.change import available_months
 from wardmap.periods.emerging import emerging_hot_spots
 from wardmap.periods.presets import period_label, resolve_period, shift_month
-from wardmap.periods.spc import c_chart, describe_signals, u_chart
+from wardmap.periods.spc import c_chart, describe_signals, u_chart, ward_signals
 from wardmap.result import RunResult
 
 # ArcGIS Pro's Emerging Hot Spot Analysis needs at least ten time steps for its trend test.
@@ -64,7 +64,7 @@ def add_series(result: RunResult, config: PeriodsConfig | None = None) -> RunRes
     table = monthly_table(result.records, wards["ward_code"].tolist(), months)
     summary = dict(result.summary)
     summary["spc"] = _area_spc(table, wards, config.chart)
-    notes = [describe_signals(c_chart(row, labels=months)) for row in table.to_numpy()]
+    notes = ward_signals(table.to_numpy(), months)
     wards["spc_signal"] = [bool(n) for n in notes]
     wards["spc_note"] = ["; ".join(n) for n in notes]
     summary["emerging"] = _emerging(result, wards, table.loc[:, current], config)

@@ -61,6 +61,28 @@ def run_flags(values: Sequence[float], centre: Sequence[float] | float,
     return flags
 
 
+def ward_signals(table: np.ndarray, labels: Sequence[str]) -> list[list[str]]:
+    """c-chart signals of many series at once (one row per ward): sentences per ward.
+
+    Vectorised over wards so that a national ward table stays quick; only the wards with a
+    signal get a chart of their own to describe it.
+    """
+    counts = np.asarray(table, dtype=float)
+    centre = counts.mean(axis=1, keepdims=True)
+    half = SIGMA * np.sqrt(centre)
+    outside = (counts > centre + half) | (counts < np.maximum(centre - half, 0))
+    side = np.sign(counts - centre)
+    run = np.zeros(counts.shape[0], dtype=int)
+    longest = np.zeros(counts.shape[0], dtype=int)
+    for j in range(counts.shape[1]):
+        same = (side[:, j] != 0) & (j > 0) & (side[:, j] == side[:, max(j - 1, 0)])
+        run = np.where(side[:, j] == 0, 0, np.where(same, run + 1, 1))
+        longest = np.maximum(longest, run)
+    flagged = outside.any(axis=1) | (longest >= RUN_LENGTH)
+    return [describe_signals(c_chart(counts[i], labels)) if flagged[i] else []
+            for i in range(counts.shape[0])]
+
+
 def describe_signals(chart: pd.DataFrame) -> list[str]:
     """Plain sentences for the points a chart flags, e.g. "2017-07 above the upper limit"."""
     notes = [f"{p} above the upper control limit" for p in chart.loc[chart["above_ucl"], "period"]]
