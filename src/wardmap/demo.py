@@ -32,6 +32,7 @@ BACKGROUND_RATE = 40.0  # incidents per 1,000 residents per year
 MISSING_SHARE = 0.004  # records without a location, as police.uk publishes some
 SNAP_SPACING = 150.0  # metres between anonymised map points
 AREA_NAME = "Demo Borough (synthetic)"
+REPO_FILES_NOTE = "the demo files are stale: regenerate them with `wardmap demo --regenerate`"
 
 # police.uk crime types with their rough national shares.
 CRIME_TYPES = {

@@ -13,6 +13,7 @@ from wardmap.align import match_keys, name_key
 from wardmap.errors import InputError
 from wardmap.load.files import check_encoding, existing_file, sha256
 
+_KEY_NAMES = ("ward code", "ward_code", "code", "ward name", "ward_name", "ward", "name")
 _POPULATION_NAMES = ("all ages", "all_ages", "population", "total", "usual residents",
                      "residents", "pop")
 
@@ -131,6 +132,9 @@ def _key_column(table: pd.DataFrame, given: str | None, wards: pd.DataFrame, wha
         share = max(values.isin(codes).mean(), values.map(name_key).isin(names).mean())
         if share > best_share:
             best, best_share = column, share
+    if best is None:  # nothing matches: fall back on the column's name, and report the keys
+        lower = {str(c).lower().strip(): str(c) for c in table.columns}
+        best = next((lower[n] for n in _KEY_NAMES if n in lower), None)
     if best is None:
         raise InputError(f"{Path(path).name}: no column holds the ward codes or names of these "
                          f"boundaries; name it with --key-col (columns: "

@@ -1,0 +1,147 @@
+"""The command line as an analyst uses it: exit codes, one-line reasons, the output contract."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from tests.helpers import POLICE_HEADER, grid_wards, police_csv
+from wardmap import __version__
+from wardmap.cli import cli
+
+CONTRACT_FILES = {"wards.csv", "wards.gpkg", "summary.json", "accounting.json",
+                  "manifest.json"}
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def inputs(tmp_path):
+    """Six square wards, a police.uk CSV and a population table."""
+    wards = tmp_path / "wards.geojson"
+    grid_wards().to_crs("EPSG:4326").to_file(wards)
+    rows = []
+    centres = grid_wards().geometry.centroid.to_crs("EPSG:4326")
+    for i, point in enumerate(centres):
+        rows += [("2024-01", f"{point.x:.6f}", f"{point.y:.6f}", "Burglary")] * (i + 1)
+    rows.append(("2024-02", "", "", "Drugs"))
+    incidents = police_csv(tmp_path / "2024-01-kent-street.csv", rows)
+    population = tmp_path / "pop.csv"
+    population.write_text("Ward Code,Ward Name,All Ages\n" + "".join(
+        f"W0{i},Ward {i},{1000 * i}\n" for i in range(1, 7)))
+    return {"wards": str(wards), "incidents": str(incidents), "population": str(population)}
+
+
+def test_version_and_help():
+    assert invoke("--version").output.strip() == f"wardmap, version {__version__}"
+    for command in ([], ["run"], ["demo"]):
+        result = invoke(*command, "--help")
+        assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_run_writes_the_contract(inputs, tmp_path):
+    out = tmp_path / "out"
+    result = invoke("run", "--boundaries", inputs["wards"], "--incidents", inputs["incidents"],
+                    "--population", inputs["population"], "--permutations", "99",
+                    "--no-maps", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out.iterdir()} >= CONTRACT_FILES
+    wards = pd.read_csv(out / "wards.csv")
+    assert wards["incidents"].tolist() == [1, 2, 3, 4, 5, 6]
+    assert wards.columns[:3].tolist() == ["ward_code", "ward_name", "value"]
+    assert wards["rate_per_1000"].round(6).tolist() == [1.0] * 6
+    accounting = json.loads((out / "accounting.json").read_text())
+    assert accounting["input_rows"] == 22 and accounting["missing_coordinates"] == 1
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert {i["role"] for i in manifest["inputs"]} == {"boundaries", "incidents", "population"}
+    assert manifest["seed"] == 12345 and manifest["packages"]["geopandas"]
+
+
+def test_same_inputs_and_seed_give_identical_wards_csv(inputs, tmp_path):
+    args = ["run", "--boundaries", inputs["wards"], "--incidents", inputs["incidents"],
+            "--population", inputs["population"], "--seed", "7", "--no-maps"]
+    invoke(*args, "--out", str(tmp_path / "a"))
+    invoke(*args, "--out", str(tmp_path / "b"))
+    assert (tmp_path / "a" / "wards.csv").read_bytes() == (tmp_path / "b" / "wards.csv").read_bytes()
+
+
+def test_config_file_with_flag_override(inputs, tmp_path):
+    config = tmp_path / "run.toml"
+    config.write_text(f'[inputs]\nboundaries = "{inputs["wards"]}"\n'
+                      f'incidents = ["{inputs["incidents"]}"]\n'
+                      '[filters]\ncrime_types = ["Drugs"]\n[output]\nout = "cfg-out"\n')
+    result = invoke("run", str(config), "--crime-type", "Burglary", "--no-maps")
+    assert result.exit_code == 0, result.output
+    accounting = json.loads((tmp_path / "cfg-out" / "accounting.json").read_text())
+    assert accounting["filtered_out"] == 1  # the Drugs record: the flag replaced the config
+
+
+def test_failed_run_leaves_previous_outputs(inputs, tmp_path):
+    out = tmp_path / "out"
+    invoke("run", "--boundaries", inputs["wards"], "--incidents", inputs["incidents"],
+           "--no-maps", "--out", str(out))
+    before = (out / "wards.csv").read_bytes()
+    result = invoke("run", "--boundaries", inputs["wards"], "--incidents", inputs["incidents"],
+                    "--population", str(tmp_path / "missing.csv"), "--no-maps", "--out", str(out))
+    assert result.exit_code == 2
+    assert (out / "wards.csv").read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
+
+
+def _bad_inputs(tmp_path: Path, inputs: dict) -> dict[str, tuple[list[str], str]]:
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    no_lon = tmp_path / "nolon.csv"
+    no_lon.write_text(POLICE_HEADER.replace("Longitude,", "") + "\n,2024-01,K,K,51.2,x,,,"
+                      "Drugs,,\n")
+    text_coords = police_csv(tmp_path / "text.csv", [("2024-01", "east", "north", "Drugs")])
+    cp1252 = tmp_path / "cp1252.csv"
+    cp1252.write_bytes((POLICE_HEADER + "\n,2024-01,K,K,0.5,51.2,Caf\u00e9,,,Drugs,,\n")
+                       .encode("cp1252"))
+    points = tmp_path / "points.geojson"
+    points.write_text('{"type":"FeatureCollection","features":[{"type":"Feature","properties":'
+                      '{"WD23CD":"A","WD23NM":"a"},"geometry":{"type":"Point",'
+                      '"coordinates":[0.5,51.2]}}]}')
+    bad_pop = tmp_path / "badpop.csv"
+    bad_pop.write_text("Ward Name,All Ages\nNorth Ward,100\nSouth Ward,200\n")
+    bad_toml = tmp_path / "bad.toml"
+    bad_toml.write_text('[inputs]\nboundaries = "x"\ncolour = "red"\n')
+    w, i = ["--boundaries", inputs["wards"]], ["--incidents", inputs["incidents"]]
+    return {
+        "missing file": (w + ["--incidents", str(tmp_path / "nope.csv")], "not found"),
+        "empty csv": (w + ["--incidents", str(empty)], "empty file"),
+        "no Longitude": (w + ["--incidents", str(no_lon)], "no Longitude column"),
+        "text coordinates": (w + ["--incidents", str(text_coords)], "no row has numeric"),
+        "cp1252": (w + ["--incidents", str(cp1252)], "not valid utf-8"),
+        "no polygons": (["--boundaries", str(points)] + i, "holds no polygons"),
+        "population names": (w + i + ["--population", str(bad_pop)], "match no ward"),
+        "unknown toml key": ([str(bad_toml)], "unknown key 'inputs.colour'"),
+        "neither input": (w, "give either incident records"),
+        "bad months": (w + i + ["--months", "2024-13"], "is not YYYY-MM"),
+    }
+
+
+def test_bad_input_exits_2_with_one_line_reason(inputs, tmp_path):
+    for case, (args, message) in _bad_inputs(tmp_path, inputs).items():
+        result = CliRunner().invoke(cli, ["run", *args, "--no-maps", "--out",
+                                          str(tmp_path / "o")])
+        assert result.exit_code == 2, (case, result.output)
+        assert message in result.output, (case, result.output)
+        assert "Traceback" not in result.output, case
+        assert result.output.count("\n") == 1, (case, result.output)
+
+
+def test_console_script_in_a_real_process(inputs, tmp_path):
+    wardmap = Path(sys.executable).with_name("wardmap")
+    done = subprocess.run([str(wardmap), "run", "--boundaries", inputs["wards"],
+                           "--incidents", str(tmp_path / "nope.csv")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.startswith("wardmap: error: incident file not found")
+    assert "Traceback" not in done.stderr
