@@ -68,7 +68,8 @@ def test_same_inputs_and_seed_give_identical_wards_csv(inputs, tmp_path):
             "--population", inputs["population"], "--seed", "7", "--no-maps"]
     invoke(*args, "--out", str(tmp_path / "a"))
     invoke(*args, "--out", str(tmp_path / "b"))
-    assert (tmp_path / "a" / "wards.csv").read_bytes() == (tmp_path / "b" / "wards.csv").read_bytes()
+    first, second = (tmp_path / d / "wards.csv" for d in ("a", "b"))
+    assert first.read_bytes() == second.read_bytes()
 
 
 def test_config_file_with_flag_override(inputs, tmp_path):
