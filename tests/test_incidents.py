@@ -32,8 +32,8 @@ def test_folder_and_zip_read_the_street_files(tmp_path):
     assert len(records) == 1
     archive = tmp_path / "download.zip"
     with zipfile.ZipFile(archive, "w") as zf:
-        zf.write(folder / "2017-11" / "2017-11-kent-street.csv", "2017-11/2017-11-kent-street.csv")
-        zf.write(folder / "2017-11" / "2017-11-kent-outcomes.csv", "2017-11/2017-11-kent-outcomes.csv")
+        for name in ("2017-11-kent-street.csv", "2017-11-kent-outcomes.csv"):
+            zf.write(folder / "2017-11" / name, f"2017-11/{name}")
     records, manifest = read_incidents([str(archive)], InputsConfig())
     assert len(records) == 1 and "!2017-11/2017-11-kent-street.csv" in manifest[0]["path"]
 
