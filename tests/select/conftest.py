@@ -1,0 +1,29 @@
+"""Runs of the demo borough and of Maidstone for the select-stage tests."""
+
+import pytest
+
+from wardmap.config import Config
+from wardmap.demo import demo_config, demo_wards, hot_wards
+from wardmap.pipeline import analyse
+
+
+@pytest.fixture(scope="session")
+def demo_result():
+    config = demo_config()
+    config.stats.permutations = 99  # the select stage does not use the permutation tests
+    return analyse(config)
+
+
+@pytest.fixture(scope="session")
+def planted() -> list[str]:
+    return hot_wards(demo_wards())
+
+
+@pytest.fixture(scope="session")
+def maidstone_result(shared_data):
+    config = Config()
+    config.inputs.boundaries = str(shared_data / "boundaries" / "maidstone_wards_2013.geojson")
+    config.inputs.code_col, config.inputs.name_col = "WD13CD", "WD13NM"
+    config.inputs.incidents = [str(shared_data / "police")]
+    config.stats.permutations = 99
+    return analyse(config)

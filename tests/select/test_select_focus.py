@@ -1,0 +1,194 @@
+"""Focus areas on the demo borough, checked against brute force with independent tools
+(libpysal queen contiguity, scipy z-scores and ranks, shapely intersections)."""
+
+import dataclasses
+import itertools
+import math
+
+import libpysal
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from tests.select.select_helpers import is_connected, touching
+from wardmap.config import FocusConfig, PartnerTableConfig
+from wardmap.errors import WardmapError
+from wardmap.select.focus import find_focus_areas, write_focus
+from wardmap.select.indicators import read_harm_weights, standardise
+
+
+def brute_best(result, k, exclude=(), column="rate_eb", cap=None):
+    """Best connected k-area by mean z-score, by brute force over every k-subset."""
+    wards = result.wards.sort_values("ward_code").reset_index(drop=True)
+    queen = libpysal.weights.Queen.from_dataframe(wards, use_index=False, silence_warnings=True)
+    keep = [i for i, c in enumerate(wards["ward_code"]) if c not in exclude]
+    z = dict(zip(keep, stats.zscore(wards[column].to_numpy(float)[keep]), strict=True))
+    best = None
+    for subset in itertools.combinations(keep, k):
+        if cap is not None and wards["population"].iloc[list(subset)].sum() > cap:
+            continue
+        if not _queen_connected(subset, queen.neighbors):
+            continue
+        score = math.fsum(z[i] for i in subset) / k
+        if best is None or score > best[0]:
+            best = (score, ";".join(wards["ward_code"].iloc[list(subset)]))
+    return best
+
+
+def _queen_connected(subset, neighbors):
+    members, seen, todo = set(subset), {subset[0]}, [subset[0]]
+    while todo:
+        for u in neighbors[todo.pop()]:
+            if u in members and u not in seen:
+                seen.add(u)
+                todo.append(u)
+    return seen == members
+
+
+def test_planted_cluster_is_the_top_area_of_three(demo_result, planted):
+    focus = find_focus_areas(demo_result, FocusConfig(size=3))
+    assert focus.loc[0, "ward_codes"].split(";") == planted
+    assert focus.attrs["exhaustive"] and focus.attrs["exact"]
+    score, codes = brute_best(demo_result, 3)
+    assert codes == focus.loc[0, "ward_codes"]
+    assert focus.loc[0, "score"] == pytest.approx(score)
+
+
+def test_with_the_planted_cluster_excluded_the_next_area_is_found(demo_result, planted):
+    names = demo_result.wards.set_index("ward_code").loc[planted, "ward_name"]
+    given = [names.iloc[0].upper(), f"{names.iloc[1]} ward", planted[2]]  # tolerant matching
+    focus = find_focus_areas(demo_result, FocusConfig(size=3, exclude=given))
+    top = focus.loc[0, "ward_codes"].split(";")
+    assert not set(top) & set(planted)
+    score, codes = brute_best(demo_result, 3, exclude=planted)
+    assert focus.loc[0, "ward_codes"] == codes
+    assert focus.loc[0, "score"] == pytest.approx(score)
+    assert "excluding " + ", ".join(sorted(names)[:2]) in focus.loc[0, "reason"]
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4])
+def test_every_candidate_is_connected_and_ranked(demo_result, k):
+    focus = find_focus_areas(demo_result, FocusConfig(size=k, top=40))
+    adjacency = touching(demo_result.wards)
+    for codes in focus["ward_codes"]:
+        members = codes.split(";")
+        assert len(members) == len(set(members)) == k
+        assert is_connected(members, adjacency)
+    assert focus["score"].is_monotonic_decreasing
+    assert focus["rank"].tolist() == list(range(1, len(focus) + 1))
+    assert len(set(focus["ward_codes"])) == len(focus)
+
+
+def test_contributions_add_up_and_reason_names_the_drivers(demo_result):
+    config = FocusConfig(size=2, indicators=["asb", "violent crime:2"])
+    focus = find_focus_areas(demo_result, config)
+    parts = focus[["asb_contribution", "violent_crime_contribution"]].sum(axis=1)
+    assert np.allclose(parts, focus["score"])
+    reason = focus.loc[0, "reason"]
+    first, second = focus.loc[0, "ward_names"].split("; ")
+    assert reason.startswith(f"{min(first, second)} and {max(first, second)}: highest")
+    assert "among neighbouring pairs" in reason
+    assert "violent crime" in reason
+
+
+def test_rates_follow_the_records(demo_result):
+    """The ASB rate indicator equals an independent count of the records per 1,000 residents."""
+    focus = find_focus_areas(demo_result, FocusConfig(size=1, top=100, indicators=["asb"]))
+    records = demo_result.records
+    chosen = records[(records["crime_type"] == "Anti-social behaviour")
+                     & records["period_match"] & records["ward_code"].notna()]
+    wards = demo_result.wards.set_index("ward_code")
+    rate = chosen.groupby("ward_code").size().reindex(wards.index, fill_value=0)
+    rate = rate / wards["population"] * 1000
+    z = pd.Series(stats.zscore(rate.to_numpy()), index=rate.index)
+    got = focus.set_index("ward_codes")["score"]
+    assert np.allclose(got.sort_index(), z.sort_index())
+
+
+def test_standardisation_matches_scipy():
+    values = pd.DataFrame({"a": [3.0, 1.0, 4.0, 1.0, 5.0], "b": [2.0, 7.0, 1.0, 8.0, 2.0]})
+    z = standardise(values, "z")
+    assert np.allclose(z.to_numpy(), stats.zscore(values.to_numpy(), axis=0))
+    ranks = standardise(values, "rank")
+    expected = (np.column_stack([stats.rankdata(values[c]) for c in values]) - 1) / 4 * 2 - 1
+    assert np.allclose(ranks.to_numpy(), expected)
+
+
+def test_harm_weights_from_toml_and_csv_agree_and_weight_the_counts(demo_result, tmp_path):
+    weights = {"Violence and sexual offences": 5.0, "Robbery": 20.0}
+    toml = tmp_path / "harm.toml"
+    toml.write_text("[harm_weights]\n" + "".join(f'"{k}" = {v}\n' for k, v in weights.items()))
+    csv = tmp_path / "harm.csv"
+    csv.write_text("crime_type,weight\n" + "".join(f"{k},{v}\n" for k, v in weights.items()))
+    assert read_harm_weights(toml) == read_harm_weights(csv) == weights
+    config = FocusConfig(size=1, top=100, indicators=["violent crime count"],
+                         harm_weights=str(csv))
+    focus = find_focus_areas(demo_result, config).set_index("ward_codes")
+    records = demo_result.records
+    chosen = records[records["crime_type"].isin(weights) & records["period_match"]
+                     & records["ward_code"].notna()]
+    harm = chosen["crime_type"].map(weights).groupby(chosen["ward_code"]).sum()
+    harm = harm.reindex(demo_result.wards["ward_code"], fill_value=0)
+    z = pd.Series(stats.zscore(harm.to_numpy(float)), index=harm.index)
+    assert np.allclose(focus["score"].sort_index(), z.sort_index())
+    assert "harm-weighted violent crime count" in focus["reason"].iloc[0]
+
+
+def test_population_cap_is_respected_and_still_exact(demo_result):
+    cap = 22_000
+    focus = find_focus_areas(demo_result, FocusConfig(size=3, max_population=cap, top=30))
+    assert (focus["population"] <= cap).all()
+    score, codes = brute_best(demo_result, 3, cap=cap)
+    assert focus.loc[0, "ward_codes"] == codes
+    assert "with at most 22,000 residents" in focus.loc[0, "reason"]
+
+
+def test_same_inputs_give_the_same_focus_csv(demo_result, tmp_path):
+    config = FocusConfig(size=3, indicators=["asb", "gi_z:0.5", "asb change"], top=15)
+    first = write_focus(find_focus_areas(demo_result, config), tmp_path / "a")
+    second = write_focus(find_focus_areas(demo_result, config), tmp_path / "b")
+    assert first.read_bytes() == second.read_bytes()
+    header = first.read_text().splitlines()[0].split(",")
+    assert header[:5] == ["rank", "ward_codes", "ward_names", "score", "population"]
+    assert "gi_z_contribution" in header and header[-1] == "reason"
+
+
+def test_partner_table_indicator(demo_result, tmp_path):
+    wards = demo_result.wards
+    admissions = pd.DataFrame({"Ward": wards["ward_name"],
+                               "admissions": np.arange(len(wards), dtype=float)})
+    path = tmp_path / "admissions.csv"
+    admissions.to_csv(path, index=False)
+    table = PartnerTableConfig(name="hospital admissions", path=str(path),
+                               value_col="admissions")
+    config = FocusConfig(size=1, indicators=["hospital admissions"], tables=[table])
+    focus = find_focus_areas(demo_result, config)
+    assert focus.loc[0, "ward_names"] == wards["ward_name"].iloc[-1]
+    assert "hospital admissions" in focus.loc[0, "reason"]
+
+
+@pytest.mark.parametrize(("config", "message"), [
+    (FocusConfig(size=4, exclude=[f"DEMO{i:04d}" for i in range(1, 23)]),
+     "larger than the number of wards available (3 of 25 after excluding 22)"),
+    (FocusConfig(exclude=["Hazelwod"]), "unknown ward 'Hazelwod' in --exclude (closest: Hazelwood"),
+    (FocusConfig(indicators=["hospital_admissions"]), "unknown indicator 'hospital_admissions'"),
+    (FocusConfig(indicators=["constant"]), "indicator 'constant' is the same in every ward"),
+    (FocusConfig(size=3, max_population=1000), "no connected area of 3 wards has at most 1,000"),
+    (FocusConfig(size=0), "focus area size must be 1 to"),
+    (FocusConfig(indicators=["harm"]), "needs a harm weights file"),
+])
+def test_bad_input_is_a_clear_message(demo_result, config, message):
+    result = dataclasses.replace(demo_result, wards=demo_result.wards.assign(constant=7.0))
+    with pytest.raises(WardmapError) as caught:
+        find_focus_areas(result, config)
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_harm_weights_missing_a_type_is_a_clear_message(demo_result, tmp_path):
+    path = tmp_path / "harm.csv"
+    path.write_text("crime_type,weight\nRobbery,10\n")
+    config = FocusConfig(indicators=["violent crime"], harm_weights=str(path))
+    with pytest.raises(WardmapError, match="no harm weight for crime type.*Violence and sexual"):
+        find_focus_areas(demo_result, config)
