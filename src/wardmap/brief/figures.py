@@ -1,0 +1,142 @@
+"""Figures for the briefing as PNG bytes: ward maps and the area's control chart.
+
+Maps use the colours and class breaks of wardmap.maps.style, so they match map.html. The
+matplotlib Figure API is used directly (no pyplot state), so briefings can be built in threads.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from wardmap.maps.style import GI_COLOURS, GI_LABELS, NO_DATA_COLOUR, classify, gi_bins
+from wardmap.result import RunResult
+
+
+@dataclass
+class Image:
+    title: str
+    png: bytes
+    caption: str = ""
+    width_in: float = 6.3  # printed width in a Word page's text block
+
+
+def briefing_figures(result: RunResult, dpi: int = 200, public: bool = False,
+                     threshold: int = 4) -> list[Image]:
+    """Maps of the measure, Gi* hot spots and change (when present), and the control chart."""
+    wards = result.wards
+    images = [_measure_map(result, dpi, public, threshold)]
+    bins = gi_bins(wards)
+    if bins is not None:
+        images.append(_gi_map(result, bins, dpi))
+    if "change_pct" in wards:
+        images.append(_change_map(result, dpi, public, threshold))
+    spc = result.summary.get("spc") or {}
+    if spc.get("points"):
+        images.append(_spc_chart(result, spc, dpi))
+    return images
+
+
+def _measure_map(result: RunResult, dpi: int, public: bool, threshold: int) -> Image:
+    wards = result.wards
+    column = "incidents" if "incidents" in wards else "value"
+    small = threshold if public and column == "incidents" else None
+    classes = classify(wards[column].rename(column), k=5, palette="YlOrRd",
+                       small_threshold=small)
+    legend = [(c, label) for c, label, _ in classes.legend_rows()]
+    title = f"{result.meta.measure_label}, {result.meta.period_label}".strip(", ")
+    return Image(title, _map_png(wards, classes.colour_of(), legend, title, dpi),
+                 _attribution(result))
+
+
+def _gi_map(result: RunResult, bins: pd.Series, dpi: int) -> Image:
+    colours = [GI_COLOURS[int(b)] for b in bins]
+    present = sorted(set(int(b) for b in bins), reverse=True)
+    legend = [(GI_COLOURS[b], GI_LABELS[b]) for b in present]
+    title = "Hot spots and cold spots (Getis-Ord Gi*)"
+    return Image(title, _map_png(result.wards, colours, legend, title, dpi), _attribution(result))
+
+
+# Fixed classes for % change, so maps of different periods read the same way.
+CHANGE_EDGES = [-25.0, -10.0, 0.0, 10.0, 25.0]
+CHANGE_LABELS = ["Down 25% or more", "Down 10–25%", "Down under 10%", "Up under 10%",
+                 "Up 10–25%", "Up 25% or more"]
+
+
+def _change_map(result: RunResult, dpi: int, public: bool, threshold: int) -> Image:
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    wards = result.wards
+    values = wards["change_pct"]
+    if public:
+        from wardmap.disclosure import mask_small_counts
+
+        values = mask_small_counts(wards, threshold, mode="hide")["change_pct"]
+    arr = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    cmap = colormaps["RdBu_r"]
+    palette = [to_hex(cmap(x)) for x in (0.08, 0.25, 0.4, 0.6, 0.75, 0.92)]
+    cls = np.digitize(arr, CHANGE_EDGES, right=True)
+    colours = [NO_DATA_COLOUR if np.isnan(v) else palette[c] for v, c in zip(arr, cls, strict=True)]
+    used = sorted(set(cls[~np.isnan(arr)]))
+    legend = [(palette[c], CHANGE_LABELS[c]) for c in used]
+    if np.isnan(arr).any():
+        legend.append((NO_DATA_COLOUR, "No comparison (none last year or suppressed)"))
+    title = "Change on the same period last year"
+    return Image(title, _map_png(wards, colours, legend, title, dpi), _attribution(result))
+
+
+def _spc_chart(result: RunResult, spc: dict, dpi: int) -> Image:
+    points = pd.DataFrame(spc["points"])
+    fig = Figure(figsize=(8, 3.6))
+    ax = fig.add_subplot()
+    x = np.arange(len(points))
+    ax.plot(x, points["value"], marker="o", color="#333333", lw=1.2, ms=4, label="Month")
+    ax.plot(x, points["centre"], color="#1b7837", lw=1, label="Centre line (average)")
+    ax.plot(x, points["ucl"], color="#b2182b", lw=1, ls="--", label="Control limits (3σ)")
+    ax.plot(x, points["lcl"], color="#b2182b", lw=1, ls="--")
+    flagged = points["signal"].to_numpy(dtype=bool)
+    ax.scatter(x[flagged], points.loc[flagged, "value"], s=60, facecolors="none",
+               edgecolors="#d6604d", lw=1.6, zorder=3, label="Signal")
+    ax.set_xticks(x, points["period"], rotation=60, ha="right", fontsize=7)
+    what = "incidents per 1,000 residents" if spc["chart"] == "u" else "incidents"
+    ax.set_ylabel("Per 1,000 residents" if spc["chart"] == "u" else "Incidents")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.32), frameon=False,
+              ncols=4)
+    ax.spines[["top", "right"]].set_visible(False)
+    title = f"Monthly {what}, {spc['chart']}-chart ({spc['label']})"
+    ax.set_title(title, fontsize=10, loc="left")
+    fig.tight_layout()
+    return Image(title, _png(fig, dpi), "Signals: points outside the limits; 8 or more months "
+                 "in a row on one side of the centre line.")
+
+
+def _map_png(wards: pd.DataFrame, colours: list[str], legend: list[tuple[str, str]],
+             title: str, dpi: int) -> bytes:
+    fig = Figure(figsize=(7, 6))
+    ax = fig.add_subplot()
+    wards.plot(ax=ax, color=colours, edgecolor="white", linewidth=0.6)
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    handles = [Patch(facecolor=c, edgecolor="#999999", label=label) for c, label in legend]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8,
+              frameon=False)
+    ax.set_title(title, fontsize=11, loc="left")
+    fig.tight_layout()
+    return _png(fig, dpi)
+
+
+def _png(fig: Figure, dpi: int) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+    return buffer.getvalue()
+
+
+def _attribution(result: RunResult) -> str:
+    return "; ".join(result.meta.attributions)

@@ -1,0 +1,289 @@
+"""Sentences for the briefing, in the register of a Strategic Assessment, from the ward table.
+
+Every number in the text is read from the run's tables (the ward table and summary) and
+formatted by the same functions as the briefing's tables, so a reader can find each figure in
+a table. With ``public`` the small-number rules of wardmap.disclosure apply to the text too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from wardmap.disclosure import format_count, is_small
+from wardmap.periods.presets import month_label
+from wardmap.result import RunResult
+
+NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven",
+                8: "eight", 9: "nine", 10: "ten"}
+GI_HOT_LABELS = {3: "99%", 2: "95%", 1: "90%"}
+
+
+@dataclass
+class Section:
+    heading: str
+    paragraphs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Style:
+    """How numbers are shown: suppression for public outputs."""
+
+    public: bool = False
+    threshold: int = 4
+
+    def count(self, n: float | int | None) -> str:
+        return format_count(n, self.threshold, self.public)
+
+    def hidden(self, *counts: float) -> bool:
+        """True when any count is suppressed: figures worked out from it are not shown."""
+        return self.public and bool(is_small(list(counts), self.threshold).any())
+
+
+def pct_text(pct: float) -> str:
+    """A percentage change as the text and tables show it: whole numbers, "42%"."""
+    return f"{abs(pct):.0f}%"
+
+
+def ward_label(name: str) -> str:
+    """ "High Street" → "High Street ward" (names already ending in "ward" are kept)."""
+    name = str(name).strip()
+    return name if name.lower().endswith("ward") else f"{name} ward"
+
+
+def subject(result: RunResult) -> str:
+    """What is counted, for "the highest level of recorded ..."."""
+    label = result.meta.crime_types_label
+    if not label or label == "All crime types":
+        return "crime and anti-social behaviour"
+    return label[0].lower() + label[1:] if not label[:2].isupper() else label
+
+
+def change_clause(now: float, then: float, pct: float, sig: bool, style: Style) -> str:
+    """ "up 42% from 607 in the same period last year (a statistically significant increase)"."""
+    if style.hidden(now, then):
+        return ""
+    if then == 0:
+        return ", up from none in the same period last year"
+    if now == then:
+        return f", the same as in the same period last year ({style.count(then)})"
+    direction = "up" if now > then else "down"
+    if sig:
+        verdict = "a statistically significant " + ("increase" if now > then else "reduction")
+    else:
+        verdict = "not a statistically significant change"
+    return (f", {direction} {pct_text(pct)} from {style.count(then)} in the same period last "
+            f"year ({verdict})")
+
+
+def narrative(result: RunResult, top: int = 5, bottom: int = 3, public: bool = False,
+              threshold: int = 4) -> list[Section]:
+    """The briefing's text: overview, wards, change, hot spots and trends."""
+    style = Style(public, threshold)
+    wards = result.wards
+    sections = [Section("Summary", _overview(result, style))]
+    if "incidents" in wards:
+        sections.append(Section("Wards", _ward_paragraphs(result, top, bottom, style)))
+        if "change_pct" in wards:
+            sections.append(Section("Change", _change_paragraphs(result, style)))
+    sections.append(Section("Hot spots", _hot_spot_paragraphs(result, style)))
+    trends = _trend_paragraphs(result)
+    if trends:
+        sections.append(Section("Trends", trends))
+    return sections
+
+
+def _overview(result: RunResult, style: Style) -> list[str]:
+    summary = result.summary
+    change = summary.get("change") or {}
+    area = result.meta.area_name
+    when = change.get("current_label") or result.meta.period_label
+    total = summary.get("incidents")
+    if total is None:
+        return [f"This briefing covers {summary.get('wards', len(result.wards))} wards of {area}."]
+    text = (f"In {area}, {style.count(total)} incidents of recorded {subject(result)} were "
+            f"placed in its {summary.get('wards', len(result.wards))} wards"
+            + (f" between {when.replace(' to ', ' and ')}" if " to " in when else
+               f" in {when}" if when else ""))
+    if change.get("available"):
+        pct = change["change_pct"] if change["change_pct"] is not None else np.nan
+        text += change_clause(change["incidents"], change["incidents_prev"], pct,
+                              bool(change["sig"]), style)
+    text += "."
+    paragraphs = [text]
+    if not change.get("available") and change.get("reason"):
+        paragraphs.append(change["reason"])
+    return paragraphs
+
+
+def ranked(wards: pd.DataFrame) -> pd.DataFrame:
+    """Wards from the most incidents to the fewest (ties by name, so the order is stable)."""
+    return wards.sort_values(["incidents", "ward_name"], ascending=[False, True], kind="stable")
+
+
+def _ward_paragraphs(result: RunResult, top: int, bottom: int, style: Style) -> list[str]:
+    order = ranked(result.wards)
+    first = order.iloc[0]
+    text = (f"{ward_label(first['ward_name'])} had the highest level of recorded "
+            f"{subject(result)}, with {style.count(first['incidents'])} incidents")
+    if "change_pct" in order:
+        text += change_clause(first["incidents"], first["incidents_prev"], first["change_pct"],
+                              bool(first["change_sig"]), style)
+    paragraphs = [text + "."]
+    head = order.head(top)
+    paragraphs.append(
+        f"The {NUMBER_WORDS.get(len(head), len(head))} wards with the most recorded incidents "
+        f"were {_name_list(head, style)}."
+    )
+    tail = order.tail(min(bottom, max(len(order) - len(head), 0))).iloc[::-1]
+    if len(tail):
+        paragraphs.append(f"The fewest were recorded in {_name_list(tail, style)}.")
+    return paragraphs
+
+
+def _name_list(rows: pd.DataFrame, style: Style) -> str:
+    items = [f"{r.ward_name} ({style.count(r.incidents)})" for r in rows.itertuples()]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _change_paragraphs(result: RunResult, style: Style) -> list[str]:
+    wards = result.wards
+    shown = wards[~wards.apply(lambda r: style.hidden(r["incidents"], r["incidents_prev"]),
+                               axis=1)]
+    rises = shown[shown["change"] > 0].sort_values(["change", "ward_name"],
+                                                   ascending=[False, True]).head(3)
+    paragraphs = []
+    if len(rises):
+        items = [_rise_text(r, style) for _, r in rises.iterrows()]
+        paragraphs.append("The largest increases were in " + _join(items) + ".")
+    falls = shown[shown["change"] < 0].sort_values(["change", "ward_name"]).head(3)
+    if len(falls):
+        items = [_rise_text(r, style) for _, r in falls.iterrows()]
+        paragraphs.append("The largest reductions were in " + _join(items) + ".")
+    change = result.summary.get("change", {})
+    up, down = change.get("wards_up_sig", 0), change.get("wards_down_sig", 0)
+    how = {"fdr": "false discovery rate", "bonferroni": "Bonferroni correction",
+           "none": "no correction"}.get(change.get("correction", "fdr"), "")
+    if up or down:
+        paragraphs.append(
+            f"After allowing for the number of wards tested ({how}), {_wards_n(up)} "
+            f"had a statistically significant increase and {_wards_n(down)} a statistically "
+            "significant reduction."
+        )
+    else:
+        paragraphs.append(
+            f"After allowing for the number of wards tested ({how}), no ward's change was "
+            "statistically significant: the differences are within what chance alone produces."
+        )
+    return paragraphs
+
+
+def _rise_text(row: pd.Series, style: Style) -> str:
+    change = row["change"]
+    # Both counts are shown (not suppressed) here, so their difference may be too.
+    by = f"{'up' if change > 0 else 'down'} {int(abs(change)):,}"
+    if row["incidents_prev"] == 0:
+        return f"{row['ward_name']} ({by}, from none to {style.count(row['incidents'])})"
+    sig = "significant" if row["change_sig"] else "not significant"
+    return (f"{row['ward_name']} ({by} or {pct_text(row['change_pct'])}, from "
+            f"{style.count(row['incidents_prev'])} to {style.count(row['incidents'])}; {sig})")
+
+
+def _hot_spot_paragraphs(result: RunResult, style: Style) -> list[str]:
+    wards, summary = result.wards, result.summary
+    paragraphs = []
+    moran = summary.get("moran") or {}
+    if moran.get("I") is not None:
+        p = moran.get("p_sim", moran.get("p_norm"))
+        clustered = p is not None and p < result.config.stats.alpha and moran["I"] > 0
+        verdict = ("is clustered: wards with high values tend to neighbour each other"
+                   if clustered else "shows no significant clustering across the wards")
+        paragraphs.append(f"The pattern {verdict} (Moran's I = {moran['I']:.3f}, "
+                          f"p = {_p_text(p)}).")
+    if "gi_bin" in wards:
+        bins = pd.to_numeric(wards["gi_bin"], errors="coerce").fillna(0)
+        hot = wards[bins >= 2].assign(_bin=bins[bins >= 2]).sort_values(["_bin", "ward_name"],
+                                                                          ascending=[False, True])
+        cold = wards[bins <= -2]
+        if len(hot):
+            names = _join([f"{n} ({GI_HOT_LABELS[int(b)]})" for n, b in
+                           zip(hot["ward_name"], hot["_bin"], strict=True)])
+            paragraphs.append(f"Getis-Ord Gi* found {_wards_n(len(hot))} to be hot spots at 95% "
+                              f"confidence or more: {names}.")
+        else:
+            paragraphs.append("Getis-Ord Gi* found no hot spot at 95% confidence or more.")
+        if len(cold):
+            paragraphs.append(f"{_wards_n(len(cold)).capitalize()} were cold spots at 95% "
+                              f"confidence or more: {_join(sorted(cold['ward_name']))}.")
+    if "lisa_label" in wards:
+        hh = sorted(wards.loc[wards["lisa_label"] == "High-High", "ward_name"])
+        if hh:
+            paragraphs.append(f"Local Moran's I places {_join(hh)} in a high-high cluster "
+                              "(high values surrounded by high values).")
+    if not paragraphs:
+        paragraphs.append("No spatial statistics were computed for this run.")
+    return paragraphs
+
+
+def _trend_paragraphs(result: RunResult) -> list[str]:
+    paragraphs = []
+    spc = result.summary.get("spc") or {}
+    if spc.get("points"):
+        paragraphs.append(_spc_sentence(spc))
+    emerging = result.summary.get("emerging") or {}
+    if emerging.get("available") and "emerging_pattern" in result.wards:
+        found = result.wards[result.wards["emerging_pattern"] != "No pattern detected"]
+        if len(found):
+            groups = found.groupby("emerging_pattern")["ward_name"].apply(sorted)
+            items = [f"{_plural(p.lower(), len(n))}: {_join(list(n))}" for p, n in groups.items()]
+            paragraphs.append("Emerging hot spot analysis of the months of the period found " +
+                              "; ".join(items) + ".")
+        else:
+            paragraphs.append("Emerging hot spot analysis found no ward with a hot or cold spot "
+                              "pattern over the months of the period.")
+    elif emerging.get("reason"):
+        paragraphs.append(f"No emerging hot spot analysis: {emerging['reason']}.")
+    return paragraphs
+
+
+def _spc_sentence(spc: dict) -> str:
+    what = "rate per 1,000 residents" if spc.get("chart") == "u" else "count"
+    points = spc["points"]
+    above = [month_label(p["period"]) for p in points if p["above_ucl"]]
+    below = [month_label(p["period"]) for p in points if p["below_lcl"]]
+    runs = [s for s in spc.get("signals", []) if "in a row" in s]
+    found = []
+    if above:
+        found.append(f"above its upper control limit in {_join(above)}")
+    if below:
+        found.append(f"below its lower control limit in {_join(below)}")
+    found += runs
+    if not found:
+        return (f"The area's monthly {what} stayed within its control limits "
+                f"({spc['label']}), with no run of 8 months on one side of the average: no "
+                "sign of a change beyond normal variation.")
+    return (f"On a control chart of the area's monthly {what} ({spc['label']}), the series was "
+            + "; ".join(found) + ".")
+
+
+def _plural(noun: str, n: int) -> str:
+    return f"{noun}s" if n > 1 else f"a {noun}"
+
+
+def _wards_n(n: int) -> str:
+    return f"{NUMBER_WORDS.get(n, n)} ward" + ("" if n == 1 else "s")
+
+
+def _join(items: list[str]) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _p_text(p: float | None) -> str:
+    if p is None:
+        return "n/a"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
