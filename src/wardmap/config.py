@@ -85,6 +85,9 @@ class StatsConfig:
     seed: int = 12345
     correction: Literal["fdr", "bonferroni", "none"] = "fdr"
     alpha: float = 0.05
+    # rate_eb: "global" shrinks each ward's rate towards the whole area's (Marshall), "spatial"
+    # towards its neighbourhood's.
+    smoothing: Literal["global", "spatial"] = "global"
 
 
 @dataclass

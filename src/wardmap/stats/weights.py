@@ -207,7 +207,7 @@ def _centroids(geoms: np.ndarray) -> np.ndarray:
 
 def _repaired(geoms: np.ndarray) -> np.ndarray:
     # Published boundary sets hold a few self-intersecting polygons; GEOS measures those
-    # unreliably, so distances and centroids use a repaired copy.
+    # unreliably, so distances, centroids and predicates use repaired copies.
     invalid = ~shapely.is_valid(geoms)
     if not invalid.any():
         return geoms
@@ -239,14 +239,18 @@ def _touching_pairs(
     geoms: np.ndarray, lonely: np.ndarray, rook: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (both ways) linking each lonely ward to every ward it touches or overlaps."""
-    repaired = _repaired(geoms)
-    found = shapely.STRtree(repaired).query(repaired[lonely], predicate="intersects")
+    found = shapely.STRtree(geoms).query(geoms[lonely])  # bounding boxes only
     a, b = lonely[found[0]], found[1]
     keep = a != b
     a, b = a[keep], b[keep]
+    involved = np.unique(np.concatenate([a, b]))
+    fixed = geoms.copy()
+    fixed[involved] = _repaired(geoms[involved])
+    touching = shapely.intersects(fixed[a], fixed[b])
+    a, b = a[touching], b[touching]
     if rook and len(a):
         # Rook needs more than a point in common: a shared stretch of boundary or an overlap.
-        matrix = shapely.relate(repaired[a], repaired[b])
+        matrix = shapely.relate(fixed[a], fixed[b])
         line_or_overlap = np.array([m[0] != "F" or m[4] == "1" for m in matrix], dtype=bool)
         a, b = a[line_or_overlap], b[line_or_overlap]
     return np.concatenate([a, b]), np.concatenate([b, a])
@@ -254,9 +258,9 @@ def _touching_pairs(
 
 def _nearest_links(geoms: np.ndarray, lonely: np.ndarray) -> list[tuple[int, int]]:
     """Each island joined to the ward whose boundary is nearest to it."""
-    repaired = _repaired(geoms)
-    tree = shapely.STRtree(repaired)
-    found = tree.query_nearest(repaired[lonely], exclusive=True, all_matches=False)
+    found = shapely.STRtree(geoms).query_nearest(
+        _repaired(geoms[lonely]), exclusive=True, all_matches=False
+    )
     nearest = np.full(len(lonely), -1)
     nearest[found[0]] = found[1]
     return [(int(i), int(j)) for i, j in zip(lonely, nearest, strict=True) if j >= 0]
