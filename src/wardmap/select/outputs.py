@@ -1,0 +1,158 @@
+"""Files of the select stage: focus.csv, clusters.csv, a cluster map (HTML, PNG) and a
+within-cluster similarity chart. The run's main map (map.html/map.png) outlines the rank-1
+focus area itself, from ``RunResult.focus``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from wardmap.result import RunResult
+from wardmap.select.focus import write_focus
+
+# Qualitative colours (ColorBrewer Set3, colour-blind friendlier order); neighbouring clusters
+# get different colours by greedy graph colouring, so a few colours suffice.
+CLUSTER_COLOURS = ["#8dd3c7", "#fdb462", "#bebada", "#fb8072", "#80b1d3", "#b3de69",
+                   "#fccde5", "#ffffb3", "#bc80bd", "#ccebc5", "#ffed6f", "#d9d9d9"]
+
+
+def focus_writer(result: RunResult, folder: Path) -> None:
+    """An export-stage writer: focus.csv when the select stage found focus areas."""
+    if result.focus is not None:
+        write_focus(result.focus, folder)
+
+
+def clusters_writer(result: RunResult, folder: Path) -> None:
+    """An export-stage writer: the cluster files when the select stage found clusters."""
+    if result.clusters is not None:
+        write_clusters(result.clusters, result.wards, folder, result.meta.attributions)
+
+
+def write_clusters(
+    clusters: pd.DataFrame,
+    wards: gpd.GeoDataFrame,
+    out_dir: str | Path,
+    attributions: list[str] | None = None,
+) -> dict[str, Path]:
+    """clusters.csv, clusters.html, clusters.png and cluster_similarity.png in ``out_dir``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "csv": out / "clusters.csv",
+        "html": out / "clusters.html",
+        "png": out / "clusters.png",
+        "similarity": out / "cluster_similarity.png",
+    }
+    clusters.to_csv(paths["csv"], index=False, float_format="%.4f", lineterminator="\n")
+    shapes = _cluster_shapes(clusters, wards)
+    note = "; ".join(attributions or [])
+    _html_map(shapes, paths["html"], note)
+    _png_map(shapes, paths["png"], note)
+    _similarity_chart(clusters, paths["similarity"])
+    return paths
+
+
+def _cluster_shapes(clusters: pd.DataFrame, wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    shapes = wards[["ward_code", "geometry"]].merge(
+        clusters.drop(columns=["ward_name"], errors="ignore"), on="ward_code", how="inner"
+    )
+    shapes = gpd.GeoDataFrame(shapes, geometry="geometry", crs=wards.crs)
+    shapes = shapes.merge(wards[["ward_code", "ward_name"]], on="ward_code")
+    shapes["colour"] = shapes["cluster"].map(_colour_clusters(shapes))
+    return shapes
+
+
+def _colour_clusters(shapes: gpd.GeoDataFrame) -> dict[int, str]:
+    """Greedy colouring of the cluster adjacency graph, clusters in id order."""
+    outlines = shapes.dissolve(by="cluster")
+    touching = gpd.sjoin(outlines[["geometry"]], outlines[["geometry"]], predicate="touches")
+    neighbours: dict[int, set[int]] = {}
+    for left, right in zip(touching.index, touching["cluster_right"], strict=True):
+        neighbours.setdefault(int(left), set()).add(int(right))
+    colours: dict[int, str] = {}
+    for cluster in sorted(outlines.index):
+        used = {colours.get(other) for other in neighbours.get(int(cluster), ())}
+        free = [c for c in CLUSTER_COLOURS if c not in used]
+        colours[int(cluster)] = free[0] if free else CLUSTER_COLOURS[int(cluster) % 12]
+    return colours
+
+
+def _html_map(shapes: gpd.GeoDataFrame, path: Path, note: str) -> None:
+    import folium
+
+    web = shapes.to_crs("EPSG:4326")
+    minx, miny, maxx, maxy = web.total_bounds
+    fmap = folium.Map(tiles="OpenStreetMap", control_scale=True)
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    fields = ["ward_name", "ward_code", "cluster", "cluster_size", "cluster_wards"]
+    table = web[[*fields, "colour", "geometry"]]
+    folium.GeoJson(
+        table.to_json(),
+        name="Ward clusters",
+        style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#555555",
+                                  "weight": 1, "fillOpacity": 0.75},
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=["Ward", "Code", "Cluster",
+                                                              "Wards in cluster", "Cluster"]),
+    ).add_to(fmap)
+    outlines = web.dissolve(by="cluster").reset_index()[["cluster", "geometry"]]
+    folium.GeoJson(outlines.to_json(), name="Cluster outlines",
+                   style_function=lambda f: {"fill": False, "color": "#222222", "weight": 3},
+                   ).add_to(fmap)
+    if note:
+        fmap.get_root().html.add_child(folium.Element(
+            f'<div style="position:fixed;bottom:4px;left:4px;font:11px sans-serif;'
+            f'background:#fff;padding:2px 4px;z-index:999">{note}</div>'))
+    fmap.save(str(path))
+
+
+def _png_map(shapes: gpd.GeoDataFrame, path: Path, note: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 8), dpi=150)
+    shapes.plot(ax=ax, color=shapes["colour"], edgecolor="#777777", linewidth=0.4)
+    outlines = shapes.dissolve(by="cluster")
+    outlines.boundary.plot(ax=ax, color="#222222", linewidth=1.6)
+    for cluster, point in outlines.representative_point().items():
+        ax.annotate(str(cluster), (point.x, point.y), ha="center", va="center", fontsize=9,
+                    fontweight="bold")
+    ax.set_axis_off()
+    ax.set_title(f"Ward clusters ({len(outlines)} groups)")
+    if note:
+        fig.text(0.01, 0.01, note, fontsize=6, wrap=True)
+    fig.savefig(path, bbox_inches="tight")
+    plt.close(fig)
+
+
+def _similarity_chart(clusters: pd.DataFrame, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    per = clusters.groupby("cluster").agg(distance=("within_distance", "first"),
+                                          wards=("cluster_wards", "first"))
+    overall = clusters.attrs.get("overall_distance", np.nan)
+    fig, ax = plt.subplots(figsize=(8, 0.35 * len(per) + 1.5), dpi=150)
+    labels = [f"{c}: {w}" if len(w) < 60 else f"{c}: {w[:57]}..." for c, w in
+              zip(per.index, per["wards"], strict=True)]
+    ax.barh(labels, per["distance"].fillna(0.0), color="#80b1d3")
+    ax.invert_yaxis()
+    if np.isfinite(overall):
+        ax.axvline(overall, color="#d62728", linestyle="--",
+                   label=f"any two wards: {overall:.2f}")
+        ax.legend(loc="lower right", fontsize=8)
+    ax.set_xlabel("Mean distance between a cluster's wards (standardised units; lower = alike)")
+    ax.tick_params(axis="y", labelsize=7)
+    share = clusters.attrs.get("within_share")
+    title = "Within-cluster similarity"
+    if share is not None and np.isfinite(share):
+        title += f" — {share:.0%} of the variation lies within clusters"
+    ax.set_title(title, fontsize=10)
+    fig.savefig(path, bbox_inches="tight")
+    plt.close(fig)
