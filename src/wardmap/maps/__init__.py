@@ -1,0 +1,27 @@
+"""Maps people read: map.html (folium/Leaflet) and report-ready static images (matplotlib).
+
+    write_maps(result, out_dir) -> list of files written
+
+Building blocks reused by other outputs (pure: they return figures, the caller saves):
+static.choropleth_figure, static.lisa_figure, static.gi_figure, panels.briefing_figure,
+heatmap.ward_month_figure, interactive.interactive_map. Heavy libraries are imported inside
+the submodules, so importing wardmap.maps stays cheap.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from wardmap.result import RunResult
+
+
+def write_maps(result: RunResult, out_dir: Path) -> list[Path]:
+    """Write map.html and the static images for a run into out_dir; return the paths."""
+    from wardmap.maps.writer import write_all
+
+    return write_all(result, Path(out_dir))
+
+
+__all__ = ["write_maps"]

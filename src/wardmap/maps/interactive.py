@@ -1,0 +1,395 @@
+"""map.html: a folium (Leaflet) map with switchable ward layers, legends, tooltips and popups.
+
+folium's GeoJson embeds a copy of the geometry per layer; with six measure layers that is six
+copies (the England map would be tens of megabytes). So the ward GeoJSON is embedded once and
+each layer is a small Leaflet layer over the same data (``_WardLayer``), still a folium Layer
+so that folium's LayerControl lists it. Every text that came from an input file is escaped in
+the browser (``wmEsc``) at the one place where HTML is assembled, and JSON inside <script> is
+written with <, > and & escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import folium
+import numpy as np
+import pandas as pd
+from branca.element import MacroElement
+from folium.map import Layer
+from folium.plugins import FastMarkerCluster
+from folium.template import Template
+
+from wardmap.maps import display, style, web
+from wardmap.result import RunResult
+
+LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
+LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
+# Above this many wards the browser draws on one canvas instead of thousands of SVG paths.
+CANVAS_WARDS = 1500
+# Tooltip and popup rows: (label, property key written by display.ward_text).
+FIELDS = [
+    ("Incidents", "i"),
+    ("Population", "p"),
+    ("Rate per 1,000", "r"),
+    ("Smoothed rate per 1,000", "e"),
+    ("Change", "ch"),
+    ("Rank in area", "k"),
+    ("LISA", "l"),
+    ("LISA p", "lp"),
+    ("Gi*", "g"),
+]
+
+
+@dataclass
+class LayerSpec:
+    """One switchable ward layer: which class property colours it and its legend."""
+
+    name: str
+    key: str  # feature property holding the class index
+    colours: list[str]
+    legend_title: str
+    legend_rows: list[tuple[str, str, int]]
+    column: str
+    outline_codes: list[str] = field(default_factory=list)
+
+    def js(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "colours": self.colours,
+            "title": self.legend_title,
+            "rows": [list(r) for r in self.legend_rows],
+            "codes": self.outline_codes,
+        }
+
+
+def interactive_map(result: RunResult) -> folium.Map:
+    """The folium.Map for a run: ward layers, focus-area outline, optional incident points."""
+    wards = result.wards
+    cfg = result.config.maps
+    layers, classes = ward_layers(result)
+    geometry = web.web_geometry(wards.geometry, tolerance=cfg.web_tolerance)
+    text = display.ward_text(
+        wards, result.meta.measure, result.config.output.public, result.config.output.threshold
+    )
+    props = pd.concat([text, classes], axis=1)
+    fmap = _base_map(geometry)
+    data = _WardData(web.feature_collection(geometry, props), result, len(wards) > CANVAS_WARDS)
+    fmap.add_child(data)
+    shown = _default_layer(layers, result.meta.measure)
+    for spec in layers:
+        fmap.add_child(_WardLayer(data, spec, overlay=False, show=spec is shown))
+    focus = focus_outline(result)
+    if focus is not None:
+        fmap.add_child(_WardLayer(data, focus, overlay=True, show=True))
+    if cfg.incident_points and not result.config.output.public and result.records is not None:
+        points = _incident_points(result.records)
+        if points is not None:
+            fmap.add_child(points)
+    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
+    return fmap
+
+
+def write_html(result: RunResult, path: Path) -> Path:
+    """Write map.html for a run and return its path."""
+    interactive_map(result).save(str(path))
+    return path
+
+
+def _base_map(geometry: Any) -> folium.Map:
+    minx, miny, maxx, maxy = geometry.total_bounds
+    fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None,
+                      control_scale=True)
+    # Only Leaflet is needed: folium's default page also pulls jQuery, Bootstrap and marker
+    # icon fonts from CDNs, which a ward map never uses.
+    fmap.default_js = [("leaflet", LEAFLET_JS)]
+    fmap.default_css = [("leaflet_css", LEAFLET_CSS)]
+    folium.TileLayer("OpenStreetMap", control=False).add_to(fmap)
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    return fmap
+
+
+def ward_layers(result: RunResult) -> tuple[list[LayerSpec], pd.DataFrame]:
+    """Layer specs for the measures present, and the class index of each ward per layer."""
+    wards, meta, cfg = result.wards, result.meta, result.config.maps
+    public, threshold = result.config.output.public, result.config.output.threshold
+    values = display.colour_values(wards, public, threshold)
+    counts = display.count_column(wards)
+    candidates = [
+        (counts, "Incidents" if counts == "incidents" else meta.measure_label, cfg.palette),
+        ("rate_per_1000", "Rate per 1,000 residents", cfg.palette),
+        ("rate_eb", "Smoothed rate per 1,000", cfg.palette),
+        ("change_pct", "Change (%)", cfg.change_palette),
+    ]
+    layers: list[LayerSpec] = []
+    classes = pd.DataFrame(index=wards.index)
+    for column, name, palette in candidates:
+        if column not in values or not np.isfinite(pd.to_numeric(values[column])).any():
+            continue
+        small = threshold if public and column == "incidents" else None
+        c = style.classify(values[column].rename(column), cfg.scheme, cfg.k, cfg.breaks or None,
+                           palette, diverging=column == "change_pct", small_threshold=small)
+        key = f"k{len(layers)}"
+        classes[key] = c.yb
+        layers.append(LayerSpec(name, key, c.colours, name, c.legend_rows(), column))
+    lisa = style.lisa_labels(wards)
+    if lisa is not None:
+        classes["kl"] = [style.LISA_ORDER.index(v) for v in lisa]
+        rows = [(style.LISA_COLOURS[k], k, int((lisa == k).sum())) for k in style.LISA_ORDER]
+        rows = [r for r in rows if r[2] or r[1] != "Island"]
+        layers.append(LayerSpec("LISA clusters", "kl", list(style.LISA_COLOURS.values()),
+                                "Local Moran's I (LISA)", rows, "lisa_label"))
+    gi = style.gi_bins(wards)
+    if gi is not None:
+        classes["kg"] = gi + 3
+        rows = [(style.GI_COLOURS[b], style.GI_LABELS[b], int((gi == b).sum()))
+                for b in range(3, -4, -1)]
+        layers.append(LayerSpec("Gi* hot and cold spots", "kg",
+                                [style.GI_COLOURS[b] for b in range(-3, 4)],
+                                "Getis-Ord Gi*", rows, "gi_bin"))
+    return layers, classes
+
+
+def focus_outline(result: RunResult) -> LayerSpec | None:
+    """The rank-1 task-force focus area as an outline layer, when the select stage ran."""
+    focus = result.focus
+    if focus is None or len(focus) == 0 or "ward_codes" not in focus:
+        return None
+    top = focus.sort_values("rank").iloc[0] if "rank" in focus else focus.iloc[0]
+    codes = [c for c in str(top["ward_codes"]).split(";") if c]
+    known = set(result.wards["ward_code"].astype(str))
+    codes = [c for c in codes if c in known]
+    if not codes:
+        return None
+    names = str(top.get("ward_names", "")).replace(";", ", ")
+    title = f"Focus area: {names}" if names else "Focus area"
+    return LayerSpec("Focus area (rank 1)", "", [style.FOCUS_COLOUR], title,
+                     [(style.FOCUS_COLOUR, "Focus area outline", len(codes))], "focus",
+                     outline_codes=codes)
+
+
+def _default_layer(layers: list[LayerSpec], measure: str) -> LayerSpec | None:
+    for spec in layers:
+        if spec.column == measure:
+            return spec
+    return layers[0] if layers else None
+
+
+def _incident_points(records: pd.DataFrame) -> Any:
+    """Placed, in-filter incidents as a clustered layer (off when the map opens)."""
+    needed = {"latitude", "longitude"}
+    if not needed <= set(records.columns):
+        return None
+    keep = records["latitude"].notna() & records["longitude"].notna()
+    for col in ("type_match", "period_match"):
+        if col in records:
+            keep &= records[col].fillna(False).astype(bool)
+    if "status" in records:
+        keep &= records["status"].isin(["assigned", "snapped"])
+    rows = records.loc[keep]
+    if rows.empty:
+        return None
+    data = [
+        [round(float(la), 5), round(float(lo), 5), _s(ct), _s(m), _s(loc)]
+        for la, lo, ct, m, loc in zip(
+            rows["latitude"], rows["longitude"], rows.get("crime_type", [None] * len(rows)),
+            rows.get("month", [None] * len(rows)), rows.get("location", [None] * len(rows)),
+            strict=True,
+        )
+    ]
+    callback = """function (row) {
+        var m = L.marker(new L.LatLng(row[0], row[1]));
+        m.bindPopup(wmEsc(row[2]) + '<br>' + wmEsc(row[3]) + '<br>' + wmEsc(row[4]));
+        return m;
+    }"""
+    return _HiddenMarkerCluster(data, callback=callback, name="Incident points", show=False)
+
+
+class _HiddenMarkerCluster(FastMarkerCluster):
+    """FastMarkerCluster that honours show=False (folium's template always adds it to the map;
+    folium's Layer.render adds it when show is True)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = (function(){
+                {{ this.callback }}
+                var data = {{ this.data|tojson }};
+                var cluster = L.markerClusterGroup({{ this.options|tojavascript }});
+                for (var i = 0; i < data.length; i++) {
+                    callback(data[i]).addTo(cluster);
+                }
+                return cluster;
+            })();
+        {% endmacro %}"""
+    )
+
+
+def _s(v: object) -> str:
+    return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+
+
+class _WardData(MacroElement):
+    """The ward GeoJSON and page text, embedded once, plus the page's small script."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = {{ this.geojson }};
+        var {{ this.get_name() }}_info = {{ this.info }};
+        wmSetup({{ this._parent.get_name() }}, {{ this.get_name() }}_info);
+        {% endmacro %}
+        {% macro header(this, kwargs) %}
+        <style>{{ this.css }}</style>
+        <script>{{ this.js }}</script>
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, geojson: str, result: RunResult, canvas: bool) -> None:
+        super().__init__()
+        self._name = "WardData"
+        self.geojson = geojson
+        self.info = web.script_json(_page_info(result, canvas))
+        self.css = _CSS
+        self.js = _JS
+
+
+class _WardLayer(Layer):
+    """One switchable layer drawn from the shared ward data, listed by folium's LayerControl."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = wmLayer({{ this._parent.get_name() }},
+            {{ this.data.get_name() }}, {{ this.data.get_name() }}_info, {{ this.spec }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: _WardData, spec: LayerSpec, overlay: bool, show: bool) -> None:
+        # Leaflet's layer control writes names as HTML.
+        super().__init__(name=html.escape(spec.name), overlay=overlay, show=show)
+        self._name = "WardLayer"
+        self.data = data
+        self.spec = web.script_json(spec.js())
+
+
+def _page_info(result: RunResult, canvas: bool) -> dict[str, Any]:
+    meta = result.meta
+    from wardmap.result import SYNTHETIC_NOTICE
+
+    subtitle = " · ".join(x for x in (meta.measure_label, meta.crime_types_label,
+                                      meta.period_label) if x)
+    notes = [SYNTHETIC_NOTICE] if meta.synthetic else []
+    if result.config.output.public:
+        notes.append(display.suppression_label(result.config.output.threshold)
+                     + ": small counts suppressed")
+    return {
+        "title": meta.area_name,
+        "subtitle": subtitle,
+        "notes": notes,
+        "attributions": list(meta.attributions) or _default_attributions(result),
+        "fields": [[label, key] for label, key in FIELDS],
+        "canvas": canvas,
+        "nodata": style.NO_DATA_COLOUR,
+    }
+
+
+def _default_attributions(result: RunResult) -> list[str]:
+    from wardmap.result import BOUNDARY_ATTRIBUTION, POLICE_ATTRIBUTION
+
+    out = [BOUNDARY_ATTRIBUTION]
+    if result.records is not None:
+        out.append(POLICE_ATTRIBUTION)
+    return out
+
+
+_CSS = """
+.wm-box{background:rgba(255,255,255,.92);padding:6px 9px;border-radius:4px;
+ box-shadow:0 1px 4px rgba(0,0,0,.3);font:12px/1.35 Arial,sans-serif;max-width:320px}
+.wm-title{font-size:15px;font-weight:bold}.wm-note{color:#b00020;font-weight:bold}
+.wm-legend i{display:inline-block;width:14px;height:12px;margin-right:6px;
+ border:1px solid #777;vertical-align:middle}
+.wm-legend .wm-n{color:#555}
+.wm-pop td{padding:1px 6px 1px 0;vertical-align:top}.wm-pop{font:12px Arial,sans-serif}
+"""
+
+_JS = """
+function wmEsc(s) {
+  return String(s == null ? '' : s).replace(/[&<>"']/g, function (c) {
+    return {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[c];
+  });
+}
+function wmSetup(map, info) {
+  var box = L.control({position: 'topleft'});
+  box.onAdd = function () {
+    var d = L.DomUtil.create('div', 'wm-box');
+    var h = '<div class="wm-title">' + wmEsc(info.title) + '</div><div>'
+      + wmEsc(info.subtitle) + '</div>';
+    info.notes.forEach(function (n) { h += '<div class="wm-note">' + wmEsc(n) + '</div>'; });
+    d.innerHTML = h;
+    return d;
+  };
+  box.addTo(map);
+  info.attributions.forEach(function (a) { map.attributionControl.addAttribution(wmEsc(a)); });
+  info.renderer = info.canvas ? L.canvas({padding: 0.5}) : L.svg();
+  // Focus-area outlines stay above whichever measure layer is switched on.
+  map.createPane('wmFocus').style.zIndex = 450;
+  info.outlineRenderer = L.svg({pane: 'wmFocus'});
+}
+function wmRows(p, info, tag) {
+  var h = '';
+  info.fields.forEach(function (f) {
+    if (p[f[1]] == null) return;
+    h += tag === 'td' ? '<tr><td>' + wmEsc(f[0]) + '</td><td>' + wmEsc(p[f[1]]) + '</td></tr>'
+                      : '<br>' + wmEsc(f[0]) + ': ' + wmEsc(p[f[1]]);
+  });
+  return h;
+}
+function wmLegend(map, spec) {
+  var c = L.control({position: 'bottomright'});
+  c.onAdd = function () {
+    var d = L.DomUtil.create('div', 'wm-box wm-legend');
+    var h = '<b>' + wmEsc(spec.title) + '</b>';
+    spec.rows.forEach(function (r) {
+      h += '<div><i style="background:' + wmEsc(r[0]) + '"></i>' + wmEsc(r[1])
+        + ' <span class="wm-n">(' + wmEsc(r[2]) + ')</span></div>';
+    });
+    d.innerHTML = h;
+    return d;
+  };
+  return c;
+}
+function wmLayer(map, data, info, spec) {
+  var outline = spec.codes.length > 0;
+  var layer = L.geoJSON(data, {
+    renderer: outline ? info.outlineRenderer : info.renderer,
+    pane: outline ? 'wmFocus' : 'overlayPane',
+    interactive: !outline,
+    filter: outline ? function (f) { return spec.codes.indexOf(f.properties.c) >= 0; } : null,
+    style: function (f) {
+      if (outline) return {fill: false, color: spec.colours[0], weight: 4, dashArray: '8 4'};
+      var k = f.properties[spec.key];
+      var fill = (k == null || k < 0) ? info.nodata : spec.colours[k];
+      return {fillColor: fill, fillOpacity: 0.75, color: '#444', weight: 0.7};
+    },
+    onEachFeature: outline ? null : function (f, l) {
+      var p = f.properties;
+      var head = '<b>' + wmEsc(p.n) + '</b> (' + wmEsc(p.c) + ')';
+      l.bindTooltip(function () { return head + wmRows(p, info, 'br'); }, {sticky: true});
+      l.bindPopup(function () {
+        return '<div class="wm-pop">' + head + '<table>' + wmRows(p, info, 'td')
+          + '</table></div>';
+      });
+    }
+  });
+  var legend = wmLegend(map, spec);
+  layer.on('add', function () { legend.addTo(map); });
+  layer.on('remove', function () { legend.remove(); });
+  return layer;
+}
+"""

@@ -1,0 +1,222 @@
+"""Colours, class breaks and display text shared by the interactive and static maps.
+
+Conventions analysts already read: GeoDa's LISA cluster colours, ArcGIS Pro's seven Gi* bins,
+ColorBrewer/matplotlib sequential palettes for choropleths (colour-blind safe), and class
+breaks from mapclassify.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from wardmap.errors import ConfigError
+
+# GeoDa's LISA cluster map colours.
+LISA_COLOURS: dict[str, str] = {
+    "High-High": "#ff0000",
+    "Low-Low": "#0000ff",
+    "Low-High": "#a7adf9",
+    "High-Low": "#f4ada8",
+    "Not significant": "#eeeeee",
+    "Island": "#464646",
+}
+LISA_ORDER = list(LISA_COLOURS)
+
+# ArcGIS Pro's Hot Spot Analysis renderer: Gi_Bin -3..3.
+GI_COLOURS: dict[int, str] = {
+    -3: "#4575b5",
+    -2: "#849eba",
+    -1: "#c0ccbe",
+    0: "#ffffbf",
+    1: "#fab984",
+    2: "#ed7551",
+    3: "#d62f27",
+}
+GI_LABELS: dict[int, str] = {
+    -3: "Cold spot, 99% confidence",
+    -2: "Cold spot, 95% confidence",
+    -1: "Cold spot, 90% confidence",
+    0: "Not significant",
+    1: "Hot spot, 90% confidence",
+    2: "Hot spot, 95% confidence",
+    3: "Hot spot, 99% confidence",
+}
+NO_DATA_COLOUR = "#d9d9d9"
+NO_DATA_LABEL = "No data"
+FOCUS_COLOUR = "#111111"
+
+SCHEMES = ("natural_breaks", "quantiles", "equal_interval", "user")
+
+# Measure columns: human words and whether the values are whole counts.
+MEASURE_LABELS: dict[str, str] = {
+    "incidents": "Recorded incidents",
+    "rate_per_1000": "Rate per 1,000 residents",
+    "rate_eb": "Smoothed rate per 1,000 (empirical Bayes)",
+    "change_pct": "Change on comparison period (%)",
+    "value": "Value",
+}
+COUNT_COLUMNS = ("incidents", "incidents_prev")
+
+
+@dataclass
+class Classes:
+    """A classification of one ward column: class of each ward (-1 = no data) and legend rows."""
+
+    column: str
+    bins: list[float]  # upper bound of each class
+    labels: list[str]  # "12–25" per class
+    counts: list[int]  # wards per class
+    colours: list[str]  # hex per class
+    yb: np.ndarray  # class index per ward, -1 for NaN
+    no_data: int  # wards without a value
+
+    def colour_of(self) -> list[str]:
+        """Hex colour per ward (grey where there is no value)."""
+        return [self.colours[i] if i >= 0 else NO_DATA_COLOUR for i in self.yb]
+
+    def legend_rows(self) -> list[tuple[str, str, int]]:
+        """(colour, range, number of wards) per class, with a no-data row when needed."""
+        rows = list(zip(self.colours, self.labels, self.counts, strict=True))
+        if self.no_data:
+            rows.append((NO_DATA_COLOUR, NO_DATA_LABEL, self.no_data))
+        return rows
+
+
+def classify(
+    values: pd.Series,
+    scheme: str = "natural_breaks",
+    k: int = 5,
+    breaks: list[float] | None = None,
+    palette: str = "YlOrRd",
+    diverging: bool = False,
+    small_threshold: int | None = None,
+) -> Classes:
+    """Class breaks for a ward column with mapclassify; NaN wards get class -1 ("No data").
+
+    natural_breaks is Fisher-Jenks (optimal and deterministic, unlike mapclassify's k-means
+    NaturalBreaks); k shrinks to the number of distinct values. `diverging` centres the palette
+    on zero (for change). `small_threshold` (public counts) moves any class bound between 1 and
+    the threshold up to it, so no legend range reveals a suppressed count.
+    """
+    import mapclassify
+
+    if scheme not in SCHEMES:
+        raise ConfigError(f"maps.scheme: {scheme!r} is not one of {', '.join(SCHEMES)}")
+    if k < 1:
+        raise ConfigError(f"maps.k: need at least one class, got {k}")
+    arr = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    ok = np.isfinite(arr)
+    yb = np.full(len(arr), -1, dtype=int)
+    whole = _is_whole(arr[ok])
+    if not ok.any():
+        return Classes(str(values.name), [], [], [], [], yb, int(len(arr)))
+    data = arr[ok]
+    distinct = np.unique(data)
+    if scheme == "user":
+        if not breaks:
+            raise ConfigError("maps.breaks: scheme 'user' needs a list of class breaks")
+        ups = sorted(float(b) for b in breaks)
+        if ups[-1] < data.max():
+            ups.append(float(data.max()))
+        classifier = mapclassify.UserDefined(data, ups)
+    elif len(distinct) <= 1:
+        classifier = None
+    else:
+        kk = min(k, len(distinct))
+        if scheme == "natural_breaks":
+            # Exact Fisher-Jenks is quadratic; beyond a few thousand wards the sampled form
+            # gives the same breaks to within a class boundary or two, in milliseconds.
+            cls = mapclassify.FisherJenks if len(data) <= 3000 else mapclassify.FisherJenksSampled
+            classifier = cls(data, k=kk)
+        elif scheme == "quantiles":
+            classifier = mapclassify.Quantiles(data, k=kk)
+        else:
+            classifier = mapclassify.EqualInterval(data, k=kk)
+    if classifier is None:
+        bins = [float(distinct[0])]
+        yb[ok] = 0
+    else:
+        bins = [float(b) for b in classifier.bins]
+        yb[ok] = np.asarray(classifier.yb, dtype=int)
+    if small_threshold is not None:
+        bins = sorted({float(small_threshold) if 1 <= b < small_threshold else b for b in bins})
+        yb[ok] = np.searchsorted(np.asarray(bins), data, side="left")
+    counts = [int((yb == i).sum()) for i in range(len(bins))]
+    labels = _range_labels(float(data.min()), bins, whole)
+    mids = [(lo + hi) / 2 for lo, hi in zip([float(data.min()), *bins[:-1]], bins, strict=True)]
+    colours = palette_colours(palette, len(bins), mids if diverging else None)
+    return Classes(str(values.name), bins, labels, counts, colours, yb, int((~ok).sum()))
+
+
+def _is_whole(arr: np.ndarray) -> bool:
+    return bool(len(arr)) and bool(np.all(np.equal(np.mod(arr, 1), 0)))
+
+
+def _range_labels(lowest: float, bins: list[float], whole: bool) -> list[str]:
+    labels = []
+    lower = lowest
+    for i, upper in enumerate(bins):
+        if whole:
+            lo = int(lower) if i == 0 else int(math.floor(lower)) + 1
+            hi = int(math.floor(upper))
+            labels.append(f"{lo:,}" if lo >= hi else f"{lo:,}–{hi:,}")
+        else:
+            lo_text, hi_text = format_number(lower), format_number(upper)
+            labels.append(lo_text if lo_text == hi_text else f"{lo_text}–{hi_text}")
+        lower = upper
+    return labels
+
+
+def format_number(x: float, whole: bool = False) -> str:
+    """Numbers as analysts write them: 1,204 and 12.3 (three significant figures below 10)."""
+    if x is None or not np.isfinite(x):
+        return "–"
+    if whole or float(x).is_integer() and abs(x) >= 10:
+        return f"{int(round(x)):,}"
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    if abs(x) >= 10:
+        return f"{x:,.1f}"
+    return f"{x:.2f}"
+
+
+def palette_colours(palette: str, n: int, centres: list[float] | None = None) -> list[str]:
+    """n hex colours from a matplotlib colormap; with class centres (diverging), falls take the
+    cool half and rises the warm half, so "no change" sits at the middle colour."""
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    if palette not in colormaps:
+        raise ConfigError(f"maps.palette: {palette!r} is not a matplotlib colormap name")
+    cmap = colormaps[palette]
+    if n <= 0:
+        return []
+    if centres is not None:
+        top = max(abs(c) for c in centres) or 1.0
+        return [to_hex(cmap(0.5 + 0.45 * c / top)) for c in centres]
+    # Skip the palest end so the lowest class is still visible against the background.
+    positions = [0.15 + 0.85 * i / max(n - 1, 1) for i in range(n)] if n > 1 else [0.6]
+    return [to_hex(cmap(p)) for p in positions]
+
+
+def lisa_labels(wards: pd.DataFrame) -> pd.Series | None:
+    """LISA label per ward, or None when the test stage did not run."""
+    if "lisa_label" not in wards:
+        return None
+    return wards["lisa_label"].where(wards["lisa_label"].isin(LISA_COLOURS), "Not significant")
+
+
+def gi_bins(wards: pd.DataFrame) -> pd.Series | None:
+    """Gi* bin -3..3 per ward (NaN → 0, not significant), or None when absent."""
+    if "gi_bin" not in wards:
+        return None
+    bins = pd.to_numeric(wards["gi_bin"], errors="coerce").fillna(0).clip(-3, 3)
+    return bins.astype(int)
+
+
+def measure_label(column: str, fallback: str | None = None) -> str:
+    return MEASURE_LABELS.get(column, fallback or column.replace("_", " ").capitalize())
