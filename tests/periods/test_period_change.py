@@ -5,8 +5,8 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from lattice import lattice_result, months_between
 
+from tests.periods.lattice import lattice_result, months_between
 from wardmap.config import PeriodsConfig
 from wardmap.errors import WardmapError
 from wardmap.periods import add_change, adjust_p, poisson_change_p

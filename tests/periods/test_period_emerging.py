@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from lattice import lattice_result, months_between
 from scipy import stats
 
+from tests.periods.lattice import lattice_result, months_between
 from wardmap.periods import (
     analyse_periods,
     classify,

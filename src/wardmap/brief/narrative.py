@@ -16,7 +16,7 @@ from wardmap.disclosure import format_count, is_small
 from wardmap.periods.presets import month_label
 from wardmap.result import RunResult
 
-NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven",
+NUMBER_WORDS = {0: "no", 1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven",
                 8: "eight", 9: "nine", 10: "ten"}
 GI_HOT_LABELS = {3: "99%", 2: "95%", 1: "90%"}
 
@@ -253,23 +253,41 @@ def _spc_sentence(spc: dict) -> str:
     points = spc["points"]
     above = [month_label(p["period"]) for p in points if p["above_ucl"]]
     below = [month_label(p["period"]) for p in points if p["below_lcl"]]
-    runs = [s for s in spc.get("signals", []) if "in a row" in s]
+    runs = [f"it stayed {side} the centre line for {len(months)} months in a row "
+            f"({month_label(months[0])} to {month_label(months[-1])})"
+            for side, months in _runs(points)]
     found = []
     if above:
-        found.append(f"above its upper control limit in {_join(above)}")
+        found.append(f"it was above its upper control limit in {_join(above)}")
     if below:
-        found.append(f"below its lower control limit in {_join(below)}")
+        found.append(f"it was below its lower control limit in {_join(below)}")
     found += runs
     if not found:
         return (f"The area's monthly {what} stayed within its control limits "
                 f"({spc['label']}), with no run of 8 months on one side of the average: no "
                 "sign of a change beyond normal variation.")
-    return (f"On a control chart of the area's monthly {what} ({spc['label']}), the series was "
+    return (f"On a control chart of the area's monthly {what} ({spc['label']}), "
             + "; ".join(found) + ".")
 
 
+def _runs(points: list[dict]) -> list[tuple[str, list[str]]]:
+    """(above/below, months) for each run of 8 or more that the chart flags."""
+    runs: list[tuple[str, list[str]]] = []
+    previous = None
+    for p in points:
+        side = "above" if p["value"] > p["centre"] else "below"
+        if p["run"] and previous == side:
+            runs[-1][1].append(p["period"])
+        elif p["run"]:
+            runs.append((side, [p["period"]]))
+        previous = side if p["run"] else None
+    return runs
+
+
 def _plural(noun: str, n: int) -> str:
-    return f"{noun}s" if n > 1 else f"a {noun}"
+    if n > 1:
+        return f"{noun}s"
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
 
 def _wards_n(n: int) -> str:

@@ -1,0 +1,140 @@
+"""The briefing's narrative: every number comes from the tables; wording follows significance."""
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.periods.lattice import lattice_result, months_between
+from wardmap.brief.narrative import narrative
+from wardmap.errors import WardmapError
+from wardmap.periods import analyse_periods
+from wardmap.stats import test_stage as spatial_tests
+
+NAMES = ["High Street", "Park Wood", "Shepway North", "Fant", "Bridge", "Heath", "Allington",
+         "Boxley", "Detling and Thurnham"]
+TOP = re.compile(
+    r"^(?P<name>.+) ward had the highest level of recorded .+?, with (?P<now>[\d,]+) incidents, "
+    r"(?P<dir>up|down) (?P<pct>\d+)% from (?P<then>[\d,]+) in the same period last year "
+    r"\((?P<verdict>[^)]+)\)\.$"
+)
+NAME = "(" + "|".join(map(re.escape, NAMES)) + ")"
+NAMED_COUNT = re.compile(NAME + r" \((<5|[\d,]+)\)")
+
+
+def borough(then: list[int], now: list[int], permutations: int = 99):
+    """Nine named wards, 24 months; each period's total spread evenly over its months."""
+    months = months_between("2016-01", 24)
+    monthly = np.zeros((9, 24), dtype=int)
+    for w in range(9):
+        monthly[w, :12] = np.bincount(np.arange(then[w]) % 12, minlength=12)
+        monthly[w, 12:] = np.bincount(np.arange(now[w]) % 12, minlength=12)
+    result = lattice_result(monthly, months, months[12:], side=3, population=5000, names=NAMES)
+    result.config.stats.permutations = permutations
+    wards, summary, weights = spatial_tests(result.wards, result.config.stats)
+    result.wards, result.weights = wards, weights
+    result.summary.update(summary)
+    return analyse_periods(result)
+
+
+def _number(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def _paragraphs(result, **kwargs) -> dict[str, list[str]]:
+    return {s.heading: s.paragraphs for s in narrative(result, **kwargs)}
+
+
+THEN = [607, 300, 250, 120, 80, 60, 40, 30, 12]
+NOW = [863, 310, 240, 130, 70, 65, 35, 20, 3]
+
+
+def test_top_ward_sentence_numbers_equal_the_table() -> None:
+    result = borough(THEN, NOW)
+    text = _paragraphs(result)["Wards"][0]
+    match = TOP.match(text)
+    assert match, text
+    row = result.wards.set_index("ward_name").loc[match["name"]]
+    assert row["incidents"] == result.wards["incidents"].max()
+    assert _number(match["now"]) == row["incidents"]
+    assert _number(match["then"]) == row["incidents_prev"]
+    assert int(match["pct"]) == round(abs(row["change_pct"]))
+    assert match["dir"] == ("up" if row["change"] > 0 else "down")
+    assert bool(row["change_sig"]) is True
+    assert match["verdict"] == "a statistically significant increase"
+
+
+def test_top_five_and_bottom_three_lists_equal_the_table() -> None:
+    result = borough(THEN, NOW)
+    paragraphs = _paragraphs(result)["Wards"]
+    by_name = result.wards.set_index("ward_name")["incidents"]
+    top = NAMED_COUNT.findall(paragraphs[1])
+    assert [n for n, _ in top] == list(by_name.sort_values(ascending=False).index[:5])
+    assert all(_number(c) == by_name[n] for n, c in top)
+    bottom = NAMED_COUNT.findall(paragraphs[2])
+    assert [n for n, _ in bottom] == list(by_name.sort_values().index[:3])
+    assert all(_number(c) == by_name[n] for n, c in bottom)
+
+
+def test_overview_total_and_change_equal_the_summary() -> None:
+    result = borough(THEN, NOW)
+    text = _paragraphs(result)["Summary"][0]
+    change = result.summary["change"]
+    numbers = [_number(n) for n in re.findall(r"\d[\d,]*", text.split(" between ")[0])]
+    assert change["incidents"] in numbers and change["incidents"] == sum(NOW)
+    after = text.split("December 2017, ")[1]
+    pct, then = re.match(r"(?:up|down) (\d+)% from ([\d,]+)", after).groups()
+    assert int(pct) == round(abs(change["change_pct"]))
+    assert _number(then) == change["incidents_prev"] == sum(THEN)
+
+
+def test_wording_follows_significance() -> None:
+    flat = borough([607, *THEN[1:]], [640, *NOW[1:]])  # +5%: within chance
+    text = _paragraphs(flat)["Wards"][0]
+    assert bool(flat.wards.set_index("ward_name").loc["High Street", "change_sig"]) is False
+    assert text.endswith("(not a statistically significant change).")
+    down = borough([863, *THEN[1:]], [607, *NOW[1:]])
+    text = _paragraphs(down)["Wards"][0]
+    assert "down 30% from 863" in text
+    assert text.endswith("(a statistically significant reduction).")
+
+
+def test_change_paragraph_numbers_equal_the_table() -> None:
+    result = borough(THEN, NOW)
+    text = _paragraphs(result)["Change"][0]
+    wards = result.wards.set_index("ward_name")
+    items = re.findall(NAME + r" \(up ([\d,]+) or (\d+)%, from ([\d,]+) to ([\d,]+)", text)
+    # Largest rises first; Fant and Park Wood tie on +10 and are listed by name.
+    assert [i[0] for i in items] == ["High Street", "Fant", "Park Wood"]
+    for name, by, pct, then, now in items:
+        assert _number(by) == wards.loc[name, "change"]
+        assert int(pct) == round(wards.loc[name, "change_pct"])
+        assert (_number(then), _number(now)) == (wards.loc[name, "incidents_prev"],
+                                                 wards.loc[name, "incidents"])
+
+
+def test_public_narrative_suppresses_small_counts() -> None:
+    result = borough(THEN, NOW)
+    internal = " ".join(p for ps in _paragraphs(result).values() for p in ps)
+    public = " ".join(p for ps in _paragraphs(result, public=True).values() for p in ps)
+    assert "Detling and Thurnham (3)" in internal
+    assert "Detling and Thurnham (<5)" in public
+    assert "(3)" not in public
+
+
+def test_no_comparison_is_said_plainly() -> None:
+    months = months_between("2017-11", 2)
+    result = analyse_periods(lattice_result(np.full((9, 2), 5), months, months, side=3))
+    summary = _paragraphs(result)["Summary"]
+    assert "no year-on-year comparison is made" in summary[1]
+    assert "Change" not in _paragraphs(result)
+
+
+def test_a_period_the_data_does_not_cover_is_a_clear_error() -> None:
+    months = months_between("2017-11", 2)
+    result = lattice_result(np.full((9, 2), 5), months, months, side=3)
+    result.config.periods.period = "rolling12"
+    with pytest.raises(WardmapError, match="not covered by the data"):
+        analyse_periods(result)
+    assert isinstance(result.wards, pd.DataFrame)
