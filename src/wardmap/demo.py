@@ -11,6 +11,7 @@ Regenerate the files in boundaries/ and data/ with ``wardmap demo --regenerate``
 
 from __future__ import annotations
 
+import itertools
 import json
 import tempfile
 from pathlib import Path
@@ -69,19 +70,20 @@ def demo_wards() -> gpd.GeoDataFrame:
 
 
 def hot_wards(wards: gpd.GeoDataFrame) -> list[str]:
-    """Three mutually neighbouring wards near the middle: the planted cluster."""
-    centre = shapely.points(*CENTRE)
-    distance = wards.geometry.representative_point().distance(centre).to_numpy()
-    near = np.argsort(distance)
-    first = near[1]  # beside, not on, the very centre
-    touches = lambda a, b: wards.geometry.iat[a].intersects(wards.geometry.iat[b])  # noqa: E731
-    for second in near[2:]:
-        if not touches(first, second):
-            continue
-        for third in near[2:]:
-            if third != second and touches(first, third) and touches(second, third):
-                return sorted(wards["WD24CD"].iloc[[first, second, third]])
-    raise RuntimeError("demo layout has no three mutually neighbouring wards")
+    """The planted cluster: three mutually neighbouring wards with the fewest other neighbours
+    between them (a compact cluster on the borough's edge, like a town's estates)."""
+    geoms = wards.geometry.to_numpy()
+    touching = shapely.intersects(geoms[:, None], geoms[None, :])
+    np.fill_diagonal(touching, False)
+    best: tuple[int, list[int]] | None = None
+    for a, b, c in itertools.combinations(range(len(wards)), 3):
+        if touching[a, b] and touching[a, c] and touching[b, c]:
+            outside = int((touching[[a, b, c]].any(axis=0)).sum()) - 3
+            if best is None or outside < best[0]:
+                best = (outside, [a, b, c])
+    if best is None:
+        raise RuntimeError("demo layout has no three mutually neighbouring wards")
+    return sorted(wards["WD24CD"].iloc[best[1]])
 
 
 def synthetic_borough(seed: int = DEMO_SEED, rate_multiplier: float = 2.5) -> tuple[
