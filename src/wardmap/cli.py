@@ -225,3 +225,122 @@ def report_run(result: Any, out: Path) -> None:
 
 def main() -> None:
     cli(prog_name="wardmap")
+
+
+# --- select stage: `wardmap focus` and `wardmap clusters` (docs/focus.md) -------------------
+def _select_config(config_path: str | None, options: dict[str, Any], demo: bool) -> Config:
+    """The run's config, or the demo borough's with --demo (output flags still apply)."""
+    if not demo:
+        return config_from_options(config_path, options)
+    from wardmap.demo import demo_config
+
+    config = demo_config()
+    config.output.out = options.get("out") or "outputs/demo"
+    config.maps.enabled = not options.get("no_maps")
+    return config
+
+
+def _given(section: Any, **values: Any) -> None:
+    """Lay the flags the user gave over a config section."""
+    for name, value in values.items():
+        if value is not None and value != ():
+            setattr(section, name, list(value) if isinstance(value, tuple) else value)
+
+
+@cli.command()
+@input_options
+@click.option("--size", type=click.IntRange(1, 4), help="Wards per focus area, 1-4 (default 2).")
+@click.option("--exclude", multiple=True, metavar="WARD",
+              help="Leave this ward out, by code or name (repeatable).")
+@click.option("--max-population", type=click.FloatRange(0, min_open=True),
+              help="Largest total population of an area.")
+@click.option("--top", type=click.IntRange(1, 10_000), help="Areas to list (default 10).")
+@click.option("--indicator", multiple=True, metavar="NAME[:WEIGHT]",
+              help="Indicator for the score: a crime group ('asb', 'violent crime'), a crime "
+              "type, 'NAME count', 'NAME change', 'harm', a partner table or a ward column "
+              "such as gi_z (repeatable; default: the measure analysed).")
+@click.option("--harm-weights", type=click.Path(), help="TOML or CSV of harm weights per "
+              "crime type (crime_type,weight).")
+@click.option("--standardise", type=click.Choice(["z", "rank"]),
+              help="Put indicators on one scale by z-score (default) or rank.")
+@click.option("--demo", "use_demo", is_flag=True, help="Run on the synthetic demo borough.")
+@reports_errors
+def focus(config_path: str | None, size: int | None, exclude: tuple[str, ...],
+          max_population: float | None, top: int | None, indicator: tuple[str, ...],
+          harm_weights: str | None, standardise: str | None, use_demo: bool,
+          **options: Any) -> None:
+    """Choose task-force focus areas: connected groups of wards with the highest combined
+    score. Writes focus.csv (plus the run's tables and maps, the best area outlined)."""
+    from wardmap.progress import Steps
+    from wardmap.select.stage import focus_summary, run_focus
+
+    config = _select_config(config_path, options, use_demo)
+    _given(config.focus, size=size, exclude=exclude, max_population=max_population, top=top,
+           indicators=indicator, harm_weights=harm_weights, standardise=standardise)
+    result = run_focus(config, config.output.out, Steps())
+    report_run(result, Path(config.output.out))
+    click.echo("\n".join(focus_summary(result)), err=True)
+
+
+@cli.command()
+@input_options
+@click.option("--max-size", type=click.IntRange(1, 1000), help="Most wards in a cluster "
+              "(default 4).")
+@click.option("--variables", multiple=True, metavar="NAME[:WEIGHT]",
+              help="Variable to group wards on, named as for `wardmap focus --indicator` "
+              "(repeatable; default: the crime groups' rates).")
+@click.option("--demo", "use_demo", is_flag=True, help="Run on the synthetic demo borough.")
+@reports_errors
+def clusters(config_path: str | None, max_size: int | None, variables: tuple[str, ...],
+             use_demo: bool, **options: Any) -> None:
+    """Group all wards into contiguous clusters of at most N similar wards. Writes
+    clusters.csv, clusters.html, clusters.png and cluster_similarity.png."""
+    from wardmap.progress import Steps
+    from wardmap.select.stage import clusters_summary, run_clusters
+
+    config = _select_config(config_path, options, use_demo)
+    _given(config.clusters, max_size=max_size, variables=variables, seed=options.get("seed"))
+    result = run_clusters(config, config.output.out, Steps())
+    report_run(result, Path(config.output.out))
+    click.echo("\n".join(clusters_summary(result)), err=True)
+
+
+# --- wardmap brief: the committee briefing pack (wardmap.periods, wardmap.brief) ---------------
+
+_PERIODS = ["rolling12", "fytd", "calendar", "custom"]
+
+
+@cli.command()
+@input_options
+@click.option("--period", type=click.Choice(_PERIODS), help="rolling12: the 12 months ending "
+              "--period-end; fytd: April to --period-end; calendar: January to December; "
+              "custom: the --months range. Default: --months, or every month in the data.")
+@click.option("--period-end", metavar="YYYY-MM", help="Last month of the period (default: the "
+              "latest month in the data).")
+@click.option("--compare", metavar="YYYY-MM:YYYY-MM", help="Comparison period (default: the "
+              "same months a year earlier, when the data covers them).")
+@click.option("--title", help="Title of the briefing (default: area and crime types).")
+@reports_errors
+def brief(config_path: str | None, period: str | None, period_end: str | None,
+          compare: str | None, title: str | None, **options: Any) -> None:
+    """Write the run's outputs and a committee briefing pack (briefing.html, briefing.docx).
+
+    Takes the same inputs as `wardmap run`. The briefing compares the period with the same
+    months a year earlier, names the top and bottom wards, tests each change, and adds the
+    control chart and hot spot findings; --public suppresses small numbers throughout.
+    """
+    from wardmap.brief import write_briefing
+    from wardmap.pipeline import run as run_pipeline
+    from wardmap.progress import Steps
+
+    config = config_from_options(config_path, options)
+    periods = config.periods
+    if period is not None:
+        periods.period = period
+        if period == "custom":
+            periods.months = config.filters.months
+    periods.end = period_end or periods.end
+    periods.compare = compare or periods.compare
+    config.brief.title = title or config.brief.title
+    result = run_pipeline(config, config.output.out, Steps(), extra_writers=[write_briefing])
+    report_run(result, Path(config.output.out))

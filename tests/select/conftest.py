@@ -1,9 +1,12 @@
 """Runs of the demo borough and of Maidstone for the select-stage tests."""
 
+import json
+from pathlib import Path
+
 import pytest
 
 from wardmap.config import Config
-from wardmap.demo import demo_config, demo_wards, hot_wards
+from wardmap.demo import demo_config, demo_paths
 from wardmap.pipeline import analyse
 
 
@@ -16,7 +19,9 @@ def demo_result():
 
 @pytest.fixture(scope="session")
 def planted() -> list[str]:
-    return hot_wards(demo_wards())
+    """The planted hot wards, from the truth file beside the demo inputs the tests analyse."""
+    root = Path(demo_config().inputs.boundaries).parents[1]
+    return json.loads(demo_paths(root)["truth"].read_text())["hot_wards"]
 
 
 @pytest.fixture(scope="session")

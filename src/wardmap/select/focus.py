@@ -221,7 +221,11 @@ def _table(
         row["reason"] = focus_reason(rank, names.iloc[idx].tolist(), parts, labels, config,
                                      excluded)
         rows.append(row)
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    whole = table["population"].dropna()
+    if len(whole) == len(table) and (whole == whole.round()).all():
+        table["population"] = table["population"].astype("int64")
+    return table
 
 
 def focus_reason(
