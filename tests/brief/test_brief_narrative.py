@@ -129,6 +129,9 @@ def test_no_comparison_is_said_plainly() -> None:
     summary = _paragraphs(result)["Summary"]
     assert "no year-on-year comparison is made" in summary[1]
     assert "Change" not in _paragraphs(result)
+    trends = _paragraphs(result)["Trends"]
+    assert trends[0].startswith("No control chart: control charts need at least 12 months")
+    assert "spc_note" not in result.wards.columns
 
 
 def test_a_period_the_data_does_not_cover_is_a_clear_error() -> None:

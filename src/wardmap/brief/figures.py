@@ -1,7 +1,8 @@
 """Figures for the briefing as PNG bytes: ward maps and the area's control chart.
 
-Maps use the colours and class breaks of wardmap.maps.style, so they match map.html. The
-matplotlib Figure API is used directly (no pyplot state), so briefings can be built in threads.
+Maps come from wardmap.maps.static (the report-ready maps of the run) when it is there, else
+from the small maps here, drawn with the colours and class breaks of wardmap.maps.style. The
+control chart is drawn here. The matplotlib Figure API is used directly (no pyplot state).
 """
 
 from __future__ import annotations
@@ -16,6 +17,11 @@ from matplotlib.patches import Patch
 
 from wardmap.maps.style import GI_COLOURS, GI_LABELS, NO_DATA_COLOUR, classify, gi_bins
 from wardmap.result import RunResult
+
+try:  # the report-ready maps of wardmap.maps; the small maps below stand in without them
+    from wardmap.maps import static
+except ImportError:  # pragma: no cover - depends on the maps package's version
+    static = None
 
 
 @dataclass
@@ -34,6 +40,9 @@ def briefing_figures(result: RunResult, dpi: int = 200, public: bool = False,
     bins = gi_bins(wards)
     if bins is not None:
         images.append(_gi_map(result, bins, dpi))
+    lisa = _lisa_map(result, dpi)
+    if lisa is not None:
+        images.append(lisa)
     if "change_pct" in wards:
         images.append(_change_map(result, dpi, public, threshold))
     spc = result.summary.get("spc") or {}
@@ -46,15 +55,35 @@ def _measure_map(result: RunResult, dpi: int, public: bool, threshold: int) -> I
     wards = result.wards
     column = "incidents" if "incidents" in wards else "value"
     small = threshold if public and column == "incidents" else None
+    title = f"{result.meta.measure_label}, {result.meta.period_label}".strip(", ")
+    if static is not None:
+        fig = static.choropleth_figure(wards, column, title=title, small_threshold=small,
+                                       **_page(result))
+        return Image(title, _png(fig, dpi))
     classes = classify(wards[column].rename(column), k=5, palette="YlOrRd",
                        small_threshold=small)
     legend = [(c, label) for c, label, _ in classes.legend_rows()]
-    title = f"{result.meta.measure_label}, {result.meta.period_label}".strip(", ")
     return Image(title, _map_png(wards, classes.colour_of(), legend, title, dpi),
                  _attribution(result))
 
 
+def _lisa_map(result: RunResult, dpi: int) -> Image | None:
+    if static is None or "lisa_label" not in result.wards:
+        return None
+    title = "Clusters (local Moran's I)"
+    return Image(title, _png(static.lisa_figure(result.wards, title=title, **_page(result)), dpi))
+
+
+def _page(result: RunResult) -> dict:
+    # Landscape pages fit a Word page's text width without running onto a second page.
+    return {"page": "a4-landscape", "attributions": list(result.meta.attributions)}
+
+
 def _gi_map(result: RunResult, bins: pd.Series, dpi: int) -> Image:
+    if static is not None:
+        title = "Hot spots and cold spots (Getis-Ord Gi*)"
+        return Image(title, _png(static.gi_figure(result.wards, title=title, **_page(result)),
+                                 dpi))
     colours = [GI_COLOURS[int(b)] for b in bins]
     present = sorted(set(int(b) for b in bins), reverse=True)
     legend = [(GI_COLOURS[b], GI_LABELS[b]) for b in present]
@@ -88,6 +117,12 @@ def _change_map(result: RunResult, dpi: int, public: bool, threshold: int) -> Im
     if np.isnan(arr).any():
         legend.append((NO_DATA_COLOUR, "No comparison (none last year or suppressed)"))
     title = "Change on the same period last year"
+    if static is not None:
+        shown = wards.assign(change_pct=arr)
+        fig = static.choropleth_figure(shown, "change_pct", title=title, scheme="user",
+                                       breaks=CHANGE_EDGES, palette="RdBu_r", diverging=True,
+                                       legend_title="Change (%)", **_page(result))
+        return Image(title, _png(fig, dpi))
     return Image(title, _map_png(wards, colours, legend, title, dpi), _attribution(result))
 
 

@@ -137,7 +137,8 @@ def _ward_paragraphs(result: RunResult, top: int, bottom: int, style: Style) -> 
         f"The {NUMBER_WORDS.get(len(head), len(head))} wards with the most recorded incidents "
         f"were {_name_list(head, style)}."
     )
-    tail = order.tail(min(bottom, max(len(order) - len(head), 0))).iloc[::-1]
+    rest = order.iloc[len(head):]
+    tail = rest.sort_values(["incidents", "ward_name"], kind="stable").head(bottom)
     if len(tail):
         paragraphs.append(f"The fewest were recorded in {_name_list(tail, style)}.")
     return paragraphs
@@ -232,6 +233,8 @@ def _trend_paragraphs(result: RunResult) -> list[str]:
     spc = result.summary.get("spc") or {}
     if spc.get("points"):
         paragraphs.append(_spc_sentence(spc))
+    elif spc.get("reason"):
+        paragraphs.append(f"No control chart: {spc['reason']}.")
     emerging = result.summary.get("emerging") or {}
     if emerging.get("available") and "emerging_pattern" in result.wards:
         found = result.wards[result.wards["emerging_pattern"] != "No pattern detected"]

@@ -16,6 +16,8 @@ from wardmap.result import RunResult
 
 # ArcGIS Pro's Emerging Hot Spot Analysis needs at least ten time steps for its trend test.
 MIN_EMERGING_MONTHS = 10
+# Control limits from fewer months than a year mostly measure noise (and miss seasonality).
+MIN_SPC_MONTHS = 12
 
 
 def monthly_table(records: pd.DataFrame, ward_codes: list[str], months: list[str]) -> pd.DataFrame:
@@ -50,9 +52,10 @@ def area_chart(counts: pd.Series, population: float | None, chart: str) -> pd.Da
 def add_series(result: RunResult, config: PeriodsConfig | None = None) -> RunResult:
     """SPC for the area and each ward, and emerging hot spots, over the months to the period end.
 
-    Adds ward columns spc_signal (bool) and spc_note (what the ward's c-chart flags), and, with
-    enough months, emerging_pattern, emerging_tau, emerging_trend_p, hot_months, cold_months.
-    summary["spc"] holds the area chart; summary["emerging"] the category counts or why none.
+    With at least MIN_SPC_MONTHS months: ward columns spc_signal (bool) and spc_note (what the
+    ward's c-chart flags), and summary["spc"] the area chart. With at least MIN_EMERGING_MONTHS
+    in the period: emerging_pattern, emerging_tau, emerging_trend_p, hot_months, cold_months,
+    and summary["emerging"] the category counts. Otherwise the summary says why not.
     """
     config = config or result.config.periods
     if result.records is None or "incidents" not in result.wards.columns:
@@ -63,10 +66,17 @@ def add_series(result: RunResult, config: PeriodsConfig | None = None) -> RunRes
     wards = result.wards.copy()
     table = monthly_table(result.records, wards["ward_code"].tolist(), months)
     summary = dict(result.summary)
-    summary["spc"] = _area_spc(table, wards, config.chart)
-    notes = ward_signals(table.to_numpy(), months)
-    wards["spc_signal"] = [bool(n) for n in notes]
-    wards["spc_note"] = ["; ".join(n) for n in notes]
+    if len(months) >= MIN_SPC_MONTHS:
+        summary["spc"] = _area_spc(table, wards, config.chart)
+        notes = ward_signals(table.to_numpy(), months)
+        wards["spc_signal"] = [bool(n) for n in notes]
+        wards["spc_note"] = ["; ".join(n) for n in notes]
+    else:
+        summary["spc"] = {
+            "available": False,
+            "reason": f"control charts need at least {MIN_SPC_MONTHS} months in a row; the data "
+            f"has {len(months)} ({period_label(months)})",
+        }
     summary["emerging"] = _emerging(result, wards, table.loc[:, current], config)
     return dataclasses.replace(result, wards=wards, summary=summary)
 
@@ -77,6 +87,7 @@ def _area_spc(table: pd.DataFrame, wards: pd.DataFrame, chart: str) -> dict[str,
     frame = area_chart(table.sum(axis=0), population, chart)
     rows = frame.assign(value=frame["value"].round(6)).to_dict(orient="records")
     return {
+        "available": True,
         "chart": frame.attrs["chart"],
         "months": list(table.columns),
         "label": period_label(list(table.columns)),
