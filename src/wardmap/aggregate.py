@@ -171,24 +171,33 @@ def _locate(x: np.ndarray, y: np.ndarray, wards: gpd.GeoDataFrame, tolerance: fl
     """Ward position for each point inside a ward (-1 if none), and for each point outside but
     within ``tolerance`` metres of a ward (-1 if none). A point on a shared edge goes to the
     first ward in code order, so each record lands in exactly one ward."""
-    n = len(x)
-    inside, snapped = np.full(n, -1), np.full(n, -1)
+    inside, snapped = np.full(len(x), -1), np.full(len(x), -1)
     usable = np.flatnonzero(~np.isnan(x))
     if usable.size == 0:
         return inside, snapped
-    points = shapely.points(x[usable], y[usable])
-    tree = shapely.STRtree(wards.geometry.values)
-    hit_point, hit_ward = tree.query(points, predicate="intersects")
-    order = np.lexsort((hit_ward, hit_point))
-    hit_point, hit_ward = hit_point[order], hit_ward[order]
-    first = np.unique(hit_point, return_index=True)[1]
-    inside[usable[hit_point[first]]] = hit_ward[first]
-    if tolerance > 0:
-        rest = np.flatnonzero(inside[usable] < 0)
-        if rest.size:
-            near_point, near_ward = tree.query_nearest(points[rest], max_distance=tolerance)
-            order = np.lexsort((near_ward, near_point))
-            near_point, near_ward = near_point[order], near_ward[order]
-            first = np.unique(near_point, return_index=True)[1]
-            snapped[usable[rest[near_point[first]]]] = near_ward[first]
+    # police.uk records share anonymised map points: place each distinct point once.
+    xy = np.ascontiguousarray(np.column_stack([x[usable], y[usable]]))
+    unique, back = np.unique(xy.view(np.complex128).ravel(), return_inverse=True)
+    points = shapely.points(unique.real, unique.imag)
+    ward_of = _first_hit(*shapely.STRtree(points).query(wards.geometry.values,
+                                                       predicate="intersects")[::-1],
+                         len(points))
+    inside[usable] = ward_of[back]
+    outside = np.flatnonzero(ward_of < 0)
+    if tolerance > 0 and outside.size:
+        near_point, near_ward = shapely.STRtree(wards.geometry.values).query_nearest(
+            points[outside], max_distance=tolerance)
+        near = np.full(len(points), -1)
+        near[outside] = _first_hit(near_point, near_ward, outside.size)
+        snapped[usable] = near[back]
     return inside, snapped
+
+
+def _first_hit(point: np.ndarray, ward: np.ndarray, n: int) -> np.ndarray:
+    """For each of n points the lowest ward position among its hits, or -1."""
+    first = np.full(n, -1)
+    order = np.lexsort((ward, point))
+    point, ward = point[order], ward[order]
+    starts = np.unique(point, return_index=True)[1]
+    first[point[starts]] = ward[starts]
+    return first

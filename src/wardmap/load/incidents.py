@@ -72,9 +72,7 @@ def read_incidents(
     if len(crs_seen) > 1:
         raise InputError("incident files mix longitude/latitude and easting/northing columns; "
                          "read them in separate runs or convert them first")
-    records = pd.concat(frames, ignore_index=True) if frames else _empty()
-    for column in ("month", "crime_type", "location", "source"):
-        records[column] = records[column].astype("category")
+    records = _concat(frames) if frames else _empty()
     records.attrs["crs"] = crs_seen.pop() if crs_seen else "EPSG:4326"
     _add_hashes(paths, manifest)
     return records, manifest
@@ -205,23 +203,37 @@ def _numbers(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
 def _months(table: pa.Table, layout: Layout, name: str) -> pd.Series:
     if layout.month is None:
         return pd.Series([None] * table.num_rows, dtype=object)
-    text = pd.Series(table.column(layout.month).to_pylist(), dtype=object)
+    column = table.column(layout.month)
     if not layout.police:  # a date column: keep its month (ISO first, else UK day-first)
+        text = pd.Series(column.to_pylist(), dtype=object)
         iso = text.astype(str).str.extract(r"^(\d{4}-\d{2})", expand=False)
         dates = pd.to_datetime(text.where(iso.isna()), errors="coerce", dayfirst=True,
                                format="mixed")
         return iso.fillna(dates.dt.strftime("%Y-%m")).where(iso.notna() | dates.notna(), None)
-    bad = text.notna() & ~text.astype(str).str.fullmatch(r"\d{4}-\d{2}")
-    if bad.any():
-        raise InputError(f"{name}: Month {text[bad].iloc[0]!r} is not YYYY-MM "
-                         f"(row {int(np.flatnonzero(bad)[0]) + 2})")
-    return text
+    good = pc.fill_null(pc.match_substring_regex(column, r"^\d{4}-(0[1-9]|1[0-2])$"), True)
+    if not pc.all(good).as_py():
+        row = int(pc.index(good, False).as_py())
+        raise InputError(f"{name}: Month {column[row].as_py()!r} is not YYYY-MM (row {row + 2})")
+    return _text(table, layout.month)
 
 
 def _text(table: pa.Table, column: str | None) -> pd.Series:
+    """Repeated text (months, crime types, locations) as a pandas Categorical, built by arrow."""
     if column is None:
         return pd.Series([None] * table.num_rows, dtype=object)
-    return table.column(column).to_pandas()
+    return table.column(column).dictionary_encode().to_pandas()
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate, keeping text columns categorical (unioning the categories)."""
+    from pandas.api.types import union_categoricals
+
+    text = ("month", "crime_type", "location", "source")
+    records = pd.concat([f.drop(columns=list(text)) for f in frames], ignore_index=True)
+    for column in text:
+        parts = [pd.Categorical(f[column]) for f in frames]
+        records[column] = union_categoricals(parts) if parts else pd.Categorical([])
+    return records[["month", "crime_type", "location", "cx", "cy", "unparsable", "source"]]
 
 
 def _empty() -> pd.DataFrame:
