@@ -1,5 +1,7 @@
 """Ward clusters: contiguous (checked with shapely), capped in size, deterministic."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -7,7 +9,7 @@ from tests.select.select_helpers import is_connected, touching
 from wardmap.config import ClustersConfig
 from wardmap.errors import WardmapError
 from wardmap.select.clusters import capped_skater, find_clusters
-from wardmap.select.outputs import write_clusters
+from wardmap.select.outputs import CLUSTER_COLUMNS, clusters_writer, write_clusters
 
 
 def check_clusters(clusters, wards, max_size):
@@ -83,3 +85,12 @@ def test_cluster_files(demo_clusters, demo_result, tmp_path):
     assert demo_clusters["ward_name"].iloc[0] in html and "Test attribution" in html
     header = paths["csv"].read_text().splitlines()[0].split(",")
     assert header[:4] == ["ward_code", "ward_name", "cluster", "cluster_size"]
+
+
+def test_public_cluster_files_leave_out_ward_figures(demo_clusters, demo_result, tmp_path):
+    config = dataclasses.replace(demo_result.config)
+    config.output = dataclasses.replace(config.output, public=True)
+    public = dataclasses.replace(demo_result, config=config, clusters=demo_clusters)
+    clusters_writer(public, tmp_path)
+    header = (tmp_path / "clusters.csv").read_text().splitlines()[0].split(",")
+    assert header == CLUSTER_COLUMNS

@@ -25,10 +25,25 @@ def focus_writer(result: RunResult, folder: Path) -> None:
         write_focus(result.focus, folder)
 
 
+# Columns of clusters.csv that reveal no ward's own figures.
+CLUSTER_COLUMNS = ["ward_code", "ward_name", "cluster", "cluster_size", "cluster_wards",
+                   "within_distance"]
+
+
 def clusters_writer(result: RunResult, folder: Path) -> None:
-    """An export-stage writer: the cluster files when the select stage found clusters."""
-    if result.clusters is not None:
-        write_clusters(result.clusters, result.wards, folder, result.meta.attributions)
+    """An export-stage writer: the cluster files when the select stage found clusters.
+
+    Public outputs leave out the variables' values: a ward's rate (or a small cluster's mean)
+    could give away a small count that the ward table suppresses.
+    """
+    clusters = result.clusters
+    if clusters is None:
+        return
+    if result.config.output.public:
+        attrs = clusters.attrs
+        clusters = clusters[CLUSTER_COLUMNS].copy()
+        clusters.attrs.update(attrs)
+    write_clusters(clusters, result.wards, folder, result.meta.attributions)
 
 
 def write_clusters(
