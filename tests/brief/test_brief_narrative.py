@@ -141,3 +141,22 @@ def test_a_period_the_data_does_not_cover_is_a_clear_error() -> None:
     with pytest.raises(WardmapError, match="not covered by the data"):
         analyse_periods(result)
     assert isinstance(result.wards, pd.DataFrame)
+
+
+def test_public_tables_hide_small_counts_their_order_and_their_changes() -> None:
+    from wardmap.brief.tables import briefing_tables
+
+    # Boxley 4 and Detling and Thurnham 3 are suppressed; Allington (35) is not.
+    result = borough(THEN, NOW[:7] + [4, 3])
+    tables = {t.title: t.frame for t in briefing_tables(result, public=True).tables}
+    ranked_rows = tables["Wards ranked by recorded incidents"].tail(2)
+    assert ranked_rows["Ward"].tolist() == ["Boxley", "Detling and Thurnham"]  # by name
+    assert ranked_rows["Incidents"].tolist() == ["<5", "<5"]
+    assert ranked_rows["Rank"].tolist() == ["", ""]
+    change = tables["Change on the same period last year"].set_index("Ward")
+    for name in ("Boxley", "Detling and Thurnham"):
+        assert change.loc[name, "Change"] == "" and change.loc[name, "% change"] == ""
+        assert change.loc[name, "p"] == ""
+    assert change.loc["Allington", "Change"] == "-5"
+    internal = {t.title: t.frame for t in briefing_tables(result).tables}
+    assert internal["Wards ranked by recorded incidents"]["Incidents"].iloc[-1] == "3"

@@ -118,13 +118,22 @@ def _overview(result: RunResult, style: Style) -> list[str]:
     return paragraphs
 
 
-def ranked(wards: pd.DataFrame) -> pd.DataFrame:
-    """Wards from the most incidents to the fewest (ties by name, so the order is stable)."""
-    return wards.sort_values(["incidents", "ward_name"], ascending=[False, True], kind="stable")
+def ranked(wards: pd.DataFrame, public: bool = False, threshold: int = 4,
+           ascending: bool = False) -> pd.DataFrame:
+    """Wards from the most incidents to the fewest (ties by name, so the order is stable).
+
+    With ``public``, suppressed counts rank as equal, so the order does not reveal them.
+    """
+    key = wards["incidents"].astype(float)
+    if public:
+        key = key.mask(is_small(wards["incidents"], threshold), float(threshold))
+    order = wards.assign(_key=key).sort_values(["_key", "ward_name"],
+                                               ascending=[ascending, True], kind="stable")
+    return order.drop(columns="_key")
 
 
 def _ward_paragraphs(result: RunResult, top: int, bottom: int, style: Style) -> list[str]:
-    order = ranked(result.wards)
+    order = ranked(result.wards, style.public, style.threshold)
     first = order.iloc[0]
     text = (f"{ward_label(first['ward_name'])} had the highest level of recorded "
             f"{subject(result)}, with {style.count(first['incidents'])} incidents")
@@ -138,7 +147,7 @@ def _ward_paragraphs(result: RunResult, top: int, bottom: int, style: Style) -> 
         f"were {_name_list(head, style)}."
     )
     rest = order.iloc[len(head):]
-    tail = rest.sort_values(["incidents", "ward_name"], kind="stable").head(bottom)
+    tail = ranked(rest, style.public, style.threshold, ascending=True).head(bottom)
     if len(tail):
         paragraphs.append(f"The fewest were recorded in {_name_list(tail, style)}.")
     return paragraphs

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from wardmap.brief.narrative import pct_text, ranked
-from wardmap.disclosure import mask_small_counts, suppression_note
+from wardmap.disclosure import is_small, mask_small_counts, suppression_note
 from wardmap.result import RunResult
 
 GI_TEXT = {3: "Hot (99%)", 2: "Hot (95%)", 1: "Hot (90%)", 0: "", -1: "Cold (90%)",
@@ -49,7 +49,7 @@ def rate_text(v: object) -> str:
 def signed_pct(v: object) -> str:
     if v is None or pd.isna(v):
         return ""
-    sign = "+" if v > 0 else "−" if v < 0 else ""
+    sign = "+" if v > 0 else "-" if v < 0 else ""  # ASCII, so Excel reads pasted figures
     return f"{sign}{pct_text(float(v))}"
 
 
@@ -64,7 +64,7 @@ def briefing_tables(result: RunResult, public: bool = False, threshold: int = 4)
     wards = result.wards
     shown = mask_small_counts(wards, threshold) if public else wards
     out = BriefingTables()
-    out.tables.append(_ranked_table(result, wards, shown))
+    out.tables.append(_ranked_table(result, wards, shown, public, threshold))
     if "change_pct" in wards:
         out.tables.append(_change_table(result, wards, shown))
     hot = _hot_spot_table(wards)
@@ -76,12 +76,15 @@ def briefing_tables(result: RunResult, public: bool = False, threshold: int = 4)
     return out
 
 
-def _ranked_table(result: RunResult, wards: pd.DataFrame, shown: pd.DataFrame) -> Table:
+def _ranked_table(result: RunResult, wards: pd.DataFrame, shown: pd.DataFrame, public: bool,
+                  threshold: int) -> Table:
     if "incidents" in wards:
-        order = ranked(wards).index
+        order = ranked(wards, public, threshold).index
         counts = wards.loc[order, "incidents"]
-        rank = counts.rank(ascending=False, method="min").astype(int)
-        frame = pd.DataFrame({"Rank": rank.astype(str), "Ward": wards.loc[order, "ward_name"],
+        rank = counts.rank(ascending=False, method="min").astype(int).astype(str)
+        if public:  # a rank among suppressed counts would reveal their order
+            rank = rank.mask(is_small(counts, threshold), "")
+        frame = pd.DataFrame({"Rank": rank, "Ward": wards.loc[order, "ward_name"],
                               "Incidents": shown.loc[order, "incidents"].map(count_text)})
     else:
         order = wards.sort_values("value", ascending=False).index
