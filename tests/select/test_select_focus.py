@@ -192,3 +192,39 @@ def test_harm_weights_missing_a_type_is_a_clear_message(demo_result, tmp_path):
     config = FocusConfig(indicators=["violent crime"], harm_weights=str(path))
     with pytest.raises(WardmapError, match="no harm weight for crime type.*Violence and sexual"):
         find_focus_areas(demo_result, config)
+
+
+def test_change_indicator_is_the_rate_difference_from_the_previous_period(demo_result):
+    focus = find_focus_areas(demo_result, FocusConfig(size=1, top=100,
+                                                      indicators=["asb change"]))
+    records = demo_result.records
+    in_period = records.loc[records["period_match"], "month"].astype(str)
+    first, last = pd.Period(in_period.min(), "M"), pd.Period(in_period.max(), "M")
+    span = (last - first).n + 1
+    before = {str(first - i) for i in range(1, span + 1)}
+    asb = records[(records["crime_type"] == "Anti-social behaviour")
+                  & records["ward_code"].notna()]
+    wards = demo_result.wards.set_index("ward_code")
+    now = asb[asb["period_match"]].groupby("ward_code").size()
+    then = asb[asb["month"].isin(before)].groupby("ward_code").size()
+    change = (now.reindex(wards.index, fill_value=0) - then.reindex(wards.index, fill_value=0))
+    change = change / wards["population"] * 1000
+    z = pd.Series(stats.zscore(change.to_numpy(float)), index=change.index)
+    assert np.allclose(focus.set_index("ward_codes")["score"].sort_index(), z.sort_index())
+    assert "change in ASB rate" in focus["reason"].iloc[0]
+
+
+def test_ward_level_tables_need_no_records(demo_result):
+    counts_only = dataclasses.replace(demo_result, records=None)
+    focus = find_focus_areas(counts_only, FocusConfig(size=2, indicators=["rate_per_1000"]))
+    assert len(focus) == 10
+    with pytest.raises(WardmapError, match="crime-type indicators need incident records"):
+        find_focus_areas(counts_only, FocusConfig(indicators=["asb count"]))
+
+
+def test_a_ward_name_shared_by_two_wards_needs_its_code(demo_result):
+    wards = demo_result.wards.copy()
+    wards.loc[wards.index[:2], "ward_name"] = "Abbey"
+    result = dataclasses.replace(demo_result, wards=wards)
+    with pytest.raises(WardmapError, match="ward name 'abbey' in --exclude is shared by"):
+        find_focus_areas(result, FocusConfig(exclude=["abbey"]))

@@ -84,16 +84,20 @@ def resolve_wards(wards: pd.DataFrame, given: list[str], option: str) -> list[st
     Case, "&"/"and", spacing and a trailing "ward" are ignored ("Parkwood" finds "Park Wood");
     an unknown ward is an error naming the closest wards.
     """
-    by_key: dict[str, str] = {}
+    by_code = {_name_key(str(c)): str(c) for c in wards["ward_code"]}
+    by_name: dict[str, list[str]] = {}
     for code, name in zip(wards["ward_code"], wards["ward_name"], strict=True):
-        by_key.setdefault(_name_key(str(code)), str(code))
-        by_key.setdefault(_name_key(str(name)), str(code))
+        by_name.setdefault(_name_key(str(name)), []).append(str(code))
     codes = []
     for text in given:
-        code = by_key.get(_name_key(text))
-        if code is None:
+        key = _name_key(text)
+        found = [by_code[key]] if key in by_code else by_name.get(key, [])
+        if not found:
             raise WardmapError(f"unknown ward '{text}' in {option}{_suggest(text, wards)}")
-        codes.append(code)
+        if len(found) > 1:
+            raise WardmapError(f"ward name '{text}' in {option} is shared by "
+                               f"{', '.join(found)}: give the ward code")
+        codes.append(found[0])
     return sorted(set(codes))
 
 
