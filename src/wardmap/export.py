@@ -77,15 +77,23 @@ def write_run(result: RunResult, out_dir: Path, maps: bool = True,
 def write_tables(result: RunResult, folder: Path) -> None:
     table = ward_table(result.wards)
     if result.config.output.public:
-        from wardmap.disclosure import mask_small_counts
-
-        table = mask_small_counts(table, result.config.output.threshold)
+        table = _suppressed(table, result.config.output.threshold)
     table.drop(columns="geometry").to_csv(folder / "wards.csv", index=False,
                                           lineterminator="\n")
     table.to_file(folder / "wards.gpkg", layer="wards", driver="GPKG", engine="pyogrio")
     write_json(folder / "summary.json", result.summary)
     if result.accounting is not None:
         write_json(folder / "accounting.json", result.accounting)
+
+
+def _suppressed(table: gpd.GeoDataFrame, threshold: int) -> gpd.GeoDataFrame:
+    """Small counts as "<5"; rates and the analysed value worked out from them left blank."""
+    from wardmap.disclosure import DEFAULT_RATE_COLUMNS, mask_small_counts
+
+    if "incidents" not in table:
+        return table
+    derived = [c for c in (*DEFAULT_RATE_COLUMNS, "value") if c in table]
+    return mask_small_counts(table, threshold, rate_columns=derived)
 
 
 def ward_table(wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
