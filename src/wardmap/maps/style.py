@@ -2,7 +2,7 @@
 
 Conventions analysts already read: GeoDa's LISA cluster colours, ArcGIS Pro's seven Gi* bins,
 ColorBrewer/matplotlib sequential palettes for choropleths (colour-blind safe), and class
-breaks from mapclassify.
+breaks as mapclassify defines them.
 """
 
 from __future__ import annotations
@@ -49,9 +49,10 @@ NO_DATA_COLOUR = "#d9d9d9"
 NO_DATA_LABEL = "No data"
 FOCUS_COLOUR = "#111111"
 
+JENKS_SAMPLE = 1000
 SCHEMES = ("natural_breaks", "quantiles", "equal_interval", "user")
 
-# Measure columns: human words and whether the values are whole counts.
+# Measure columns in human words.
 MEASURE_LABELS: dict[str, str] = {
     "incidents": "Recorded incidents",
     "rate_per_1000": "Rate per 1,000 residents",
@@ -95,15 +96,13 @@ def classify(
     diverging: bool = False,
     small_threshold: int | None = None,
 ) -> Classes:
-    """Class breaks for a ward column with mapclassify; NaN wards get class -1 ("No data").
+    """Classes of a ward column (see class_bounds); NaN wards get class -1 ("No data").
 
     natural_breaks is Fisher-Jenks (optimal and deterministic, unlike mapclassify's k-means
     NaturalBreaks); k shrinks to the number of distinct values. `diverging` centres the palette
     on zero (for change). `small_threshold` (public counts) moves any class bound between 1 and
     the threshold up to it, so no legend range reveals a suppressed count.
     """
-    import mapclassify
-
     if scheme not in SCHEMES:
         raise ConfigError(f"maps.scheme: {scheme!r} is not one of {', '.join(SCHEMES)}")
     if k < 1:
@@ -111,45 +110,89 @@ def classify(
     arr = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
     ok = np.isfinite(arr)
     yb = np.full(len(arr), -1, dtype=int)
-    whole = _is_whole(arr[ok])
     if not ok.any():
         return Classes(str(values.name), [], [], [], [], yb, int(len(arr)))
     data = arr[ok]
-    distinct = np.unique(data)
-    if scheme == "user":
-        if not breaks:
-            raise ConfigError("maps.breaks: scheme 'user' needs a list of class breaks")
-        ups = sorted(float(b) for b in breaks)
-        if ups[-1] < data.max():
-            ups.append(float(data.max()))
-        classifier = mapclassify.UserDefined(data, ups)
-    elif len(distinct) <= 1:
-        classifier = None
-    else:
-        kk = min(k, len(distinct))
-        if scheme == "natural_breaks":
-            # Exact Fisher-Jenks is quadratic; beyond a few thousand wards the sampled form
-            # gives the same breaks to within a class boundary or two, in milliseconds.
-            cls = mapclassify.FisherJenks if len(data) <= 3000 else mapclassify.FisherJenksSampled
-            classifier = cls(data, k=kk)
-        elif scheme == "quantiles":
-            classifier = mapclassify.Quantiles(data, k=kk)
-        else:
-            classifier = mapclassify.EqualInterval(data, k=kk)
-    if classifier is None:
-        bins = [float(distinct[0])]
-        yb[ok] = 0
-    else:
-        bins = [float(b) for b in classifier.bins]
-        yb[ok] = np.asarray(classifier.yb, dtype=int)
+    bins = class_bounds(data, scheme, k, breaks)
     if small_threshold is not None:
         bins = sorted({float(small_threshold) if 1 <= b < small_threshold else b for b in bins})
-        yb[ok] = np.searchsorted(np.asarray(bins), data, side="left")
+    # Class i holds (bins[i-1], bins[i]], as in mapclassify.
+    yb[ok] = np.searchsorted(np.asarray(bins), data, side="left")
     counts = [int((yb == i).sum()) for i in range(len(bins))]
-    labels = _range_labels(float(data.min()), bins, whole)
+    labels = _range_labels(float(data.min()), bins, _is_whole(data))
     mids = [(lo + hi) / 2 for lo, hi in zip([float(data.min()), *bins[:-1]], bins, strict=True)]
     colours = palette_colours(palette, len(bins), mids if diverging else None)
     return Classes(str(values.name), bins, labels, counts, colours, yb, int((~ok).sum()))
+
+
+def class_bounds(
+    data: np.ndarray, scheme: str, k: int, breaks: list[float] | None = None
+) -> list[float]:
+    """Upper class bounds with mapclassify's definitions (FisherJenks, Quantiles, EqualInterval,
+    UserDefined), written with numpy: importing mapclassify costs 3 s (scikit-learn, pyplot)
+    and, with numba installed, a further 5-10 s compiling Fisher-Jenks, on every cold run.
+    tests/maps/test_style.py checks these bounds against mapclassify itself."""
+    distinct = np.unique(data)
+    top = float(distinct[-1])
+    if scheme == "user":
+        if not breaks:
+            raise ConfigError("maps.breaks: scheme 'user' needs a list of class breaks")
+        ups = sorted({float(b) for b in breaks})
+        return ups if ups[-1] >= top else [*ups, top]
+    if len(distinct) <= 1:
+        return [top]
+    k = min(k, len(distinct))
+    if scheme == "natural_breaks":
+        return fisher_jenks(data, k)
+    if scheme == "quantiles":
+        pct = np.minimum(np.arange(1, k + 1) * (100.0 / k), 100.0)
+        return [float(q) for q in np.unique(np.percentile(data, pct))]
+    low = float(distinct[0])
+    width = (top - low) / k
+    return [low + width * i for i in range(1, k)] + [top]
+
+
+def fisher_jenks(values: np.ndarray, k: int) -> list[float]:
+    """Upper bounds of the k Fisher-Jenks (natural breaks) classes: the partition of the
+    sorted values into k runs with the least total within-class sum of squares.
+
+    Exact dynamic programme, vectorised over the split point with prefix sums (O(k n) numpy
+    steps); written here because mapclassify's exact form needs numba to be quick (see
+    class_bounds). Tested against mapclassify.FisherJenks. Above JENKS_SAMPLE values it runs
+    on that many evenly spaced order statistics (always keeping the minimum and maximum), as
+    mapclassify's FisherJenksSampled does with a random sample, but deterministic.
+    """
+    x = np.sort(np.asarray(values, dtype=float))
+    if len(x) > JENKS_SAMPLE:
+        x = x[np.linspace(0, len(x) - 1, JENKS_SAMPLE).round().astype(int)]
+    n = len(x)
+    k = min(k, len(np.unique(x)))
+    s1 = np.concatenate([[0.0], np.cumsum(x)])
+    s2 = np.concatenate([[0.0], np.cumsum(x * x)])
+
+    def ssd(starts: np.ndarray, end: int) -> np.ndarray:  # runs x[start..end] inclusive
+        count = end + 1 - starts
+        total = s1[end + 1] - s1[starts]
+        return (s2[end + 1] - s2[starts]) - total * total / count
+
+    counts = np.arange(1, n + 1)
+    cost = s2[1:] - s1[1:] ** 2 / counts  # one class over x[0..i]
+    back = np.zeros((k, n), dtype=int)
+    for j in range(1, k):
+        new = np.full(n, np.inf)
+        for i in range(j, n):
+            starts = np.arange(j, i + 1)  # first index of the last class
+            total = cost[starts - 1] + ssd(starts, i)
+            best = int(np.argmin(total))
+            new[i], back[j, i] = total[best], starts[best]
+        cost = new
+    uppers, end = [], n - 1
+    for j in range(k - 1, 0, -1):
+        start = back[j, end]
+        uppers.append(float(x[end]))
+        end = start - 1
+    uppers.append(float(x[end]))
+    return sorted(uppers)
 
 
 def _is_whole(arr: np.ndarray) -> bool:
