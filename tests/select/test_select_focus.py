@@ -16,6 +16,7 @@ from wardmap.config import FocusConfig, PartnerTableConfig
 from wardmap.errors import WardmapError
 from wardmap.select.focus import find_focus_areas, write_focus
 from wardmap.select.indicators import read_harm_weights, standardise
+from wardmap.select.outputs import focus_writer
 
 
 def brute_best(result, k, exclude=(), column="rate_eb", cap=None):
@@ -228,3 +229,11 @@ def test_a_ward_name_shared_by_two_wards_needs_its_code(demo_result):
     result = dataclasses.replace(demo_result, wards=wards)
     with pytest.raises(WardmapError, match="ward name 'abbey' in --exclude is shared by"):
         find_focus_areas(result, FocusConfig(exclude=["abbey"]))
+
+
+def test_focus_writer_draws_the_best_area(demo_result, tmp_path):
+    focus = find_focus_areas(demo_result, FocusConfig(size=2, exclude=["DEMO0001"]))
+    assert focus.attrs["excluded_codes"] == ["DEMO0001"]
+    focus_writer(dataclasses.replace(demo_result, focus=focus), tmp_path)
+    assert (tmp_path / "focus.csv").is_file()
+    assert (tmp_path / "focus.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -67,6 +67,7 @@ def find_focus_areas(result: RunResult, config: FocusConfig) -> pd.DataFrame:
     table = _table(search, wards[eligible].reset_index(drop=True), contributions, labels,
                    population, config, names)
     table.attrs.update(_search_facts(search, config.size, names, labels))
+    table.attrs["excluded_codes"] = excluded
     return table
 
 

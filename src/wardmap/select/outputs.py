@@ -20,9 +20,53 @@ CLUSTER_COLOURS = ["#8dd3c7", "#fdb462", "#bebada", "#fb8072", "#80b1d3", "#b3de
 
 
 def focus_writer(result: RunResult, folder: Path) -> None:
-    """An export-stage writer: focus.csv when the select stage found focus areas."""
-    if result.focus is not None:
-        write_focus(result.focus, folder)
+    """An export-stage writer: focus.csv (and focus.png with maps) when focus areas exist."""
+    if result.focus is None:
+        return
+    write_focus(result.focus, folder)
+    if result.config.maps.enabled and len(result.focus):
+        write_focus_map(result.focus, result.wards, folder / "focus.png",
+                        result.meta.attributions)
+
+
+def write_focus_map(
+    focus: pd.DataFrame, wards: gpd.GeoDataFrame, path: Path, attributions: list[str] | None = None
+) -> Path:
+    """A static map for a committee paper: the rank-1 area filled and outlined, excluded wards
+    hatched, every ward named, the reason as the caption."""
+    import textwrap
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    best = set(str(focus["ward_codes"].iloc[0]).split(";"))
+    excluded = set(focus.attrs.get("excluded_codes", []))
+    fig, ax = plt.subplots(figsize=(8, 8.5), dpi=150)
+    wards.plot(ax=ax, color="#f0f0f0", edgecolor="#9a9a9a", linewidth=0.5)
+    out = wards[wards["ward_code"].isin(excluded)]
+    if len(out):
+        out.plot(ax=ax, color="#f0f0f0", edgecolor="#9a9a9a", hatch="///", linewidth=0.5)
+    area = wards[wards["ward_code"].isin(best)]
+    area.plot(ax=ax, color="#fdae61", edgecolor="#444444", linewidth=0.6)
+    area.dissolve().boundary.plot(ax=ax, color="#d7301f", linewidth=2.5)
+    if len(wards) <= 60:  # names stay legible for a borough, not for a region
+        for name, point in zip(wards["ward_name"], wards.representative_point(), strict=True):
+            ax.annotate(str(name), (point.x, point.y), ha="center", va="center", fontsize=6)
+    handles = [Patch(facecolor="#fdae61", edgecolor="#d7301f", label="Focus area (rank 1)")]
+    if len(out):
+        handles.append(Patch(facecolor="#f0f0f0", hatch="///", edgecolor="#9a9a9a",
+                             label="Excluded"))
+    ax.legend(handles=handles, loc="lower left", fontsize=8, frameon=False)
+    ax.set_axis_off()
+    ax.set_title("\n".join(textwrap.wrap(str(focus["reason"].iloc[0]), 80)), fontsize=10)
+    if attributions:
+        fig.text(0.01, 0.01, "; ".join(attributions), fontsize=5.5, wrap=True)
+    fig.savefig(path, bbox_inches="tight")
+    plt.close(fig)
+    return path
 
 
 # Columns of clusters.csv that reveal no ward's own figures.
