@@ -86,7 +86,7 @@ def interactive_map(result: RunResult) -> folium.Map:
     if focus is not None:
         fmap.add_child(_WardLayer(data, focus, overlay=True, show=True))
     if cfg.incident_points and not result.config.output.public and result.records is not None:
-        points = _incident_points(result.records)
+        points = _incident_points(result.records, wards.crs)
         if points is not None:
             fmap.add_child(points)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
@@ -178,27 +178,28 @@ def _default_layer(layers: list[LayerSpec], measure: str) -> LayerSpec | None:
     return layers[0] if layers else None
 
 
-def _incident_points(records: pd.DataFrame) -> Any:
+def _incident_points(records: pd.DataFrame, crs: Any) -> Any:
     """Placed, in-filter incidents as a clustered layer (off when the map opens)."""
-    needed = {"latitude", "longitude"}
-    if not needed <= set(records.columns):
-        return None
-    keep = records["latitude"].notna() & records["longitude"].notna()
+    keep = pd.Series(True, index=records.index)
+    if "ward_code" in records:
+        keep &= records["ward_code"].notna()
     for col in ("type_match", "period_match"):
         if col in records:
             keep &= records[col].fillna(False).astype(bool)
     if "status" in records:
         keep &= records["status"].isin(["assigned", "snapped"])
     rows = records.loc[keep]
-    if rows.empty:
+    lon, lat = _lon_lat(rows, crs)
+    if lon is None or len(rows) == 0:
         return None
+    blank = [None] * len(rows)
     data = [
         [round(float(la), 5), round(float(lo), 5), _s(ct), _s(m), _s(loc)]
         for la, lo, ct, m, loc in zip(
-            rows["latitude"], rows["longitude"], rows.get("crime_type", [None] * len(rows)),
-            rows.get("month", [None] * len(rows)), rows.get("location", [None] * len(rows)),
-            strict=True,
+            lat, lon, rows.get("crime_type", blank), rows.get("month", blank),
+            rows.get("location", blank), strict=True,
         )
+        if np.isfinite(la) and np.isfinite(lo)
     ]
     callback = """function (row) {
         var m = L.marker(new L.LatLng(row[0], row[1]));
@@ -226,6 +227,18 @@ class _HiddenMarkerCluster(FastMarkerCluster):
             })();
         {% endmacro %}"""
     )
+
+
+def _lon_lat(rows: pd.DataFrame, crs: Any) -> tuple[Any, Any]:
+    """WGS84 coordinates of records: as given, or from x/y in the analysis CRS."""
+    if {"longitude", "latitude"} <= set(rows.columns):
+        return rows["longitude"].to_numpy(float), rows["latitude"].to_numpy(float)
+    if {"x", "y"} <= set(rows.columns) and crs is not None:
+        from pyproj import Transformer
+
+        to_wgs84 = Transformer.from_crs(crs, 4326, always_xy=True)
+        return to_wgs84.transform(rows["x"].to_numpy(float), rows["y"].to_numpy(float))
+    return None, None
 
 
 def _s(v: object) -> str:
