@@ -92,3 +92,14 @@ def test_mismatched_month_filter_is_an_error() -> None:
     result, _ = _two_years([10, 10, 10, 10], [20, 20, 20, 20])
     with pytest.raises(WardmapError, match="not those of"):
         add_change(result, PeriodsConfig(period="custom", months="2017-01:2017-06"))
+
+
+def test_vectorised_exact_test_equals_binomtest_per_pair() -> None:
+    from wardmap.periods.change import poisson_change_ps
+
+    n1, n0 = np.meshgrid(np.arange(0, 40, 3), np.arange(0, 40, 4))
+    n1, n0 = n1.ravel(), n0.ravel()
+    expected = [poisson_change_p(a, b) for a, b in zip(n1, n0, strict=True)]
+    assert np.allclose(poisson_change_ps(n1, n0), expected, rtol=1e-9, atol=1e-15)
+    assert np.allclose(poisson_change_ps(n1, n0, 2, 3),
+                       [poisson_change_p(a, b, 2, 3) for a, b in zip(n1, n0, strict=True)])

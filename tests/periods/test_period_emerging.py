@@ -126,3 +126,13 @@ def test_analyse_periods_adds_spc_and_emerging_columns() -> None:
     assert {"spc_signal", "spc_note", "emerging_pattern"} <= set(out.wards.columns)
     counted = sum(out.summary["emerging"]["categories"].values())
     assert counted == 49
+
+
+def test_mann_kendall_of_many_rows_agrees_with_one_at_a_time() -> None:
+    from wardmap.periods.emerging import mann_kendall_rows
+
+    rng = np.random.default_rng(4)
+    rows = np.round(rng.normal(size=(50, 12)), 1)  # rounded: ties within rows
+    rows[3] = 2.0  # constant: no trend
+    for got, row in zip(mann_kendall_rows(rows), rows, strict=True):
+        assert got == mann_kendall(row)

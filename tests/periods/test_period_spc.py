@@ -69,3 +69,16 @@ def test_ward_signals_agree_with_single_charts() -> None:
     assert vectorised[3][-1] == "m13 above the upper control limit"
     assert vectorised[7] == []
     assert vectorised[9] == ["8 months in a row below the centre line (m0 to m7)"]
+
+
+def test_run_flags_of_many_series_agree_with_one_at_a_time() -> None:
+    from wardmap.periods.spc import _run_matrix
+
+    rng = np.random.default_rng(9)
+    # Values of 1 or 9 around a centre of 5, long stretches on one side, some on the line.
+    table = np.where(rng.random((300, 30)) < 0.85, 9.0, 1.0)
+    table[rng.random((300, 30)) < 0.05] = 5.0
+    sides = np.sign(table - 5.0)
+    expected = np.array([run_flags(row, 5.0) for row in table])
+    assert expected.any()
+    assert (_run_matrix(sides) == expected).all()

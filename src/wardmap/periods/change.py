@@ -40,6 +40,23 @@ def poisson_change_p(n1: int, n0: int, t1: float = 1.0, t0: float = 1.0) -> floa
     return float(stats.binomtest(int(n1), total, t1 / (t1 + t0)).pvalue)
 
 
+def poisson_change_ps(n1: np.ndarray, n0: np.ndarray, t1: float = 1.0,
+                      t0: float = 1.0) -> np.ndarray:
+    """poisson_change_p for many pairs at once.
+
+    With equal exposure the null Binomial(n, ½) is symmetric, so the two-sided exact p (every
+    outcome no more likely than the one observed) is 2 × the smaller tail, capped at 1: one
+    vectorised call instead of a binomtest per ward. Unequal exposure uses binomtest.
+    """
+    n1 = np.asarray(n1, dtype=np.int64)
+    n0 = np.asarray(n0, dtype=np.int64)
+    if t1 != t0:
+        return np.array([poisson_change_p(a, b, t1, t0) for a, b in zip(n1, n0, strict=True)])
+    n = n1 + n0
+    low = stats.binom.cdf(np.minimum(n1, n0), n, 0.5)
+    return np.where(n == 0, 1.0, np.minimum(1.0, 2.0 * low))
+
+
 def adjust_p(p: np.ndarray, correction: str) -> np.ndarray:
     """Multiple-testing adjusted p values: Benjamini–Hochberg FDR, Bonferroni or none."""
     p = np.asarray(p, dtype=float)
@@ -63,7 +80,7 @@ def ward_change(
     """The change columns for wards with counts ``now`` and ``then`` (same index)."""
     now = now.astype(int)
     then = then.reindex(now.index).fillna(0).astype(int)
-    p = np.array([poisson_change_p(a, b, t1, t0) for a, b in zip(now, then, strict=True)])
+    p = poisson_change_ps(now.to_numpy(), then.to_numpy(), t1, t0)
     q = adjust_p(p, correction)
     pct = [percent_change(a, b) for a, b in zip(now, then, strict=True)]
     return pd.DataFrame(

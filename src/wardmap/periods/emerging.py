@@ -63,6 +63,29 @@ def mann_kendall(series: np.ndarray) -> MannKendall:
     return MannKendall(s, float(var_s), float(z), p, s / (n * (n - 1) / 2))
 
 
+def mann_kendall_rows(series: np.ndarray) -> list[MannKendall]:
+    """mann_kendall for every row of a wards × months array, vectorised over wards."""
+    x = np.asarray(series, dtype=float)
+    rows, n = x.shape
+    if n < 3:
+        return [MannKendall(0, 0.0, 0.0, 1.0, 0.0) for _ in range(rows)]
+    upper = np.triu(np.ones((n, n), dtype=bool), k=1)
+    s = np.sign(x[:, None, :] - x[:, :, None])[:, upper].sum(axis=1).astype(int)
+    ordered = np.sort(x, axis=1)
+    new_group = np.concatenate([np.ones((rows, 1), bool), ordered[:, 1:] != ordered[:, :-1]], 1)
+    group = np.cumsum(new_group, axis=1) - 1 + np.arange(rows)[:, None] * n
+    t = np.bincount(group.ravel(), minlength=rows * n).reshape(rows, n)
+    var_s = (n * (n - 1) * (2 * n + 5) - (t * (t - 1) * (2 * t + 5)).sum(axis=1)) / 18.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(var_s > 0, (s - np.sign(s)) / np.sqrt(var_s), 0.0)
+    p = np.where(var_s > 0, 2 * stats.norm.sf(np.abs(z)), 1.0)
+    tau = s / (n * (n - 1) / 2)
+    finite = np.isfinite(x).all(axis=1)
+    return [MannKendall(int(s[i]), float(var_s[i]), float(z[i]), float(p[i]), float(tau[i]))
+            if finite[i] and var_s[i] > 0 else MannKendall(0, 0.0, 0.0, 1.0, 0.0)
+            for i in range(rows)]
+
+
 def gi_star_z(values: np.ndarray, binary: sp.spmatrix) -> np.ndarray:
     """Getis-Ord Gi* z scores with binary weights including each ward itself (Ord & Getis 1995).
 
@@ -92,13 +115,17 @@ def monthly_gi(counts: pd.DataFrame, binary: sp.spmatrix) -> tuple[np.ndarray, n
     return z, p
 
 
-def classify(z: np.ndarray, p: np.ndarray, alpha: float = 0.05) -> tuple[str, MannKendall]:
-    """The emerging hot spot category of one ward from its monthly Gi* z and p series."""
+def classify(z: np.ndarray, p: np.ndarray, alpha: float = 0.05,
+             trend: MannKendall | None = None) -> tuple[str, MannKendall]:
+    """The emerging hot spot category of one ward from its monthly Gi* z and p series.
+
+    ``trend`` is the Mann–Kendall test of the z series (NaN as 0), computed when not given.
+    """
     z = np.asarray(z, dtype=float)
     sig = np.nan_to_num(np.asarray(p, dtype=float), nan=1.0) < alpha
     hot = sig & (np.nan_to_num(z) > 0)
     cold = sig & (np.nan_to_num(z) < 0)
-    trend = mann_kendall(np.nan_to_num(z))
+    trend = trend or mann_kendall(np.nan_to_num(z))
     label = _classify_side(hot, cold, trend, alpha, "hot")
     if label is None:
         label = _classify_side(cold, hot, _mirror(trend), alpha, "cold")
@@ -158,9 +185,10 @@ def emerging_hot_spots(
     if binary.shape[0] != counts.shape[0]:
         raise WardmapError("emerging hot spots: weights and ward table differ in size")
     z, p = monthly_gi(counts, binary)
+    trends = mann_kendall_rows(np.nan_to_num(z))
     rows = []
     for i in range(counts.shape[0]):
-        label, trend = classify(z[i], p[i], alpha)
+        label, trend = classify(z[i], p[i], alpha, trends[i])
         sig = p[i] < alpha
         rows.append(
             {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from wardmap.config import PeriodsConfig
@@ -21,11 +22,19 @@ MIN_SPC_MONTHS = 12
 
 
 def monthly_table(records: pd.DataFrame, ward_codes: list[str], months: list[str]) -> pd.DataFrame:
-    """Wards × months counts (index ward_code in the given order, one column per month)."""
-    keep = records["type_match"].astype(bool) & records["ward_code"].notna()
-    keep &= records["month"].isin(months)
-    table = pd.crosstab(records.loc[keep, "ward_code"], records.loc[keep, "month"])
-    return table.reindex(index=ward_codes, columns=months, fill_value=0).astype(int)
+    """Wards × months counts (index ward_code in the given order, one column per month).
+
+    Counted with category codes and one bincount: pandas' crosstab takes seconds on a national
+    records table.
+    """
+    keep = records["type_match"].to_numpy(dtype=bool, copy=True)
+    ward = pd.Categorical(records["ward_code"], categories=ward_codes).codes
+    month = pd.Categorical(records["month"], categories=months).codes
+    keep &= (ward >= 0) & (month >= 0)
+    cells = ward[keep].astype(np.int64) * len(months) + month[keep]
+    counts = np.bincount(cells, minlength=len(ward_codes) * len(months))
+    return pd.DataFrame(counts.reshape(len(ward_codes), len(months)),
+                        index=pd.Index(ward_codes, name="ward_code"), columns=months)
 
 
 def chart_months(records: pd.DataFrame, current: list[str]) -> list[str]:

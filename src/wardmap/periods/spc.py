@@ -64,49 +64,63 @@ def run_flags(values: Sequence[float], centre: Sequence[float] | float,
 def ward_signals(table: np.ndarray, labels: Sequence[str]) -> list[list[str]]:
     """c-chart signals of many series at once (one row per ward): sentences per ward.
 
-    Vectorised over wards so that a national ward table stays quick; only the wards with a
-    signal get a chart of their own to describe it.
+    Vectorised over wards so that a national ward table stays quick (one c_chart per ward is
+    about 5x slower at 7,681 wards); the sentences are those of describe_signals.
     """
     counts = np.asarray(table, dtype=float)
     centre = counts.mean(axis=1, keepdims=True)
     half = SIGMA * np.sqrt(centre)
-    outside = (counts > centre + half) | (counts < np.maximum(centre - half, 0))
+    above = counts > centre + half
+    below = counts < np.maximum(centre - half, 0)
     side = np.sign(counts - centre)
-    run = np.zeros(counts.shape[0], dtype=int)
-    longest = np.zeros(counts.shape[0], dtype=int)
-    for j in range(counts.shape[1]):
-        same = (side[:, j] != 0) & (j > 0) & (side[:, j] == side[:, max(j - 1, 0)])
-        run = np.where(side[:, j] == 0, 0, np.where(same, run + 1, 1))
-        longest = np.maximum(longest, run)
-    flagged = outside.any(axis=1) | (longest >= RUN_LENGTH)
-    return [describe_signals(c_chart(counts[i], labels)) if flagged[i] else []
+    runs = _run_matrix(side)
+    labels = list(labels)
+    return [_sentences(above[i], below[i], runs[i], side[i], labels)
+            if above[i].any() or below[i].any() or runs[i].any() else []
             for i in range(counts.shape[0])]
+
+
+def _run_matrix(side: np.ndarray, length: int = RUN_LENGTH) -> np.ndarray:
+    """run_flags for every row of a matrix of sides (-1, 0, 1), by column sweeps."""
+    rows, cols = side.shape
+    run = np.zeros((rows, cols), dtype=int)  # length of the run ending at each point
+    for j in range(cols):
+        same = (side[:, j] != 0) & (j > 0) & (side[:, j] == side[:, j - 1])
+        run[:, j] = np.where(side[:, j] == 0, 0, np.where(same, run[:, j - 1] + 1, 1))
+    flags = np.zeros((rows, cols), dtype=bool)
+    remaining = np.zeros(rows, dtype=int)  # points still to flag, sweeping backwards
+    for j in range(cols - 1, -1, -1):
+        ends = (run[:, j] >= length) & (remaining == 0)
+        remaining = np.where(ends, run[:, j], remaining)
+        flags[:, j] = remaining > 0
+        remaining = np.maximum(remaining - 1, 0)
+    return flags
 
 
 def describe_signals(chart: pd.DataFrame) -> list[str]:
     """Plain sentences for the points a chart flags, e.g. "2017-07 above the upper limit"."""
-    notes = [f"{p} above the upper control limit" for p in chart.loc[chart["above_ucl"], "period"]]
-    notes += [f"{p} below the lower control limit" for p in chart.loc[chart["below_lcl"], "period"]]
-    runs = chart["run"].to_numpy()
-    periods = chart["period"].tolist()
+    side = np.sign(chart["value"].to_numpy() - chart["centre"].to_numpy())
+    return _sentences(chart["above_ucl"].to_numpy(), chart["below_lcl"].to_numpy(),
+                      chart["run"].to_numpy(), side, chart["period"].tolist())
+
+
+def _sentences(above: np.ndarray, below: np.ndarray, runs: np.ndarray, side: np.ndarray,
+               periods: list[str]) -> list[str]:
+    notes = [f"{periods[i]} above the upper control limit" for i in np.flatnonzero(above)]
+    notes += [f"{periods[i]} below the lower control limit" for i in np.flatnonzero(below)]
     i = 0
     while i < len(runs):
-        if runs[i]:
-            j = i
-            while j + 1 < len(runs) and runs[j + 1] and _same_side(chart, i, j + 1):
-                j += 1
-            side = "above" if chart["value"].iat[i] > chart["centre"].iat[i] else "below"
-            notes.append(f"{j - i + 1} months in a row {side} the centre line "
-                         f"({periods[i]} to {periods[j]})")
-            i = j + 1
-        else:
+        if not runs[i]:
             i += 1
+            continue
+        j = i
+        while j + 1 < len(runs) and runs[j + 1] and side[j + 1] == side[i]:
+            j += 1
+        where = "above" if side[i] > 0 else "below"
+        notes.append(f"{j - i + 1} months in a row {where} the centre line "
+                     f"({periods[i]} to {periods[j]})")
+        i = j + 1
     return notes
-
-
-def _same_side(chart: pd.DataFrame, i: int, j: int) -> bool:
-    d = chart["value"] - chart["centre"]
-    return bool(np.sign(d.iat[i]) == np.sign(d.iat[j]))
 
 
 def _chart(

@@ -1,0 +1,109 @@
+"""Periods at national scale: England's 7,681 wards (../shared/data), 24 months of counts.
+
+Synthetic Poisson counts (mean 3 a ward-month, ~550,000 records) in the records table layout.
+Side by side in one process:
+  - add_change: 7,681 exact conditional tests (scipy binomtest) and the FDR adjustment;
+  - ward control charts: wardmap's vectorised signals against one c_chart per ward (the
+    straightforward loop, which gives the same sentences);
+  - emerging hot spots: 12 monthly Gi* and a Mann-Kendall test per ward, against esda's
+    G_Local (star, binary, no permutations) for the Gi* part;
+  - analyse_periods end to end.
+
+    .venv/bin/python benchmarks/bench_periods.py
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from wardmap.config import Config
+from wardmap.periods import add_change, analyse_periods, monthly_table
+from wardmap.periods.emerging import emerging_hot_spots, monthly_gi
+from wardmap.periods.presets import month_range, range_text
+from wardmap.periods.spc import c_chart, describe_signals, ward_signals
+from wardmap.result import RunMeta, RunResult
+from wardmap.stats.weights import build_weights
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+MONTHS = month_range("2016-01", "2017-12")
+
+
+def england_result() -> RunResult:
+    wards = gpd.read_parquet(SHARED / "boundaries" / "england_wards_2013.parquet")
+    wards = wards.rename(columns={"WD13CD": "ward_code", "WD13NM": "ward_name"})
+    wards = wards.to_crs(27700).sort_values("ward_code").reset_index(drop=True)
+    rng = np.random.default_rng(2024)
+    counts = rng.poisson(3.0, size=(len(wards), len(MONTHS)))
+    codes = np.repeat(np.repeat(wards["ward_code"].to_numpy(), len(MONTHS)), counts.ravel())
+    months = np.repeat(np.tile(np.array(MONTHS, dtype=object), len(wards)), counts.ravel())
+    records = pd.DataFrame({"month": months, "ward_code": codes, "type_match": True})
+    current = MONTHS[12:]
+    records["period_match"] = records["month"].isin(current)
+    wards["incidents"] = counts[:, 12:].sum(axis=1)
+    wards["population"] = np.nan
+    config = Config()
+    config.filters.months = range_text(current)
+    return RunResult(config=config, wards=wards, summary={}, meta=RunMeta(), records=records)
+
+
+def timed(fn, *args):
+    start = time.perf_counter()
+    out = fn(*args)
+    return out, time.perf_counter() - start
+
+
+def esda_gi(table: pd.DataFrame, weights) -> np.ndarray:
+    from esda.getisord import G_Local
+    from libpysal.weights import W
+
+    neighbours = {i: [int(j) for j in nb] for i, nb in enumerate(weights.neighbors)}
+    w = W(neighbours, silence_warnings=True)
+    return np.column_stack([G_Local(table[m].to_numpy(float), w, transform="B",
+                                    permutations=0, star=True).Zs for m in table.columns])
+
+
+def main() -> None:
+    result, t_build = timed(england_result)
+    print(f"{len(result.wards):,} wards, {len(result.records):,} records, "
+          f"{len(MONTHS)} months (built in {t_build:.2f} s)\n")
+    weights, t_w = timed(build_weights, result.wards)
+    result.weights = weights
+    codes = result.wards["ward_code"].tolist()
+    table, t_table = timed(monthly_table, result.records, codes, MONTHS)
+    rows = [("monthly wards x months table", t_table, None, "")]
+
+    _, t_change = timed(add_change, result)
+    rows.append(("add_change (7,681 exact tests + FDR)", t_change, None, ""))
+
+    counts = table.to_numpy()
+    fast, t_fast = timed(ward_signals, counts, MONTHS)
+    slow, t_slow = timed(lambda: [describe_signals(c_chart(r, MONTHS)) for r in counts])
+    same = "same" if fast == slow else "DIFFERENT"
+    rows.append(("ward control charts", t_fast, t_slow, same))
+
+    current = table.loc[:, MONTHS[12:]]
+    (z, _), t_gi = timed(monthly_gi, current, weights.binary)
+    ref, t_esda = timed(esda_gi, current, weights)
+    agree = "same" if np.allclose(z, ref, equal_nan=True) else "DIFFERENT"
+    rows.append(("Gi* for 12 months", t_gi, t_esda, agree))
+    _, t_ehsa = timed(emerging_hot_spots, current, weights.binary)
+    rows.append(("emerging hot spots (Gi* + Mann-Kendall + class)", t_ehsa, None, ""))
+    _, t_all = timed(analyse_periods, result)
+    rows.append(("analyse_periods end to end", t_all, None, ""))
+
+    print(f"(weights built once: {t_w:.2f} s)\n")
+    print("| step | wardmap s | reference s | ratio | result |")
+    print("|---|---|---|---|---|")
+    for name, ours, ref_t, note in rows:
+        ref_text = f"{ref_t:.3f}" if ref_t is not None else ""
+        ratio = f"{ours / ref_t:.3f}" if ref_t else ""
+        print(f"| {name} | {ours:.3f} | {ref_text} | {ratio} | {note} |")
+
+
+if __name__ == "__main__":
+    main()
