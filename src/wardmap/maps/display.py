@@ -60,16 +60,21 @@ def ward_text(
     return text
 
 
-def rank_text(wards: pd.DataFrame, measure: str, public: bool, threshold: int) -> list[str | None]:
-    """ "3 of 26": rank by the measure analysed, highest first; ties share the better rank."""
+def ranks(wards: pd.DataFrame, measure: str, public: bool, threshold: int) -> pd.Series:
+    """Rank by the measure analysed, highest first (ties share the better rank), NaN unranked."""
     column = measure if measure in wards else count_column(wards)
     values = pd.to_numeric(wards[column], errors="coerce")
     if public and column in ("incidents", "value") and "incidents" in wards:
         # Ranks among small counts would let a reader order suppressed wards.
         values = values.mask(is_small(wards["incidents"], threshold))
-    ranks = values.rank(ascending=False, method="min")
-    total = int(values.notna().sum())
-    return [None if pd.isna(r) else f"{int(r)} of {total}" for r in ranks]
+    return values.rank(ascending=False, method="min").astype("Int64")
+
+
+def rank_text(wards: pd.DataFrame, measure: str, public: bool, threshold: int) -> list[str | None]:
+    """ "3 of 26" per ward (None where unranked)."""
+    rank = ranks(wards, measure, public, threshold)
+    total = int(rank.notna().sum())
+    return [None if pd.isna(r) else f"{int(r)} of {total}" for r in rank]
 
 
 def _count(v: object) -> str | None:

@@ -38,9 +38,9 @@ FIELDS = [
     ("Smoothed rate per 1,000", "e"),
     ("Change", "ch"),
     ("Rank in area", "k"),
-    ("LISA", "l"),
+    ("LISA", "kl"),
     ("LISA p", "lp"),
-    ("Gi*", "g"),
+    ("Gi*", "kg"),
 ]
 
 
@@ -72,12 +72,16 @@ def interactive_map(result: RunResult) -> folium.Map:
     cfg = result.config.maps
     layers, classes = ward_layers(result)
     geometry = web.web_geometry(wards.geometry, tolerance=cfg.web_tolerance)
-    text = display.ward_text(
-        wards, result.meta.measure, result.config.output.public, result.config.output.threshold
-    )
-    props = pd.concat([text, classes], axis=1)
+    public, threshold = result.config.output.public, result.config.output.threshold
+    text = display.ward_text(wards, result.meta.measure, public, threshold)
+    # Labels the page can look up from a class index or a total are not repeated per ward:
+    # on a national map every byte per ward costs 7,681 bytes.
+    text["k"] = display.ranks(display.colour_values(wards, public, threshold),
+                              result.meta.measure, public, threshold)
+    props = pd.concat([text.drop(columns=["l", "g"], errors="ignore"), classes], axis=1)
     fmap = _base_map(geometry)
-    data = _WardData(web.feature_collection(geometry, props), result, len(wards) > CANVAS_WARDS)
+    info = _page_info(result, len(wards) > CANVAS_WARDS, int(text["k"].notna().sum()))
+    data = _WardData(web.ward_data(geometry, props), info)
     fmap.add_child(data)
     shown = _default_layer(layers, result.meta.measure)
     for spec in layers:
@@ -262,11 +266,11 @@ class _WardData(MacroElement):
         """
     )
 
-    def __init__(self, geojson: str, result: RunResult, canvas: bool) -> None:
+    def __init__(self, geojson: str, info: dict[str, Any]) -> None:
         super().__init__()
         self._name = "WardData"
         self.geojson = geojson
-        self.info = web.script_json(_page_info(result, canvas))
+        self.info = web.script_json(info)
         self.css = _CSS
         self.js = _JS
 
@@ -291,7 +295,7 @@ class _WardLayer(Layer):
         self.spec = web.script_json(spec.js())
 
 
-def _page_info(result: RunResult, canvas: bool) -> dict[str, Any]:
+def _page_info(result: RunResult, canvas: bool, ranked: int) -> dict[str, Any]:
     meta = result.meta
     from wardmap.result import SYNTHETIC_NOTICE
 
@@ -307,6 +311,9 @@ def _page_info(result: RunResult, canvas: bool) -> dict[str, Any]:
         "notes": notes,
         "attributions": list(meta.attributions) or _default_attributions(result),
         "fields": [[label, key] for label, key in FIELDS],
+        "ranked": ranked,
+        "lisa": style.LISA_ORDER,
+        "gi": [style.GI_LABELS[b] for b in range(-3, 4)],
         "canvas": canvas,
         "nodata": style.NO_DATA_COLOUR,
     }
@@ -354,12 +361,21 @@ function wmSetup(map, info) {
   map.createPane('wmFocus').style.zIndex = 450;
   info.outlineRenderer = L.svg({pane: 'wmFocus'});
 }
+function wmValue(p, key, info) {
+  var v = p[key];
+  if (v == null) return null;
+  if (key === 'k') return v + ' of ' + info.ranked;
+  if (key === 'kl') return info.lisa[v];
+  if (key === 'kg') return info.gi[v];
+  return v;
+}
 function wmRows(p, info, tag) {
   var h = '';
   info.fields.forEach(function (f) {
-    if (p[f[1]] == null) return;
-    h += tag === 'td' ? '<tr><td>' + wmEsc(f[0]) + '</td><td>' + wmEsc(p[f[1]]) + '</td></tr>'
-                      : '<br>' + wmEsc(f[0]) + ': ' + wmEsc(p[f[1]]);
+    var v = wmValue(p, f[1], info);
+    if (v == null) return;
+    h += tag === 'td' ? '<tr><td>' + wmEsc(f[0]) + '</td><td>' + wmEsc(v) + '</td></tr>'
+                      : '<br>' + wmEsc(f[0]) + ': ' + wmEsc(v);
   });
   return h;
 }
@@ -377,9 +393,21 @@ function wmLegend(map, spec) {
   };
   return c;
 }
+function wmFeatures(data) {
+  // Features are rebuilt once from the column-wise data and shared by every layer.
+  if (!data.features) {
+    var keys = Object.keys(data.columns);
+    data.features = data.geometries.map(function (g, j) {
+      var p = {};
+      keys.forEach(function (k) { p[k] = data.columns[k][j]; });
+      return {type: 'Feature', id: j, properties: p, geometry: g};
+    });
+  }
+  return {type: 'FeatureCollection', features: data.features};
+}
 function wmLayer(map, data, info, spec) {
   var outline = spec.codes.length > 0;
-  var layer = L.geoJSON(data, {
+  var layer = L.geoJSON(wmFeatures(data), {
     renderer: outline ? info.outlineRenderer : info.renderer,
     pane: outline ? 'wmFocus' : 'overlayPane',
     interactive: !outline,
