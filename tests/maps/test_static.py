@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from tests.maps.helpers import make_records, make_result
+from tests.maps.helpers import make_records
 from wardmap.errors import WardmapError
 from wardmap.maps import heatmap, panels, static, write_maps
 

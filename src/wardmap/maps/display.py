@@ -14,7 +14,8 @@ from wardmap.maps.style import GI_LABELS, format_number, gi_bins, lisa_labels
 
 
 def count_column(wards: pd.DataFrame) -> str:
-    """The count shown on the first layer: incidents when records were placed, else value."""
+    """The count shown on the first layer: incidents when records were placed, else value
+    (which may be absent too: callers check `in wards`)."""
     return "incidents" if "incidents" in wards else "value"
 
 
@@ -40,7 +41,8 @@ def ward_text(
     text["n"] = wards["ward_name"].astype(str)
     text["c"] = wards["ward_code"].astype(str)
     counts = count_column(wards)
-    text["i"] = [_count(v) for v in shown[counts]]
+    if counts in wards:
+        text["i"] = [_count(v) for v in shown[counts]]
     if "population" in wards:
         text["p"] = [_count(v) for v in wards["population"]]
     for key, col in (("r", "rate_per_1000"), ("e", "rate_eb")):
@@ -63,6 +65,8 @@ def ward_text(
 def ranks(wards: pd.DataFrame, measure: str, public: bool, threshold: int) -> pd.Series:
     """Rank by the measure analysed, highest first (ties share the better rank), NaN unranked."""
     column = measure if measure in wards else count_column(wards)
+    if column not in wards:
+        return pd.Series(pd.NA, index=wards.index, dtype="Int64")
     values = pd.to_numeric(wards[column], errors="coerce")
     if public and column in ("incidents", "value") and "incidents" in wards:
         # Ranks among small counts would let a reader order suppressed wards.
@@ -100,7 +104,7 @@ def _p(v: object) -> str | None:
 def _change_text(wards: pd.DataFrame, shown: pd.DataFrame) -> list[str | None]:
     out: list[str | None] = []
     prev = shown["incidents_prev"] if "incidents_prev" in shown else [None] * len(wards)
-    now = shown[count_column(wards)]
+    now = shown[count_column(wards)] if count_column(wards) in shown else [None] * len(wards)
     sig = wards["change_sig"] if "change_sig" in wards else [False] * len(wards)
     for pct, before, after, s in zip(shown["change_pct"], prev, now, sig, strict=True):
         if pct is None or pd.isna(pct):

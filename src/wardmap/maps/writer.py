@@ -21,6 +21,7 @@ def write_all(result: RunResult, out_dir: Path) -> list[Path]:
     from wardmap.maps import interactive
 
     _check(result)
+    main_column(result.wards, result.meta.measure)  # something to map, or a clear reason
     out_dir.mkdir(parents=True, exist_ok=True)
     written = [interactive.write_html(result, out_dir / "map.html")]
     for name, figure in _figures(result):

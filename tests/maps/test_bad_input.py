@@ -1,0 +1,73 @@
+"""Awkward runs still give readable maps, and impossible ones a one-line reason."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.maps.helpers import make_records, make_result
+from wardmap.errors import WardmapError
+from wardmap.maps import write_maps
+
+pytestmark = pytest.mark.shared
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def _quick(result):
+    result.config.maps.dpi = 40  # layout and content are what is tested here, not resolution
+    return result
+
+
+def _html(tmp_path) -> str:
+    return (tmp_path / "map.html").read_text(encoding="utf-8")
+
+
+def test_run_with_no_incidents(maidstone_wards, tmp_path):
+    wards = maidstone_wards.assign(incidents=0, value=0.0, rate_per_1000=0.0, rate_eb=0.0,
+                                   lisa_label="Not significant", gi_bin=0)
+    result = _quick(make_result(wards, measure="incidents"))
+    result.records = make_records(wards, ["2017-11"]).head(0)
+    paths = write_maps(result, tmp_path)
+    assert {p.name for p in paths} >= {"map.html", "map.png", "map_panels.png"}
+    assert "heatmap.png" not in {p.name for p in paths}  # no months to show
+
+
+def test_one_ward(maidstone_wards, tmp_path):
+    one = maidstone_wards.head(1).drop(columns=["lisa_label", "lisa_p", "gi_bin"])
+    paths = write_maps(_quick(make_result(one)), tmp_path)
+    assert {p.name for p in paths} == {"map.html", "map.png", "map_panels.png"}
+
+
+def test_ward_with_nan_rate_is_drawn_as_no_data(maidstone_wards, tmp_path):
+    wards = maidstone_wards.copy()
+    wards.loc[2, ["population", "rate_per_1000", "rate_eb"]] = np.nan
+    wards.loc[2, "rate_note"] = "population unknown"
+    write_maps(_quick(make_result(wards)), tmp_path)
+    assert '"No data"' in _html(tmp_path)
+
+
+def test_html_and_non_ascii_and_long_names(maidstone_wards, tmp_path):
+    wards = maidstone_wards.copy()
+    wards.loc[0, "ward_name"] = HOSTILE
+    wards.loc[1, "ward_name"] = "Ynys Môn – Llanfair­pwll $x^2$ & Çelik " + "Very Long " * 20
+    wards.loc[2, "ward_name"] = "</script><script>alert(2)</script>"
+    result = _quick(make_result(wards, area_name="<b>Borough</b> & Co", period_label="2017"))
+    write_maps(result, tmp_path)
+    html = _html(tmp_path)
+    assert HOSTILE not in html and "</script><script>alert(2)" not in html
+    assert "<b>Borough</b>" not in html
+    assert "Ynys Môn" in html  # non-ASCII kept as text, not mangled
+
+
+def test_empty_ward_table_and_missing_columns(maidstone_wards, tmp_path):
+    with pytest.raises(WardmapError, match="empty"):
+        write_maps(make_result(maidstone_wards.head(0)), tmp_path)
+    with pytest.raises(WardmapError, match="ward_name"):
+        write_maps(make_result(maidstone_wards.drop(columns=["ward_name"])), tmp_path)
+
+
+def test_nothing_to_map(maidstone_wards, tmp_path):
+    bare = maidstone_wards[["ward_code", "ward_name", "geometry"]].copy()
+    with pytest.raises(WardmapError, match="nothing to map"):
+        write_maps(make_result(bare, measure="value"), tmp_path)
