@@ -10,9 +10,10 @@ For each, side by side in one process:
   - full: every connected area enumerated and scored (the exhaustive count);
   - budget: the pruned search with a 200-step budget, reporting its quality bound.
 The pruned and full top-10 lists are checked to be identical. Also times find_focus_areas end
-to end (weights, indicators, search) on the clustered rates.
+to end (weights, indicators, search) on the clustered rates. With --clusters, also times the
+size-capped SKATER ward clusters on the 250, 500 and 1,000 wards nearest a point in Kent.
 
-    .venv/bin/python benchmarks/bench_focus.py [--no-full]
+    .venv/bin/python benchmarks/bench_focus.py [--no-full] [--clusters]
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ def timed(fn, *args, **kwargs):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-full", action="store_true", help="skip exhaustive enumeration")
+    parser.add_argument("--clusters", action="store_true", help="also time ward clusters")
     args = parser.parse_args()
     wards = england_wards()
     weights, seconds = timed(build_weights, wards, kind="queen", islands="label")
@@ -75,6 +77,8 @@ def main() -> None:
         for k in (2, 3, 4):
             _row(kind, k, weights.neighbors, scores, args.no_full)
     _end_to_end(wards, score_kinds(weights.neighbors, n)["clustered"])
+    if args.clusters:
+        _clusters(wards)
 
 
 def _row(kind: str, k: int, neighbors, scores, no_full: bool) -> None:
@@ -102,6 +106,20 @@ def _end_to_end(wards: gpd.GeoDataFrame, scores: np.ndarray) -> None:
         focus, seconds = timed(find_focus_areas, result, FocusConfig(size=k, top=TOP))
         print(f"  k={k}: {seconds:.2f} s, {focus.attrs['examined']:,} areas examined, "
               f"exact={focus.attrs['exact']}")
+
+
+def _clusters(wards: gpd.GeoDataFrame) -> None:
+    from wardmap.select.clusters import capped_skater
+
+    centroids = wards.geometry.centroid
+    nearest = ((centroids.x - 550_000) ** 2 + (centroids.y - 150_000) ** 2).to_numpy().argsort()
+    print("\nward clusters (capped SKATER, max 4 wards, 3 random variables):")
+    for size in (250, 500, 1000):
+        part = wards.iloc[nearest[:size]].reset_index(drop=True)
+        neighbors = build_weights(part, kind="queen", islands="label").neighbors
+        data = np.random.default_rng(0).normal(size=(size, 3))
+        labels, seconds = timed(capped_skater, data, neighbors, 4)
+        print(f"  {size:>5} wards: {seconds:.1f} s, {labels.max() + 1} clusters")
 
 
 if __name__ == "__main__":

@@ -94,3 +94,9 @@ def test_public_cluster_files_leave_out_ward_figures(demo_clusters, demo_result,
     clusters_writer(public, tmp_path)
     header = (tmp_path / "clusters.csv").read_text().splitlines()[0].split(",")
     assert header == CLUSTER_COLUMNS
+
+
+def test_region_sized_runs_are_refused(demo_result, monkeypatch):
+    monkeypatch.setattr("wardmap.select.clusters.MAX_WARDS", 20)
+    with pytest.raises(WardmapError, match="at most 20 wards, got 25"):
+        find_clusters(demo_result, ClustersConfig())

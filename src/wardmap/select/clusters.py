@@ -34,6 +34,9 @@ from wardmap.select.indicators import (
     weighted_scores,
 )
 
+# SKATER's cut search costs about the square of the ward count (1,000 wards: ~50 s); ward
+# clusters serve one partnership's area, so a region-sized run is refused, not left to hang.
+MAX_WARDS = 2000
 # A tiny cost on every edge: SKATER drops zero-cost edges (wards with identical variables)
 # from its graph, which would split a region that is in fact contiguous.
 EDGE_FLOOR = 1e-9
@@ -50,6 +53,11 @@ def find_clusters(result: RunResult, config: ClustersConfig) -> pd.DataFrame:
     """
     if config.max_size < 1:
         raise WardmapError(f"--max-size must be at least 1 (got {config.max_size})")
+    if len(result.wards) > MAX_WARDS:
+        raise WardmapError(
+            f"ward clusters are for one district or county (at most {MAX_WARDS:,} wards, got "
+            f"{len(result.wards):,}): run them per district"
+        )
     wards = result.wards.sort_values("ward_code").reset_index(drop=True)
     ordered = dataclasses.replace(result, wards=wards)
     specs = [parse_indicator(v) for v in config.variables] or default_variables(ordered)
