@@ -320,9 +320,12 @@ _PERIODS = ["rolling12", "fytd", "calendar", "custom"]
 @click.option("--compare", metavar="YYYY-MM:YYYY-MM", help="Comparison period (default: the "
               "same months a year earlier, when the data covers them).")
 @click.option("--title", help="Title of the briefing (default: area and crime types).")
+@click.option("--focus", "with_focus", is_flag=True, default=None,
+              help="Also choose task-force focus areas ([focus] settings) and report them.")
 @reports_errors
 def brief(config_path: str | None, period: str | None, period_end: str | None,
-          compare: str | None, title: str | None, **options: Any) -> None:
+          compare: str | None, title: str | None, with_focus: bool | None,
+          **options: Any) -> None:
     """Write the run's outputs and a committee briefing pack (briefing.html, briefing.docx).
 
     Takes the same inputs as `wardmap run`. The briefing compares the period with the same
@@ -330,7 +333,8 @@ def brief(config_path: str | None, period: str | None, period_end: str | None,
     control chart and hot spot findings; --public suppresses small numbers throughout.
     """
     from wardmap.brief import write_briefing
-    from wardmap.pipeline import run as run_pipeline
+    from wardmap.export import write_run
+    from wardmap.pipeline import analyse
     from wardmap.progress import Steps
 
     config = config_from_options(config_path, options)
@@ -342,5 +346,18 @@ def brief(config_path: str | None, period: str | None, period_end: str | None,
     periods.end = period_end or periods.end
     periods.compare = compare or periods.compare
     config.brief.title = title or config.brief.title
-    result = run_pipeline(config, config.output.out, Steps(), extra_writers=[write_briefing])
+    config.brief.focus = bool(with_focus) or config.brief.focus
+    steps = Steps()
+    result = analyse(config, steps)
+    writers: list[Any] = [write_briefing]
+    if config.brief.focus:
+        from wardmap.select.focus import find_focus_areas
+        from wardmap.select.outputs import focus_writer
+
+        with steps.step("choosing focus areas"):
+            result.focus = find_focus_areas(result, config.focus)
+        writers.insert(0, focus_writer)
+    with steps.step("writing outputs and the briefing"):
+        write_run(result, Path(config.output.out), maps=config.maps.enabled,
+                  extra_writers=writers)
     report_run(result, Path(config.output.out))

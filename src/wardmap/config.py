@@ -149,6 +149,7 @@ class BriefConfig:
     bottom: int = 3
     formats: list[str] = field(default_factory=lambda: ["html", "docx"])
     dpi: int = 200  # images in briefing.docx, print resolution
+    focus: bool = False  # also choose task-force focus areas ([focus]) and report them
 
 
 # --- select stage: focus areas and ward clusters (see docs/focus.md) ---

@@ -48,7 +48,25 @@ def briefing_figures(result: RunResult, dpi: int = 200, public: bool = False,
     spc = result.summary.get("spc") or {}
     if spc.get("points"):
         images.append(_spc_chart(result, spc, dpi))
+    heat = _heat_map(result, dpi, public, threshold)
+    if heat is not None:
+        images.append(heat)
     return images
+
+
+def _heat_map(result: RunResult, dpi: int, public: bool, threshold: int) -> Image | None:
+    """Incidents by ward and month (wardmap.maps.heatmap), when the records have months."""
+    records = result.records
+    if static is None or records is None or records["month"].isna().all():
+        return None
+    from wardmap.maps import heatmap
+
+    title = "Recorded incidents by ward and month"
+    counts = heatmap.ward_month_counts(records, result.wards)
+    fig = heatmap.ward_month_figure(counts, title=title, subtitle="",
+                                    small_threshold=threshold if public else None,
+                                    attributions=list(result.meta.attributions))
+    return Image(title, _png(fig, dpi))
 
 
 def _measure_map(result: RunResult, dpi: int, public: bool, threshold: int) -> Image:

@@ -92,6 +92,11 @@ def narrative(result: RunResult, top: int = 5, bottom: int = 3, public: bool = F
     trends = _trend_paragraphs(result)
     if trends:
         sections.append(Section("Trends", trends))
+    if result.focus is not None and len(result.focus) and "reason" in result.focus:
+        best = result.focus.iloc[0]
+        sections.append(Section("Focus areas", [
+            f"The strongest candidate for a task-force focus area is {best['reason']} (the "
+            "candidates are ranked in the table of focus areas)."]))
     return sections
 
 

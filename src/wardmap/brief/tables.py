@@ -163,7 +163,7 @@ def _focus_table(focus: pd.DataFrame) -> Table:
                           "Wards": focus["ward_names"].map(_names)})
     if "score" in focus:
         frame["Score"] = focus["score"].map(lambda v: f"{v:.2f}")
-    if "population" in focus:
+    if "population" in focus and focus["population"].notna().any():
         frame["Population"] = focus["population"].map(count_text)
     if "reason" in focus:
         frame["Why"] = focus["reason"].astype(str)
