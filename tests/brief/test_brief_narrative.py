@@ -160,3 +160,18 @@ def test_public_tables_hide_small_counts_their_order_and_their_changes() -> None
     assert change.loc["Allington", "Change"] == "-5"
     internal = {t.title: t.frame for t in briefing_tables(result).tables}
     assert internal["Wards ranked by recorded incidents"]["Incidents"].iloc[-1] == "3"
+
+
+def test_focus_areas_appear_when_present() -> None:
+    from wardmap.brief.tables import briefing_tables
+    from wardmap.select.focus import find_focus_areas
+
+    result = borough(THEN, NOW)
+    result.config.focus.size = 2
+    result.focus = find_focus_areas(result, result.config.focus)
+    text = _paragraphs(result)["Focus areas"][0]
+    assert result.focus["reason"].iloc[0] in text
+    tables = {t.title: t.frame for t in briefing_tables(result).tables}
+    focus = tables["Candidate task-force focus areas"]
+    assert focus["Rank"].iloc[0] == "1"
+    assert "High Street" in focus["Wards"].iloc[0]
