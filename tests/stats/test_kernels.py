@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy.stats import false_discovery_control
 
 from wardmap.stats.correction import adjust
 from wardmap.stats.getis import confidence_bins
@@ -61,11 +62,12 @@ def benjamini_hochberg_rejections(p: np.ndarray, alpha: float) -> np.ndarray:
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_fdr_matches_the_step_up_rule(seed):
+def test_fdr_matches_the_step_up_rule_and_scipy(seed):
     rng = np.random.default_rng(seed)
-    p = np.concatenate([rng.uniform(0, 0.01, 5), rng.uniform(0, 1, 40)])
+    p = np.concatenate([rng.uniform(0, 0.01, 5), rng.uniform(0, 1, 40), [0.002, 0.002]])
     for alpha in (0.01, 0.05, 0.10):
         assert ((adjust(p, "fdr") <= alpha) == benjamini_hochberg_rejections(p, alpha)).all()
+    np.testing.assert_allclose(adjust(p, "fdr"), false_discovery_control(p), rtol=1e-12)
 
 
 def test_bonferroni_none_and_untested_wards():

@@ -9,8 +9,8 @@ import math
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import ndtr
 
+from wardmap.stats.getis import two_sided_p
 from wardmap.stats.permutation import CHUNK_VALUES, folded_p
 from wardmap.stats.smoothing import assuncao_reis
 
@@ -41,7 +41,7 @@ def global_moran(
     result["I"] = float(z @ (w @ z)) * scale
     result["VI_norm"] = _variance_normal(w, n, s0)
     result["z"] = (result["I"] - result["EI"]) / math.sqrt(result["VI_norm"])
-    result["p_norm"] = float(2.0 * ndtr(-abs(result["z"])))
+    result["p_norm"] = float(two_sided_p(np.array([result["z"]]))[0])
     if permutations > 0:
         sims = _permuted_is(z, w, permutations, rng) * scale
         larger = int((sims >= result["I"]).sum())

@@ -17,7 +17,6 @@ import scipy.sparse as sp
 import shapely
 from geopandas import GeoDataFrame
 from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
 
 from wardmap.errors import WardmapError
 
@@ -222,6 +221,8 @@ def _knn_pairs(points: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         raise WardmapError(f"k-nearest-neighbour weights need k >= 1 (got {k})")
     if k >= n:
         raise WardmapError(f"k-nearest-neighbour weights need k < number of wards ({k} >= {n})")
+    from scipy.spatial import cKDTree  # imported here: only these weights need it
+
     _, idx = cKDTree(points).query(points, k=k + 1)
     rows = np.repeat(np.arange(n), k + 1).reshape(n, k + 1)
     # Drop each ward itself (normally the first hit; coincident centroids may reorder it).
@@ -231,6 +232,8 @@ def _knn_pairs(points: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _band_pairs(points: np.ndarray, distance: float) -> tuple[np.ndarray, np.ndarray]:
+    from scipy.spatial import cKDTree  # imported here: only these weights need it
+
     pairs = cKDTree(points).query_pairs(distance, output_type="ndarray")
     return np.concatenate([pairs[:, 0], pairs[:, 1]]), np.concatenate([pairs[:, 1], pairs[:, 0]])
 
