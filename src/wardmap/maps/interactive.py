@@ -18,7 +18,7 @@ from typing import Any
 import folium
 import numpy as np
 import pandas as pd
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from folium.map import Layer
 from folium.plugins import FastMarkerCluster
 from folium.template import Template
@@ -135,7 +135,8 @@ def ward_layers(result: RunResult) -> tuple[list[LayerSpec], pd.DataFrame]:
             continue
         small = threshold if public and column == "incidents" else None
         c = style.classify(values[column].rename(column), cfg.scheme, cfg.k, cfg.breaks or None,
-                           palette, diverging=column == "change_pct", small_threshold=small)
+                           palette, diverging=column == "change_pct", small_threshold=small,
+                           no_data_label=style.SUPPRESSED_LABEL if public else style.NO_DATA_LABEL)
         key = f"k{len(layers)}"
         classes[key] = c.yb
         layers.append(LayerSpec(name, key, c.colours, name, c.legend_rows(), column))
@@ -249,30 +250,35 @@ def _s(v: object) -> str:
     return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
 
 
+class _Raw(Element):
+    """Text placed into the page as it is. branca wraps each rendered script in a new Jinja
+    template, which for 2.5 MB of ward data costs most of a second of tokenising."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self._text
+
+
 class _WardData(MacroElement):
-    """The ward GeoJSON and page text, embedded once, plus the page's small script."""
+    """The ward data and page text, embedded once, plus the page's small script and style."""
 
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = {{ this.geojson }};
-        var {{ this.get_name() }}_info = {{ this.info }};
-        wmSetup({{ this._parent.get_name() }}, {{ this.get_name() }}_info);
-        {% endmacro %}
-        {% macro header(this, kwargs) %}
-        <style>{{ this.css }}</style>
-        <script>{{ this.js }}</script>
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, geojson: str, info: dict[str, Any]) -> None:
+    def __init__(self, data_json: str, info: dict[str, Any]) -> None:
         super().__init__()
         self._name = "WardData"
-        self.geojson = geojson
+        self.data_json = data_json
         self.info = web.script_json(info)
-        self.css = _CSS
-        self.js = _JS
+
+    def render(self, **kwargs: Any) -> None:
+        figure = self.get_root()
+        name, parent = self.get_name(), self._parent.get_name()
+        figure.header.add_child(_Raw(f"<style>{_CSS}</style>\n<script>{_JS}</script>"),
+                                name=name)
+        script = (f"var {name} = {self.data_json};\nvar {name}_info = {self.info};\n"
+                  f"wmSetup({parent}, {name}_info);\n")
+        figure.script.add_child(_Raw(script), name=name)
 
 
 class _WardLayer(Layer):

@@ -29,6 +29,7 @@ def briefing_figure(
     breaks: Sequence[float] | None = None,
     palette: str = "YlOrRd",
     small_threshold: int | None = None,
+    no_data_label: str = style.NO_DATA_LABEL,
     page: str = "a4-portrait",
     attributions: Sequence[str] = (),
     notes: Sequence[str] = (),
@@ -54,7 +55,8 @@ def briefing_figure(
         else:
             small = small_threshold if column == "incidents" else None
             classes = style.classify(wards[column].rename(column), scheme, k,
-                                     list(breaks or []) or None, palette, small_threshold=small)
+                                     list(breaks or []) or None, palette, small_threshold=small,
+                                     no_data_label=no_data_label)
             static.draw_classes(ax, wards, classes.colour_of())
             legend = classes.legend_rows()
             heading = style.measure_label(column)

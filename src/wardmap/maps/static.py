@@ -42,6 +42,7 @@ def choropleth_figure(
     palette: str = "YlOrRd",
     diverging: bool = False,
     small_threshold: int | None = None,
+    no_data_label: str = style.NO_DATA_LABEL,
     page: str = "a4-portrait",
     labels: bool = True,
     attributions: Sequence[str] = (),
@@ -51,7 +52,8 @@ def choropleth_figure(
     _need_column(wards, column)
     wards = projected(wards)
     classes = style.classify(wards[column].rename(column), scheme, k, list(breaks or []) or None,
-                             palette, diverging=diverging, small_threshold=small_threshold)
+                             palette, diverging=diverging, small_threshold=small_threshold,
+                             no_data_label=no_data_label)
     fig, ax, legend_ax = page_figure(page, title, subtitle, attributions, notes)
     draw_classes(ax, wards, classes.colour_of())
     finish_map(ax, wards, labels)

@@ -47,6 +47,7 @@ GI_LABELS: dict[int, str] = {
 }
 NO_DATA_COLOUR = "#d9d9d9"
 NO_DATA_LABEL = "No data"
+SUPPRESSED_LABEL = "No data or suppressed"  # public outputs: rates from small counts hidden
 FOCUS_COLOUR = "#111111"
 
 JENKS_SAMPLE = 1000
@@ -74,6 +75,7 @@ class Classes:
     colours: list[str]  # hex per class
     yb: np.ndarray  # class index per ward, -1 for NaN
     no_data: int  # wards without a value
+    no_data_label: str = NO_DATA_LABEL
 
     def colour_of(self) -> list[str]:
         """Hex colour per ward (grey where there is no value)."""
@@ -83,7 +85,7 @@ class Classes:
         """(colour, range, number of wards) per class, with a no-data row when needed."""
         rows = list(zip(self.colours, self.labels, self.counts, strict=True))
         if self.no_data:
-            rows.append((NO_DATA_COLOUR, NO_DATA_LABEL, self.no_data))
+            rows.append((NO_DATA_COLOUR, self.no_data_label, self.no_data))
         return rows
 
 
@@ -95,6 +97,7 @@ def classify(
     palette: str = "YlOrRd",
     diverging: bool = False,
     small_threshold: int | None = None,
+    no_data_label: str = NO_DATA_LABEL,
 ) -> Classes:
     """Classes of a ward column (see class_bounds); NaN wards get class -1 ("No data").
 
@@ -111,7 +114,7 @@ def classify(
     ok = np.isfinite(arr)
     yb = np.full(len(arr), -1, dtype=int)
     if not ok.any():
-        return Classes(str(values.name), [], [], [], [], yb, int(len(arr)))
+        return Classes(str(values.name), [], [], [], [], yb, int(len(arr)), no_data_label)
     data = arr[ok]
     bins = class_bounds(data, scheme, k, breaks)
     if small_threshold is not None:
@@ -122,7 +125,8 @@ def classify(
     labels = _range_labels(float(data.min()), bins, _is_whole(data))
     mids = [(lo + hi) / 2 for lo, hi in zip([float(data.min()), *bins[:-1]], bins, strict=True)]
     colours = palette_colours(palette, len(bins), mids if diverging else None)
-    return Classes(str(values.name), bins, labels, counts, colours, yb, int((~ok).sum()))
+    return Classes(str(values.name), bins, labels, counts, colours, yb, int((~ok).sum()),
+                   no_data_label)
 
 
 def class_bounds(
@@ -156,7 +160,7 @@ def fisher_jenks(values: np.ndarray, k: int) -> list[float]:
     """Upper bounds of the k Fisher-Jenks (natural breaks) classes: the partition of the
     sorted values into k runs with the least total within-class sum of squares.
 
-    Exact dynamic programme, vectorised over the split point with prefix sums (O(k n) numpy
+    Exact dynamic programme over an n x n table of run costs from prefix sums (k numpy
     steps); written here because mapclassify's exact form needs numba to be quick (see
     class_bounds). Tested against mapclassify.FisherJenks. Above JENKS_SAMPLE values it runs
     on that many evenly spaced order statistics (always keeping the minimum and maximum), as
@@ -170,22 +174,20 @@ def fisher_jenks(values: np.ndarray, k: int) -> list[float]:
     s1 = np.concatenate([[0.0], np.cumsum(x)])
     s2 = np.concatenate([[0.0], np.cumsum(x * x)])
 
-    def ssd(starts: np.ndarray, end: int) -> np.ndarray:  # runs x[start..end] inclusive
-        count = end + 1 - starts
-        total = s1[end + 1] - s1[starts]
-        return (s2[end + 1] - s2[starts]) - total * total / count
-
-    counts = np.arange(1, n + 1)
-    cost = s2[1:] - s1[1:] ** 2 / counts  # one class over x[0..i]
+    # within[m, i]: sum of squares of the run x[m..i] (inf where m > i), all runs at once.
+    start = np.arange(n)[:, None]
+    end = np.arange(n)[None, :]
+    count = np.maximum(end - start + 1, 1)
+    total = s1[end + 1] - s1[start]
+    within = np.where(start <= end, (s2[end + 1] - s2[start]) - total * total / count, np.inf)
+    cost = within[0]  # one class over x[0..i]
     back = np.zeros((k, n), dtype=int)
     for j in range(1, k):
-        new = np.full(n, np.inf)
-        for i in range(j, n):
-            starts = np.arange(j, i + 1)  # first index of the last class
-            total = cost[starts - 1] + ssd(starts, i)
-            best = int(np.argmin(total))
-            new[i], back[j, i] = total[best], starts[best]
-        cost = new
+        # Last class starts at m >= j; the first j classes cover x[0..m-1] at cost[m-1].
+        trial = within[j:, :] + cost[j - 1 : n - 1, None]
+        best = np.argmin(trial, axis=0)
+        back[j] = best + j
+        cost = trial[best, np.arange(n)]
     uppers, end = [], n - 1
     for j in range(k - 1, 0, -1):
         start = back[j, end]

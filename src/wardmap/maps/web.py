@@ -60,26 +60,22 @@ def _coverage_simplify(geoms: np.ndarray, tolerance: float) -> np.ndarray:
 
 def script_json(value: Any) -> str:
     """JSON safe to place inside <script>: no "</script>" or "<!--" can end the block early."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return _safe(json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False))
 
 
 def ward_data(geometry: gpd.GeoSeries, properties: pd.DataFrame) -> str:
     """Script-safe JSON {"geometries": [GeoJSON geometry per ward], "columns": {key: [value
     per ward]}}: column-wise properties and bare geometries, which the page turns into a
     FeatureCollection. Per-ward keys and Feature wrappers would add ~100 bytes a ward (0.8 MB
-    on the England map). Geometry text is written by GEOS (fast)."""
+    on the England map). Geometry text is written by GEOS and columns by pandas (fast)."""
     geoms = shapely.to_geojson(geometry.values)
-    columns = {
-        str(key): [_clean(v) for v in properties[key].tolist()] for key in properties.columns
-    }
-    return '{"geometries":[' + ",".join(geoms) + '],"columns":' + script_json(columns) + "}"
+    columns = ",".join(
+        script_json(str(key)) + ":" + _safe(
+            properties[key].to_json(orient="values", force_ascii=False, double_precision=6))
+        for key in properties.columns
+    )
+    return '{"geometries":[' + ",".join(geoms) + '],"columns":{' + columns + "}}"
 
 
-def _clean(value: Any) -> Any:
-    """A plain JSON value: numpy scalars to Python, NaN/NA to null."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+def _safe(text: str) -> str:
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from wardmap.errors import WardmapError
-from wardmap.maps import display
+from wardmap.maps import display, style
 from wardmap.result import SYNTHETIC_NOTICE, RunResult
 
 log = logging.getLogger(__name__)
@@ -46,13 +46,14 @@ def _figures(result: RunResult):
     public, threshold = result.config.output.public, result.config.output.threshold
     values = display.colour_values(wards, public, threshold)
     common = {"page": cfg.page, "attributions": _attributions(result), "notes": _notes(result)}
+    no_data = {"no_data_label": style.SUPPRESSED_LABEL if public else style.NO_DATA_LABEL}
     title = meta.area_name
     column = main_column(values, meta.measure)
     small = threshold if public and column == "incidents" else None
     yield "map", static.choropleth_figure(
         values, column, title=title, subtitle=_subtitle(result, column),
         scheme=cfg.scheme, k=cfg.k, breaks=cfg.breaks, palette=cfg.palette,
-        small_threshold=small, labels=cfg.labels, **common,
+        small_threshold=small, labels=cfg.labels, **no_data, **common,
     )
     if "lisa_label" in wards:
         yield "map_lisa", static.lisa_figure(
@@ -65,7 +66,7 @@ def _figures(result: RunResult):
     yield "map_panels", panels.briefing_figure(
         values, count_column=display.count_column(wards), title=title,
         subtitle=_subtitle(result, None), scheme=cfg.scheme, k=cfg.k, breaks=cfg.breaks,
-        palette=cfg.palette, small_threshold=threshold if public else None, **common)
+        palette=cfg.palette, small_threshold=threshold if public else None, **no_data, **common)
     if _has_months(result.records):
         counts = heatmap.ward_month_counts(result.records, wards)
         yield "heatmap", heatmap.ward_month_figure(
