@@ -100,3 +100,17 @@ def test_region_sized_runs_are_refused(demo_result, monkeypatch):
     monkeypatch.setattr("wardmap.select.clusters.MAX_WARDS", 20)
     with pytest.raises(WardmapError, match="at most 20 wards, got 25"):
         find_clusters(demo_result, ClustersConfig())
+
+
+def test_neighbouring_clusters_get_different_colours(maidstone_result):
+    from wardmap.select.outputs import _cluster_shapes
+
+    clusters = find_clusters(maidstone_result, ClustersConfig())
+    shapes = _cluster_shapes(clusters, maidstone_result.wards)
+    adjacency = touching(maidstone_result.wards)
+    colour = dict(zip(shapes["ward_code"], shapes["colour"], strict=True))
+    cluster = dict(zip(shapes["ward_code"], shapes["cluster"], strict=True))
+    for ward, others in adjacency.items():
+        for other in others:
+            if cluster[ward] != cluster[other]:
+                assert colour[ward] != colour[other], (ward, other)

@@ -127,10 +127,14 @@ def _cluster_shapes(clusters: pd.DataFrame, wards: gpd.GeoDataFrame) -> gpd.GeoD
 def _colour_clusters(shapes: gpd.GeoDataFrame) -> dict[int, str]:
     """Greedy colouring of the cluster adjacency graph, clusters in id order."""
     outlines = shapes.dissolve(by="cluster")
-    touching = gpd.sjoin(outlines[["geometry"]], outlines[["geometry"]], predicate="touches")
+    # "intersects", not "touches": generalised boundaries overlap or gap by a few metres.
+    near = outlines[["geometry"]].copy()
+    near["geometry"] = near.buffer(1.0)
+    touching = gpd.sjoin(near, near, predicate="intersects")
     neighbours: dict[int, set[int]] = {}
     for left, right in zip(touching.index, touching["cluster_right"], strict=True):
-        neighbours.setdefault(int(left), set()).add(int(right))
+        if left != right:
+            neighbours.setdefault(int(left), set()).add(int(right))
     colours: dict[int, str] = {}
     for cluster in sorted(outlines.index):
         used = {colours.get(other) for other in neighbours.get(int(cluster), ())}
