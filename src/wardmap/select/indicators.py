@@ -215,7 +215,7 @@ class _Source:
             rate = self._per_resident(self._count(types, self._period_mask()))
             return rate, f"{label} {self._unit()}"
         if name in self.wards.columns:
-            return self._column(name), COLUMN_LABELS.get(name, name)
+            return self._column(name), self._column_label(name)
         raise WardmapError(self._unknown(name))
 
     # -- crime types from the records ------------------------------------------------------
@@ -314,6 +314,12 @@ class _Source:
                                 f"'{table.name}'", encoding)
         self.result.warnings.extend(read.warnings)
         return read.values.reindex(self.codes).astype(float)
+
+    def _column_label(self, name: str) -> str:
+        value_col = self.result.config.inputs.value_col
+        if name == "value" and value_col:
+            return value_col  # the analyst's own column name reads better than "value"
+        return COLUMN_LABELS.get(name, name)
 
     def _column(self, name: str) -> pd.Series:
         column = pd.to_numeric(self.wards[name], errors="coerce")
