@@ -18,6 +18,7 @@ def _wards() -> pd.DataFrame:
             "incidents_prev": [3, 10, 6, 2, 100],
             "rate_per_1000": [0.0, 0.2, 0.8, 1.0, 24.0],
             "change_pct": [-100.0, -90.0, -33.3, 150.0, 20.0],
+            "change_sig": [True, True, False, True, False],
             "lisa_p": [0.5, 0.1, 0.2, 0.3, 0.01],
         }
     )
@@ -30,6 +31,7 @@ def test_label_mode_shows_small_counts_as_less_than_five() -> None:
     # A rate is blanked on every row where a count it depends on was suppressed.
     assert out["rate_per_1000"].isna().tolist() == [True, True, True, True, False]
     assert out["change_pct"].isna().tolist() == [True, True, True, True, False]
+    assert out["change_sig"].tolist() == [None, None, None, None, False]
     # Columns not worked out from counts are untouched.
     assert out["lisa_p"].tolist() == _wards()["lisa_p"].tolist()
 

@@ -28,6 +28,10 @@ DEFAULT_RATE_COLUMNS: tuple[str, ...] = (
     "rate_eb",
     "change",
     "change_pct",
+    # The exact test's p values, with one count shown, would let a reader work out the other.
+    "change_p",
+    "change_q",
+    "change_sig",
 )
 
 
@@ -101,10 +105,17 @@ def mask_small_counts(
         hit = np.zeros(len(df), dtype=bool)
         for src in sources:
             hit |= small[src]
-        out[col] = pd.to_numeric(out[col], errors="coerce").astype(float).where(~hit)
+        out[col] = _blank(out[col], hit)
     for col in counts:
         out[col] = _mask_counts(df[col], small[col], threshold, mode)
     return out
+
+
+def _blank(values: pd.Series, hit: np.ndarray) -> pd.Series:
+    """Values with the hit rows empty: NaN for numbers, None for yes/no columns."""
+    if pd.api.types.is_bool_dtype(values):
+        return values.astype(object).where(~hit, None)
+    return pd.to_numeric(values, errors="coerce").astype(float).where(~hit)
 
 
 def _mask_counts(values: pd.Series, small: np.ndarray, threshold: int, mode: str) -> pd.Series:
