@@ -62,7 +62,7 @@ def ward_month_figure(
     shown, note = _busiest(table, change)
     fig = static.new_figure(page if page in static.PAGES else "a4-portrait")
     static.page_text(fig, title, subtitle, attributions, [*notes, *([note] if note else [])])
-    ax = fig.add_axes((0.30, 0.08, 0.58, 0.80))
+    ax = fig.add_axes((0.30, 0.11, 0.58, 0.74))
     values = shown.to_numpy(dtype=float)
     cmap, vmin, vmax = _scale(values, change)
     image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=vmin, vmax=vmax,
@@ -72,9 +72,10 @@ def ward_month_figure(
     if not change:
         _totals(ax, shown, small_threshold, _font(len(shown)))
     # A horizontal colour bar under the table, clear of the totals column.
-    colorbar = fig.colorbar(image, cax=fig.add_axes((0.30, 0.045, 0.40, 0.01)),
+    colorbar = fig.colorbar(image, cax=fig.add_axes((0.30, 0.05, 0.40, 0.01)),
                             orientation="horizontal")
     colorbar.set_label("Change on comparison period" if change else "Incidents", fontsize=8)
+    colorbar.ax.xaxis.set_label_position("top")
     colorbar.ax.tick_params(labelsize=7)
     return fig
 
