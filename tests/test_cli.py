@@ -146,3 +146,16 @@ def test_console_script_in_a_real_process(inputs, tmp_path):
     assert done.returncode == 2
     assert done.stderr.startswith("wardmap: error: incident file not found")
     assert "Traceback" not in done.stderr
+
+
+def test_focus_section_in_a_run_config_writes_focus_csv(inputs, tmp_path):
+    config = tmp_path / "run.toml"
+    config.write_text(f'[inputs]\nboundaries = "{inputs["wards"]}"\n'
+                      f'incidents = ["{inputs["incidents"]}"]\n'
+                      f'population = "{inputs["population"]}"\n'
+                      '[focus]\nsize = 2\nindicators = ["Burglary count"]\n')
+    result = invoke("run", str(config), "--no-maps", "--out", str(tmp_path / "o"))
+    assert result.exit_code == 0, result.output
+    focus = pd.read_csv(tmp_path / "o" / "focus.csv")
+    # W05 and W06 hold the most burglaries (5 and 6) and are neighbours
+    assert focus["ward_codes"].iloc[0] == "W05;W06"

@@ -172,13 +172,20 @@ def run(config_path: str | None, **options: Any) -> None:
     """Analyse one area: ward table, statistics, maps and an account of every record.
 
     Give a CONFIG.toml, flags, or both (flags win). Writes wards.csv, wards.gpkg,
-    summary.json, accounting.json, manifest.json, map.html and map.png into --out.
+    summary.json, accounting.json, manifest.json, map.html and map.png into --out, and
+    focus.csv when the config has a [focus] section.
     """
     from wardmap.pipeline import run as run_pipeline
     from wardmap.progress import Steps
 
     config = config_from_options(config_path, options)
-    result = run_pipeline(config, config.output.out, Steps())
+    if config.focus.enabled:
+        from wardmap.select.stage import focus_summary, run_focus
+
+        result = run_focus(config, config.output.out, Steps())
+        click.echo("\n".join(focus_summary(result)), err=True)
+    else:
+        result = run_pipeline(config, config.output.out, Steps())
     report_run(result, Path(config.output.out))
 
 

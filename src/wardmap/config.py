@@ -178,6 +178,8 @@ class FocusConfig:
     contiguity: Literal["queen", "rook"] = "queen"
     # Search budget (areas examined) before settling for the best found plus a quality bound.
     max_steps: int = 2_000_000
+    # `wardmap run` also chooses focus areas when on; a [focus] section in a TOML turns it on.
+    enabled: bool = False
 
 
 @dataclass
@@ -223,6 +225,8 @@ def load_config(path: str | Path) -> Config:
     config = from_dict(Config, data)
     _resolve_paths(config.inputs, path.parent)
     _resolve_focus_paths(config.focus, path.parent)
+    if "focus" in data and "enabled" not in data["focus"]:
+        config.focus.enabled = True
     out = Path(config.output.out)
     if "output" in data and "out" in data["output"] and not out.is_absolute():
         config.output.out = str(path.parent / out)
