@@ -422,7 +422,7 @@ function wmLayer(map, data, info, spec) {
       if (outline) return {fill: false, color: spec.colours[0], weight: 4, dashArray: '8 4'};
       var k = f.properties[spec.key];
       var fill = (k == null || k < 0) ? info.nodata : spec.colours[k];
-      return {fillColor: fill, fillOpacity: 0.75, color: '#444', weight: 0.7};
+      return {fillColor: fill, fillOpacity: 0.75, color: '#444', weight: info.canvas ? 0.25 : 0.7};
     },
     onEachFeature: outline ? null : function (f, l) {
       var p = f.properties;
