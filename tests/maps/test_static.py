@@ -39,19 +39,31 @@ def _texts(fig) -> list[str]:
     return [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
 
 
-def test_map_png_is_a4_at_300_dpi_and_not_blank(maidstone_result, tmp_path):
+def test_every_image_is_an_a4_page_and_not_blank(maidstone_result, tmp_path):
     maidstone_result.records = make_records(maidstone_result.wards, ["2017-11", "2017-12"])
+    maidstone_result.config.maps.dpi = 100
     paths = write_maps(maidstone_result, tmp_path)
     names = sorted(p.name for p in paths)
     assert names == ["heatmap.png", "map.html", "map.png", "map_gi.png", "map_lisa.png",
                      "map_panels.png"]
     for name in ("map.png", "map_lisa.png", "map_gi.png", "map_panels.png", "heatmap.png"):
         with Image.open(tmp_path / name) as im:
-            assert im.size == A4_PORTRAIT_300
-            assert im.info["dpi"] == pytest.approx((300, 300), abs=0.01)
+            assert im.size == (827, 1169)  # 8.27 x 11.69 in at 100 dpi
+            assert im.info["dpi"] == pytest.approx((100, 100), abs=0.01)
         pixels = _pixels(tmp_path / name)
         assert pixels.std() > 20  # a drawn map, not an empty page
         assert (pixels < 250).mean() > 0.05
+
+
+def test_default_png_is_300_dpi(maidstone_result, tmp_path):
+    from wardmap.maps.writer import _save
+
+    assert maidstone_result.config.maps.dpi == 300
+    fig = static.choropleth_figure(maidstone_result.wards, "rate_per_1000", title="Maidstone")
+    (path,) = _save(fig, tmp_path, "map", maidstone_result)
+    with Image.open(path) as im:
+        assert im.size == A4_PORTRAIT_300
+        assert im.info["dpi"] == pytest.approx((300, 300), abs=0.01)
 
 
 def test_choropleth_legend_counts_every_ward(maidstone_wards):
@@ -67,6 +79,7 @@ def test_choropleth_legend_counts_every_ward(maidstone_wards):
 
 
 def test_landscape_svg_and_pdf_on_request(maidstone_result, tmp_path):
+    maidstone_result.wards = maidstone_result.wards.drop(columns=["lisa_label", "gi_bin"])
     cfg = maidstone_result.config.maps
     cfg.formats, cfg.page, cfg.dpi = ["svg", "pdf"], "a4-landscape", 50
     paths = write_maps(maidstone_result, tmp_path)
