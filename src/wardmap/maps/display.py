@@ -48,6 +48,11 @@ def ward_text(
     for key, col in (("r", "rate_per_1000"), ("e", "rate_eb")):
         if col in wards:
             text[key] = [_rate(v) for v in shown[col]]
+    if "rate_note" in wards and "rate_per_1000" in wards:
+        # Why a ward has no rate (e.g. "population unknown"), shown only where the rate is.
+        missing = pd.to_numeric(wards["rate_per_1000"], errors="coerce").isna()
+        notes = wards["rate_note"].where(missing & wards["rate_note"].notna(), None)
+        text["rn"] = [n if isinstance(n, str) and n.strip() else None for n in notes]
     if "change_pct" in wards:
         text["ch"] = _change_text(wards, shown)
     text["k"] = rank_text(colour_values(wards, public, threshold), measure, public, threshold)

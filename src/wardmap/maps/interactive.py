@@ -35,6 +35,7 @@ FIELDS = [
     ("Incidents", "i"),
     ("Population", "p"),
     ("Rate per 1,000", "r"),
+    ("No rate", "rn"),
     ("Smoothed rate per 1,000", "e"),
     ("Change", "ch"),
     ("Rank in area", "k"),
