@@ -71,3 +71,18 @@ def test_nothing_to_map(maidstone_wards, tmp_path):
     bare = maidstone_wards[["ward_code", "ward_name", "geometry"]].copy()
     with pytest.raises(WardmapError, match="nothing to map"):
         write_maps(make_result(bare, measure="value"), tmp_path)
+
+
+def test_wards_without_shapes_are_left_off_with_a_warning(maidstone_wards, tmp_path):
+    import shapely
+
+    wards = maidstone_wards.copy()
+    wards.loc[3, "geometry"] = None
+    wards.loc[4, "geometry"] = shapely.Polygon()
+    result = _quick(make_result(wards))
+    write_maps(result, tmp_path)
+    assert any("2 ward(s) without a boundary shape" in w for w in result.warnings)
+    assert '"geometries"' in _html(tmp_path)
+    with pytest.raises(WardmapError, match="no ward has a boundary"):
+        write_maps(make_result(wards.assign(geometry=None).set_geometry("geometry", crs=27700)),
+                   tmp_path)

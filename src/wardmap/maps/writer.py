@@ -21,6 +21,7 @@ def write_all(result: RunResult, out_dir: Path) -> list[Path]:
     from wardmap.maps import interactive
 
     _check(result)
+    result = _drawable(result)
     main_column(result.wards, result.meta.measure)  # something to map, or a clear reason
     out_dir.mkdir(parents=True, exist_ok=True)
     written = [interactive.write_html(result, out_dir / "map.html")]
@@ -36,6 +37,23 @@ def _check(result: RunResult) -> None:
     missing = [c for c in REQUIRED if c not in wards]
     if missing:
         raise WardmapError(f"ward table lacks column(s) needed for maps: {', '.join(missing)}")
+
+
+def _drawable(result: RunResult) -> RunResult:
+    """The run with only wards that have a shape; the others are named in a warning."""
+    import dataclasses
+
+    geometry = result.wards.geometry
+    missing = geometry.isna() | geometry.is_empty
+    if not missing.any():
+        return result
+    if missing.all():
+        raise WardmapError("no ward has a boundary shape: nothing to draw")
+    names = ", ".join(result.wards.loc[missing, "ward_name"].astype(str).head(5))
+    message = f"{int(missing.sum())} ward(s) without a boundary shape left off the maps: {names}"
+    log.warning(message)
+    result.warnings.append(message)
+    return dataclasses.replace(result, wards=result.wards.loc[~missing])
 
 
 def _figures(result: RunResult):
