@@ -86,3 +86,19 @@ def test_wards_without_shapes_are_left_off_with_a_warning(maidstone_wards, tmp_p
     with pytest.raises(WardmapError, match="no ward has a boundary"):
         write_maps(make_result(wards.assign(geometry=None).set_geometry("geometry", crs=27700)),
                    tmp_path)
+
+
+@pytest.mark.parametrize(
+    "setting,value,message",
+    [("dpi", 5, "maps.dpi"), ("k", 0, "maps.k"), ("palette", "Rainbowz", "Rainbowz"),
+     ("scheme", "user", "maps.breaks"), ("web_tolerance", -1.0, "web_tolerance")],
+)
+def test_bad_map_settings_are_named_before_writing(maidstone_wards, tmp_path, setting, value,
+                                                   message):
+    from wardmap.errors import ConfigError
+
+    result = make_result(maidstone_wards)
+    setattr(result.config.maps, setting, value)
+    with pytest.raises(ConfigError, match=message):
+        write_maps(result, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -236,7 +236,8 @@ def palette_colours(palette: str, n: int, centres: list[float] | None = None) ->
     from matplotlib.colors import to_hex
 
     if palette not in colormaps:
-        raise ConfigError(f"maps.palette: {palette!r} is not a matplotlib colormap name")
+        raise ConfigError(f"maps palette: {palette!r} is not a matplotlib colormap name "
+                          "(e.g. YlOrRd, viridis, cividis)")
     cmap = colormaps[palette]
     if n <= 0:
         return []

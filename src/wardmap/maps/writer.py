@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from wardmap.errors import WardmapError
+from wardmap.config import MapsConfig
+from wardmap.errors import ConfigError, WardmapError
 from wardmap.maps import display, style
 from wardmap.result import SYNTHETIC_NOTICE, RunResult
 
@@ -21,6 +22,7 @@ def write_all(result: RunResult, out_dir: Path) -> list[Path]:
     from wardmap.maps import interactive
 
     _check(result)
+    check_config(result.config.maps)
     result = _drawable(result)
     main_column(result.wards, result.meta.measure)  # something to map, or a clear reason
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -37,6 +39,20 @@ def _check(result: RunResult) -> None:
     missing = [c for c in REQUIRED if c not in wards]
     if missing:
         raise WardmapError(f"ward table lacks column(s) needed for maps: {', '.join(missing)}")
+
+
+def check_config(cfg: MapsConfig) -> None:
+    """Map settings that the config's types cannot check, before anything is written."""
+    if not 20 <= cfg.dpi <= 1200:
+        raise ConfigError(f"maps.dpi: {cfg.dpi} is outside 20..1200")
+    if cfg.k < 1 or cfg.k > 12:
+        raise ConfigError(f"maps.k: {cfg.k} classes; use 1 to 12")
+    if cfg.scheme == "user" and not cfg.breaks:
+        raise ConfigError("maps.breaks: scheme 'user' needs a list of class breaks")
+    if cfg.web_tolerance is not None and cfg.web_tolerance < 0:
+        raise ConfigError("maps.web_tolerance: must be metres >= 0")
+    for name in ("palette", "change_palette"):
+        style.palette_colours(getattr(cfg, name), 1)  # names the setting if unknown
 
 
 def _drawable(result: RunResult) -> RunResult:
