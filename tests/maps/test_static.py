@@ -53,6 +53,9 @@ def test_every_image_is_an_a4_page_and_not_blank(maidstone_result, tmp_path):
         pixels = _pixels(tmp_path / name)
         assert pixels.std() > 20  # a drawn map, not an empty page
         assert (pixels < 250).mean() > 0.05
+    # The legend band of the portrait page (below the map) holds colour boxes and text.
+    legend_band = _pixels(tmp_path / "map.png")[int(1169 * 0.76):int(1169 * 0.93), 60:700]
+    assert (legend_band < 128).mean() > 0.01
 
 
 def test_default_png_is_300_dpi(maidstone_result, tmp_path):
@@ -76,6 +79,17 @@ def test_choropleth_legend_counts_every_ward(maidstone_wards):
     assert any(t.endswith(" km") for t in texts)  # scale bar
     assert "N" in texts  # north arrow
     assert sum(t in set(maidstone_wards["ward_name"]) for t in texts) >= 15  # most names fit
+
+
+def test_ward_labels_do_not_collide(maidstone_wards):
+    fig = static.choropleth_figure(maidstone_wards, "incidents", labels=True)
+    renderer = fig.canvas.get_renderer()
+    labels = [t for t in fig.axes[0].texts if t.get_text() != "N"]  # not the north arrow
+    boxes = [t.get_window_extent(renderer) for t in labels]
+    assert len(boxes) >= 15
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b)
 
 
 def test_landscape_svg_and_pdf_on_request(maidstone_result, tmp_path):
