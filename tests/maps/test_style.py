@@ -120,3 +120,11 @@ def test_conventional_colours():
     assert style.gi_bins(wards).tolist() == [3, -3, 0, 3]
     assert style.lisa_labels(wards).tolist() == ["High-High", "Not significant", "Island",
                                                  "Not significant"]
+
+
+def test_user_break_labels_for_change_read_in_order():
+    values = pd.Series([-5.0, 3.0, 12.0, 18.0], name="change_pct")
+    classes = style.classify(values, "user", breaks=[-25, -10, 0, 10, 25], palette="RdBu_r",
+                             diverging=True)
+    assert classes.labels == ["up to -25", "-25 to -10", "-10 to 0", "0–10", "10–25"]
+    assert classes.counts == [0, 0, 1, 1, 2]

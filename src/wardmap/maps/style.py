@@ -62,6 +62,8 @@ MEASURE_LABELS: dict[str, str] = {
     "value": "Value",
 }
 COUNT_COLUMNS = ("incidents", "incidents_prev")
+# Never labelled as whole-number ranges, even when every value happens to be whole.
+CONTINUOUS_COLUMNS = ("rate_per_1000", "rate_eb", "change_pct")
 
 
 @dataclass
@@ -122,7 +124,8 @@ def classify(
     # Class i holds (bins[i-1], bins[i]], as in mapclassify.
     yb[ok] = np.searchsorted(np.asarray(bins), data, side="left")
     counts = [int((yb == i).sum()) for i in range(len(bins))]
-    labels = _range_labels(float(data.min()), bins, _is_whole(data))
+    whole = _is_whole(data) and str(values.name) not in CONTINUOUS_COLUMNS
+    labels = _range_labels(float(data.min()), bins, whole)
     mids = [(lo + hi) / 2 for lo, hi in zip([float(data.min()), *bins[:-1]], bins, strict=True)]
     colours = palette_colours(palette, len(bins), mids if diverging else None)
     return Classes(str(values.name), bins, labels, counts, colours, yb, int((~ok).sum()),
@@ -202,25 +205,33 @@ def _is_whole(arr: np.ndarray) -> bool:
 
 
 def _range_labels(lowest: float, bins: list[float], whole: bool) -> list[str]:
+    """Class ranges that run on from the previous bound, so the legend leaves no gaps."""
     labels = []
-    lower = lowest
     for i, upper in enumerate(bins):
-        if whole:
-            lo = int(lower) if i == 0 else int(math.floor(lower)) + 1
-            hi = int(math.floor(upper))
-            labels.append(f"{lo:,}" if lo >= hi else f"{lo:,}–{hi:,}")
+        if i == 0 and lowest > upper:  # user breaks below every value: an empty first class
+            labels.append(f"up to {format_number(upper)}")
+            continue
+        lower = lowest if i == 0 else bins[i - 1]
+        lo = math.ceil(lower) if i == 0 else math.floor(lower) + 1
+        hi = math.floor(upper)
+        if whole and lo <= hi:
+            labels.append(_span(f"{lo:,}", f"{hi:,}", lo < 0 or hi < 0))
         else:
-            lo_text, hi_text = format_number(lower), format_number(upper)
-            labels.append(lo_text if lo_text == hi_text else f"{lo_text}–{hi_text}")
-        lower = upper
+            labels.append(_span(format_number(lower), format_number(upper), lower < 0 or upper < 0))
     return labels
+
+
+def _span(lo: str, hi: str, negative: bool) -> str:
+    if lo == hi:
+        return lo
+    return f"{lo} to {hi}" if negative else f"{lo}–{hi}"
 
 
 def format_number(x: float, whole: bool = False) -> str:
     """Numbers as analysts write them: 1,204 and 12.3 (three significant figures below 10)."""
     if x is None or not np.isfinite(x):
         return "–"
-    if whole or float(x).is_integer() and abs(x) >= 10:
+    if whole or float(x).is_integer():
         return f"{int(round(x)):,}"
     if abs(x) >= 100:
         return f"{x:,.0f}"
