@@ -57,8 +57,6 @@ def _pseudo_p(
     permutations: int,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    # A ward cannot draw more distinct neighbours than there are other wards.
-    card = np.minimum(card, len(z) - 1)
     draws = neighbour_draws(len(z), int(card.max()), permutations, rng)
     larger = np.zeros(len(z))
     for wards, sums in random_neighbour_sums(z, card, draws):

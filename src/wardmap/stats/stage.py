@@ -1,4 +1,13 @@
-"""The test stage over the ward table: EB rates, weights, Moran's I, LISA and Gi*."""
+"""The test stage over the ward table: EB rates, weights, Moran's I, LISA and Gi*.
+
+rate_eb is the empirical Bayes smoothed rate per 1,000 residents: Marshall's global EB by
+default (each ward shrunk towards the whole area's rate, more so the fewer its residents), or
+spatial EB (towards its neighbourhood's rate) with ``[stats] smoothing = "spatial"``. It needs
+incident counts and a population; wards without a population get NaN.
+
+The measure analysed ("auto") is rate_eb when every ward has a population, else the raw count
+or value. Wards whose measure is missing are left out of the statistics and reported.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from geopandas import GeoDataFrame
 
 from wardmap.config import StatsConfig
@@ -48,27 +58,42 @@ def test_stage(
         warnings.append(f"{int((~valid).sum())} ward(s) have no {measure} and were left out of "
                         f"the spatial statistics: {missing}")
     _weights_warnings(weights, codes, warnings)
-    sub = weights.binary[valid][:, valid]
-    moran = _nan_moran(config.permutations)
-    local = _empty_local(len(out))
-    if valid.sum() < MIN_WARDS:
-        warnings.append(f"{int(valid.sum())} ward(s) with a value: spatial statistics need at "
-                        f"least {MIN_WARDS}; none were computed")
-    elif np.ptp(y[valid]) == 0:
-        warnings.append(f"every ward has the same {measure} ({y[valid][0]:g}): there is no "
-                        "spatial pattern to test; statistics left empty")
-    else:
-        moran = global_moran(y[valid], sub, config.permutations,
-                             generator(config.seed, STREAM_MORAN))
-        if measure in ("rate_per_1000", "rate_eb") and _counts(events[valid]) and \
-                (population[valid] > 0).all():
-            moran["eb_rate"] = _clean(moran_rate(events[valid], population[valid], sub,
-                                                 config.permutations,
-                                                 generator(config.seed, STREAM_MORAN_RATE)))
-        local = _local(y[valid], sub, valid, config)
+    moran, local = _statistics(y, valid, weights, events, population, measure, config,
+                               warnings)
     _label(out, local, valid, weights, config)
     summary = _summary(out, moran, measure, weights, codes, config, warnings)
     return out, summary, weights
+
+
+def _statistics(y: np.ndarray, valid: np.ndarray, weights: Weights, events: np.ndarray,
+                population: np.ndarray, measure: str, config: StatsConfig,
+                warnings: list[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Global Moran and the local statistics over the wards with a value, or empty results
+    (and a warning) when there is nothing to test."""
+    moran, local = _nan_moran(config.permutations), _empty_local(len(y))
+    if valid.sum() < MIN_WARDS:
+        warnings.append(f"{int(valid.sum())} ward(s) with a value: spatial statistics need at "
+                        f"least {MIN_WARDS}; none were computed")
+        return moran, local
+    if np.ptp(y[valid]) == 0:
+        warnings.append(f"every ward has the same {measure} ({y[valid][0]:g}): there is no "
+                        "spatial pattern to test; statistics left empty")
+        return moran, local
+    sub = _subset(weights.binary, valid)
+    moran = global_moran(y[valid], sub, config.permutations,
+                         generator(config.seed, STREAM_MORAN))
+    is_rate = measure in ("rate_per_1000", "rate_eb")
+    if is_rate and _counts(events[valid]) and (population[valid] > 0).all():
+        # Assuncao-Reis: Moran's I of EB-standardised rates, for rates of unequal reliability.
+        moran["eb_rate"] = _clean(moran_rate(events[valid], population[valid], sub,
+                                             config.permutations,
+                                             generator(config.seed, STREAM_MORAN_RATE)))
+    return moran, _local(y[valid], sub, valid, config)
+
+
+def _subset(binary: sp.csr_matrix, keep: np.ndarray) -> sp.csr_matrix:
+    """Weights among the kept wards only (no copy when all are kept)."""
+    return binary if keep.all() else binary[keep][:, keep]
 
 
 def _check(wards: GeoDataFrame, config: StatsConfig) -> None:
@@ -119,14 +144,13 @@ def _eb_rates(events: np.ndarray, population: np.ndarray, weights: Weights,
     """Empirical Bayes rate per 1,000 for wards with counts and a positive population."""
     rate = np.full(len(events), np.nan)
     usable = np.isfinite(events) & (events >= 0) & np.isfinite(population) & (population > 0)
-    if usable.sum() < 2 or events[usable].sum() == 0 or not _counts(events[usable]):
-        # With no events at all every smoothed rate is zero; say so rather than divide by zero.
-        if usable.any() and _counts(events[usable]) and events[usable].sum() == 0:
-            rate[usable] = 0.0
+    if usable.sum() < 2 or not _counts(events[usable]):
         return rate
     e, b = events[usable], population[usable]
-    if smoothing == "spatial":
-        rate[usable] = spatial_eb(e, b, weights.binary[usable][:, usable])
+    if e.sum() == 0:
+        rate[usable] = 0.0  # no events anywhere: nothing to smooth (and no overall rate)
+    elif smoothing == "spatial":
+        rate[usable] = spatial_eb(e, b, _subset(weights.binary, usable))
     else:
         rate[usable] = global_eb(e, b)
     return rate * 1000.0
@@ -177,7 +201,8 @@ def _empty_local(n: int) -> dict[str, np.ndarray]:
             "gi_z": nan.copy(), "gi_p": nan.copy(), "tested": np.zeros(n, bool)}
 
 
-def _local(y: np.ndarray, sub, valid: np.ndarray, config: StatsConfig) -> dict[str, np.ndarray]:
+def _local(y: np.ndarray, sub: sp.csr_matrix, valid: np.ndarray,
+           config: StatsConfig) -> dict[str, np.ndarray]:
     """LISA and Gi* over the wards with a value, spread back to the whole table."""
     lisa = local_moran(y, sub, config.permutations, generator(config.seed, STREAM_LISA))
     gi_z, gi_p = gi_star(y, sub)
@@ -211,7 +236,7 @@ def _label(out: GeoDataFrame, local: dict[str, np.ndarray], valid: np.ndarray,
 def _islands_left(weights: Weights, valid: np.ndarray) -> np.ndarray:
     """Wards with a value but no neighbour with a value: not tested, labelled Island."""
     sub_card = np.zeros(len(valid), np.int64)
-    sub_card[valid] = np.diff(weights.binary[valid][:, valid].indptr)
+    sub_card[valid] = np.diff(_subset(weights.binary, valid).indptr)
     return valid & (sub_card == 0) & (valid.sum() >= MIN_WARDS)
 
 

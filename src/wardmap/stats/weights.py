@@ -242,21 +242,26 @@ def _touching_pairs(
     geoms: np.ndarray, lonely: np.ndarray, rook: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (both ways) linking each lonely ward to every ward it touches or overlaps."""
-    found = shapely.STRtree(geoms).query(geoms[lonely])  # bounding boxes only
+    try:
+        a, b = _touching(geoms, lonely, rook)
+    except shapely.errors.GEOSException:
+        # GEOS evaluates most invalid polygons as they are (faster than repairing them all
+        # first); when it gives up, repair and ask again.
+        a, b = _touching(_repaired(geoms), lonely, rook)
+    return np.concatenate([a, b]), np.concatenate([b, a])
+
+
+def _touching(geoms: np.ndarray, lonely: np.ndarray, rook: bool) -> tuple[np.ndarray, np.ndarray]:
+    found = shapely.STRtree(geoms).query(geoms[lonely], predicate="intersects")
     a, b = lonely[found[0]], found[1]
     keep = a != b
     a, b = a[keep], b[keep]
-    involved = np.unique(np.concatenate([a, b]))
-    fixed = geoms.copy()
-    fixed[involved] = _repaired(geoms[involved])
-    touching = shapely.intersects(fixed[a], fixed[b])
-    a, b = a[touching], b[touching]
     if rook and len(a):
         # Rook needs more than a point in common: a shared stretch of boundary or an overlap.
-        matrix = shapely.relate(fixed[a], fixed[b])
+        matrix = shapely.relate(geoms[a], geoms[b])
         line_or_overlap = np.array([m[0] != "F" or m[4] == "1" for m in matrix], dtype=bool)
         a, b = a[line_or_overlap], b[line_or_overlap]
-    return np.concatenate([a, b]), np.concatenate([b, a])
+    return a, b
 
 
 def _nearest_links(geoms: np.ndarray, lonely: np.ndarray) -> list[tuple[int, int]]:
