@@ -31,7 +31,7 @@ def test_layers_follow_the_columns_present(maidstone_wards):
     assert [spec.name for spec in layers] == ["Incidents", "Rate per 1,000 residents"]
 
 
-def test_change_layer_only_with_a_comparison_period(maidstone_wards):
+def test_change_layer_only_with_a_comparison_period(maidstone_wards, tmp_path):
     wards = maidstone_wards.copy()
     rng = np.random.default_rng(2)
     wards["incidents_prev"] = rng.poisson(60, len(wards))
@@ -48,6 +48,13 @@ def test_change_layer_only_with_a_comparison_period(maidstone_wards):
     for k in rises:
         colour = change.colours[k]
         assert int(colour[1:3], 16) > int(colour[5:7], 16)
+    assert [label for _, label, _ in change.legend_rows][1:5] == [
+        "-25 to -10", "-10 to 0", "0–10", "10–25"]  # fixed classes, as in the briefing pack
+    result = make_result(wards)
+    result.config.maps.dpi = 30
+    from wardmap.maps import write_maps
+
+    assert "map_change.png" in {p.name for p in write_maps(result, tmp_path)}
 
 
 def test_default_layer_is_the_measure_analysed(maidstone_wards, tmp_path):

@@ -135,8 +135,10 @@ def ward_layers(result: RunResult) -> tuple[list[LayerSpec], pd.DataFrame]:
         if column not in values or not np.isfinite(pd.to_numeric(values[column])).any():
             continue
         small = threshold if public and column == "incidents" else None
-        c = style.classify(values[column].rename(column), cfg.scheme, cfg.k, cfg.breaks or None,
-                           palette, diverging=column == "change_pct", small_threshold=small,
+        change = column == "change_pct"
+        scheme, breaks = ("user", style.CHANGE_BREAKS) if change else (cfg.scheme, cfg.breaks)
+        c = style.classify(values[column].rename(column), scheme, cfg.k, breaks or None,
+                           palette, diverging=change, small_threshold=small,
                            no_data_label=style.SUPPRESSED_LABEL if public else style.NO_DATA_LABEL)
         key = f"k{len(layers)}"
         classes[key] = c.yb

@@ -62,6 +62,9 @@ MEASURE_LABELS: dict[str, str] = {
     "value": "Value",
 }
 COUNT_COLUMNS = ("incidents", "incidents_prev")
+# Fixed classes of % change (as the briefing pack uses), so that maps of different periods
+# read the same way and "no change" sits at the middle of the diverging palette.
+CHANGE_BREAKS = [-25.0, -10.0, 0.0, 10.0, 25.0]
 # Never labelled as whole-number ranges, even when every value happens to be whole.
 CONTINUOUS_COLUMNS = ("rate_per_1000", "rate_eb", "change_pct")
 
@@ -126,8 +129,8 @@ def classify(
     counts = [int((yb == i).sum()) for i in range(len(bins))]
     whole = _is_whole(data) and str(values.name) not in CONTINUOUS_COLUMNS
     labels = _range_labels(float(data.min()), bins, whole)
-    mids = [(lo + hi) / 2 for lo, hi in zip([float(data.min()), *bins[:-1]], bins, strict=True)]
-    colours = palette_colours(palette, len(bins), mids if diverging else None)
+    colours = diverging_colours(palette, bins) if diverging else palette_colours(palette,
+                                                                                 len(bins))
     return Classes(str(values.name), bins, labels, counts, colours, yb, int((~ok).sum()),
                    no_data_label)
 
@@ -240,24 +243,44 @@ def format_number(x: float, whole: bool = False) -> str:
     return f"{x:.2f}"
 
 
-def palette_colours(palette: str, n: int, centres: list[float] | None = None) -> list[str]:
-    """n hex colours from a matplotlib colormap; with class centres (diverging), falls take the
-    cool half and rises the warm half, so "no change" sits at the middle colour."""
+def palette_colours(palette: str, n: int) -> list[str]:
+    """n hex colours spread over a matplotlib colormap, skipping its palest end so that the
+    lowest class still stands out from the background."""
+    cmap = _colormap(palette)
+    if n <= 0:
+        return []
+    positions = [0.15 + 0.85 * i / max(n - 1, 1) for i in range(n)] if n > 1 else [0.6]
+    return [_hex(cmap(p)) for p in positions]
+
+
+def diverging_colours(palette: str, bins: list[float]) -> list[str]:
+    """Colours for classes either side of zero: falls take the cool half of the palette and
+    rises the warm half, stepping out from the middle one class at a time, so that a fall and
+    a rise of the same number of classes are equally strong."""
+    cmap = _colormap(palette)
+    falls = sum(1 for b in bins if b <= 0)  # classes whose upper bound is at most zero
+    steps = max(falls, len(bins) - falls, 1)
+    colours = []
+    for i in range(len(bins)):
+        out = (falls - i) if i < falls else (i - falls + 1)
+        side = -1 if i < falls else 1
+        colours.append(_hex(cmap(0.5 + side * 0.45 * out / steps)))
+    return colours
+
+
+def _colormap(palette: str):
     from matplotlib import colormaps
-    from matplotlib.colors import to_hex
 
     if palette not in colormaps:
         raise ConfigError(f"maps palette: {palette!r} is not a matplotlib colormap name "
                           "(e.g. YlOrRd, viridis, cividis)")
-    cmap = colormaps[palette]
-    if n <= 0:
-        return []
-    if centres is not None:
-        top = max(abs(c) for c in centres) or 1.0
-        return [to_hex(cmap(0.5 + 0.45 * c / top)) for c in centres]
-    # Skip the palest end so the lowest class is still visible against the background.
-    positions = [0.15 + 0.85 * i / max(n - 1, 1) for i in range(n)] if n > 1 else [0.6]
-    return [to_hex(cmap(p)) for p in positions]
+    return colormaps[palette]
+
+
+def _hex(rgba: tuple) -> str:
+    from matplotlib.colors import to_hex
+
+    return to_hex(rgba)
 
 
 def lisa_labels(wards: pd.DataFrame) -> pd.Series | None:

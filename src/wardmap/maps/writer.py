@@ -18,7 +18,8 @@ REQUIRED = ("ward_code", "ward_name", "geometry")
 
 
 def write_all(result: RunResult, out_dir: Path) -> list[Path]:
-    """map.html, map.png (+ svg/pdf), map_lisa, map_gi, map_panels and heatmap when possible."""
+    """map.html, map.png (+ svg/pdf), and map_change, map_lisa, map_gi, map_panels and heatmap
+    when the ward table and records allow."""
     from wardmap.maps import interactive
 
     _check(result)
@@ -89,6 +90,12 @@ def _figures(result: RunResult):
         scheme=cfg.scheme, k=cfg.k, breaks=cfg.breaks, palette=cfg.palette,
         small_threshold=small, labels=cfg.labels, **no_data, **common,
     )
+    if "change_pct" in values and np.isfinite(pd.to_numeric(values["change_pct"])).any():
+        yield "map_change", static.choropleth_figure(
+            values, "change_pct", title=title,
+            subtitle=_subtitle(result, "Change on the comparison period"),
+            scheme="user", breaks=style.CHANGE_BREAKS, palette=cfg.change_palette,
+            diverging=True, legend_title="Change (%)", labels=cfg.labels, **no_data, **common)
     if "lisa_label" in wards:
         yield "map_lisa", static.lisa_figure(
             wards, title=title, subtitle=_subtitle(result, "Local Moran's I (LISA) clusters"),
