@@ -71,3 +71,22 @@ def test_demo_command_runs_end_to_end(tmp_path):
     assert summary["wards"] == 25 and summary["period"] == "Jan 2024 – Dec 2024"
     accounting = json.loads((out / "accounting.json").read_text())
     assert accounting["missing_coordinates"] > 0 and accounting["filtered_out"] > 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["parameters"]["inputs"]["synthetic"] is True
+
+
+def test_demo_maps_say_synthetic_and_carry_no_data_attribution(tmp_path):
+    from wardmap.demo import demo_config
+    from wardmap.pipeline import analyse
+    from wardmap.result import SYNTHETIC_NOTICE
+
+    config = demo_config()
+    config.stats.permutations = 99
+    result = analyse(config)
+    assert result.meta.synthetic and result.meta.attributions == []
+    from wardmap.maps import write_maps
+
+    written = write_maps(result, tmp_path)
+    html = (tmp_path / "map.html").read_text(encoding="utf-8")
+    assert SYNTHETIC_NOTICE in html and "police.uk" not in html
+    assert any(p.name == "map.png" for p in written)

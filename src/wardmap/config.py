@@ -58,6 +58,8 @@ class InputsConfig:
     population_key_col: str | None = None
     population_col: str | None = None
     area_name: str | None = None
+    # Synthetic inputs (the demo borough): outputs say so and carry no data attribution.
+    synthetic: bool = False
     # A projected CRS for analysis; British National Grid for England and Wales.
     crs: str = "EPSG:27700"
     # Records outside every ward but within this many metres are snapped to the nearest ward.

@@ -221,5 +221,6 @@ def demo_config() -> Config:
     config.inputs.incidents = [str(paths["incidents"])]
     config.inputs.population = str(paths["population"])
     config.inputs.area_name = AREA_NAME
+    config.inputs.synthetic = True
     config.filters.months = f"{MONTHS[-12]}:{MONTHS[-1]}"
     return config

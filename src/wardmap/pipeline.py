@@ -143,6 +143,8 @@ def _meta(result: RunResult) -> RunMeta:
     attributions = [BOUNDARY_ATTRIBUTION]
     if result.records is not None:
         attributions.append(POLICE_ATTRIBUTION)
+    if config.inputs.synthetic:  # made-up boundaries and records: nothing to attribute
+        attributions = []
     return RunMeta(
         area_name=config.inputs.area_name or "Study area",
         measure=measure,
@@ -150,6 +152,7 @@ def _meta(result: RunResult) -> RunMeta:
         period_label=_period_label(result.records, config.filters.months),
         crime_types_label=", ".join(config.filters.crime_types) or "All crime types",
         attributions=attributions,
+        synthetic=config.inputs.synthetic,
     )
 
 
