@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import bdtr
 
 from wardmap.config import PeriodsConfig
 from wardmap.errors import WardmapError
@@ -37,7 +37,9 @@ def poisson_change_p(n1: int, n0: int, t1: float = 1.0, t0: float = 1.0) -> floa
     total = int(n1) + int(n0)
     if total == 0:
         return 1.0  # nothing happened in either period: no evidence of change
-    return float(stats.binomtest(int(n1), total, t1 / (t1 + t0)).pvalue)
+    from scipy.stats import binomtest  # unequal exposure only; scipy.stats is slow to import
+
+    return float(binomtest(int(n1), total, t1 / (t1 + t0)).pvalue)
 
 
 def poisson_change_ps(n1: np.ndarray, n0: np.ndarray, t1: float = 1.0,
@@ -53,20 +55,17 @@ def poisson_change_ps(n1: np.ndarray, n0: np.ndarray, t1: float = 1.0,
     if t1 != t0:
         return np.array([poisson_change_p(a, b, t1, t0) for a, b in zip(n1, n0, strict=True)])
     n = n1 + n0
-    low = stats.binom.cdf(np.minimum(n1, n0), n, 0.5)
+    low = bdtr(np.minimum(n1, n0), n, 0.5)  # binomial CDF without importing scipy.stats
     return np.where(n == 0, 1.0, np.minimum(1.0, 2.0 * low))
 
 
 def adjust_p(p: np.ndarray, correction: str) -> np.ndarray:
     """Multiple-testing adjusted p values: Benjamini–Hochberg FDR, Bonferroni or none."""
-    p = np.asarray(p, dtype=float)
-    if p.size == 0 or correction == "none":
-        return p.copy()
-    if correction == "bonferroni":
-        return np.minimum(p * p.size, 1.0)
-    if correction == "fdr":
-        return stats.false_discovery_control(p, method="bh")
-    raise WardmapError(f"unknown correction {correction!r} (fdr, bonferroni or none)")
+    from wardmap.stats.correction import METHODS, adjust
+
+    if correction not in METHODS:
+        raise WardmapError(f"unknown correction {correction!r} (fdr, bonferroni or none)")
+    return adjust(p, correction)
 
 
 def percent_change(now: float, then: float) -> float:
