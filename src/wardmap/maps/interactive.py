@@ -318,7 +318,7 @@ def _page_info(result: RunResult, canvas: bool, ranked: int) -> dict[str, Any]:
         "title": meta.area_name,
         "subtitle": subtitle,
         "notes": notes,
-        "attributions": list(meta.attributions) or _default_attributions(result),
+        "attributions": list(meta.attributions),  # the run decides (none for synthetic data)
         "fields": [[label, key] for label, key in FIELDS],
         "ranked": ranked,
         "lisa": style.LISA_ORDER,
@@ -326,15 +326,6 @@ def _page_info(result: RunResult, canvas: bool, ranked: int) -> dict[str, Any]:
         "canvas": canvas,
         "nodata": style.NO_DATA_COLOUR,
     }
-
-
-def _default_attributions(result: RunResult) -> list[str]:
-    from wardmap.result import BOUNDARY_ATTRIBUTION, POLICE_ATTRIBUTION
-
-    out = [BOUNDARY_ATTRIBUTION]
-    if result.records is not None:
-        out.append(POLICE_ATTRIBUTION)
-    return out
 
 
 _CSS = """

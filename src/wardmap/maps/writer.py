@@ -80,7 +80,8 @@ def _figures(result: RunResult):
     wards, meta, cfg = result.wards, result.meta, result.config.maps
     public, threshold = result.config.output.public, result.config.output.threshold
     values = display.colour_values(wards, public, threshold)
-    common = {"page": cfg.page, "attributions": _attributions(result), "notes": _notes(result)}
+    # Attributions are the run's to decide (none for the synthetic demo).
+    common = {"page": cfg.page, "attributions": list(meta.attributions), "notes": _notes(result)}
     no_data = {"no_data_label": style.SUPPRESSED_LABEL if public else style.NO_DATA_LABEL}
     title = meta.area_name
     column = main_column(values, meta.measure)
@@ -164,11 +165,3 @@ def _notes(result: RunResult) -> list[str]:
 
         notes.append(f"Small counts shown as {suppression_label(result.config.output.threshold)}")
     return notes
-
-
-def _attributions(result: RunResult) -> list[str]:
-    from wardmap.result import BOUNDARY_ATTRIBUTION, POLICE_ATTRIBUTION
-
-    if result.meta.attributions:
-        return list(result.meta.attributions)
-    return [BOUNDARY_ATTRIBUTION] + ([POLICE_ATTRIBUTION] if result.records is not None else [])
