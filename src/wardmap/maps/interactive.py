@@ -69,19 +69,12 @@ class LayerSpec:
 
 def interactive_map(result: RunResult) -> folium.Map:
     """The folium.Map for a run: ward layers, focus-area outline, optional incident points."""
-    wards = result.wards
-    cfg = result.config.maps
+    wards, cfg = result.wards, result.config.maps
     layers, classes = ward_layers(result)
     geometry = web.web_geometry(wards.geometry, tolerance=cfg.web_tolerance)
-    public, threshold = result.config.output.public, result.config.output.threshold
-    text = display.ward_text(wards, result.meta.measure, public, threshold)
-    # Labels the page can look up from a class index or a total are not repeated per ward:
-    # on a national map every byte per ward costs 7,681 bytes.
-    text["k"] = display.ranks(display.colour_values(wards, public, threshold),
-                              result.meta.measure, public, threshold)
-    props = pd.concat([text.drop(columns=["l", "g"], errors="ignore"), classes], axis=1)
+    props = ward_properties(result, classes)
     fmap = _base_map(geometry)
-    info = _page_info(result, len(wards) > CANVAS_WARDS, int(text["k"].notna().sum()))
+    info = _page_info(result, len(wards) > CANVAS_WARDS, int(props["k"].notna().sum()))
     data = _WardData(web.ward_data(geometry, props), info)
     fmap.add_child(data)
     shown = _default_layer(layers, result.meta.measure)
@@ -96,6 +89,20 @@ def interactive_map(result: RunResult) -> folium.Map:
             fmap.add_child(points)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     return fmap
+
+
+def ward_properties(result: RunResult, classes: pd.DataFrame) -> pd.DataFrame:
+    """What the page knows of each ward: display text (display.ward_text) and class indices.
+
+    Labels the page can look up from a class index or a total (LISA and Gi* labels, "of 26")
+    are not repeated per ward: on a national map every byte per ward costs 7,681 bytes.
+    """
+    wards, measure = result.wards, result.meta.measure
+    public, threshold = result.config.output.public, result.config.output.threshold
+    text = display.ward_text(wards, measure, public, threshold)
+    values = display.colour_values(wards, public, threshold)
+    text["k"] = display.ranks(values, measure, public, threshold)
+    return pd.concat([text.drop(columns=["l", "g"], errors="ignore"), classes], axis=1)
 
 
 def write_html(result: RunResult, path: Path) -> Path:
