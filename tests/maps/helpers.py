@@ -86,3 +86,21 @@ def make_records(wards: gpd.GeoDataFrame, months: list[str], seed: int = 3) -> p
     df["type_match"] = True
     df["period_match"] = True
     return df
+
+
+def national_wards(england: gpd.GeoDataFrame, seed: int = 0) -> gpd.GeoDataFrame:
+    """England's wards with made-up counts, rates and statistics."""
+    rng = np.random.default_rng(seed)
+    n = len(england)
+    wards = gpd.GeoDataFrame(
+        {"ward_code": england["WD13CD"], "ward_name": england["WD13NM"],
+         "incidents": rng.poisson(80, n), "population": rng.integers(2000, 15000, n) * 1.0},
+        geometry=england.geometry.values, crs=england.crs,
+    )
+    wards["value"] = wards["incidents"] * 1.0
+    wards["rate_per_1000"] = 1000 * wards["incidents"] / wards["population"]
+    wards["rate_eb"] = wards["rate_per_1000"]
+    wards["lisa_label"] = rng.choice(["High-High", "Low-Low", "Not significant"], n)
+    wards["lisa_p"] = rng.uniform(0, 1, n)
+    wards["gi_bin"] = rng.integers(-3, 4, n)
+    return wards.sort_values("ward_code").reset_index(drop=True)

@@ -83,7 +83,7 @@ class Page:
         self.page.on("dialog", self._dialog)
         self.page.route("**/*", lambda route: self._serve(route, tile))
         self.page.goto(path.as_uri())
-        self.page.wait_for_selector("path.leaflet-interactive")
+        self.page.wait_for_selector(".leaflet-overlay-pane path, .leaflet-overlay-pane canvas")
 
     def _dialog(self, dialog) -> None:
         self.dialogs.append(dialog.message)
@@ -208,5 +208,25 @@ def test_public_map_hides_small_counts(browser, maidstone_wards, tmp_path):
     text = page.hover_ward(result.wards, small["ward_code"])
     assert "Incidents: <5" in text
     assert "Rate per 1,000" not in text
+    assert page.errors == [] and page.blocked == []
+    page.page.close()
+
+
+@pytest.mark.slow
+def test_national_map_draws_on_canvas(browser, england_map, tmp_path):
+    path, wards = england_map
+    page = Page(browser, path)
+    # 7,681 wards are drawn on one canvas, not as thousands of SVG paths.
+    assert page.page.locator(".leaflet-overlay-pane canvas").count() == 1
+    assert page.page.locator("path.leaflet-interactive").count() == 0
+    largest = wards.loc[wards.geometry.area.idxmax()]
+    text = page.hover_ward(wards, largest["ward_code"])
+    assert largest["ward_name"] in text
+    page.page.get_by_text("Gi* hot and cold spots", exact=True).click()
+    page.page.wait_for_function(
+        "() => [...document.querySelectorAll('.wm-legend b')]"
+        ".some(b => b.textContent.includes('Gi*'))"
+    )
+    page.page.screenshot(path=str(tmp_path / "screenshot_england.png"))
     assert page.errors == [] and page.blocked == []
     page.page.close()

@@ -12,7 +12,6 @@ import pytest
 import shapely
 
 from wardmap.maps import web
-from wardmap.result import RunMeta, RunResult
 
 pytestmark = pytest.mark.shared
 
@@ -31,8 +30,8 @@ def _overlap_share(geoms: np.ndarray) -> float:
 
 
 @pytest.fixture(scope="module")
-def england(shared_data):
-    return gpd.read_parquet(shared_data / "boundaries" / "england_wards_2013.parquet").to_crs(27700)
+def england(england_wards):
+    return england_wards
 
 
 def test_maidstone_wards_keep_shared_edges(maidstone_wards):
@@ -67,29 +66,13 @@ def test_england_at_national_tolerance_has_no_gaps_or_overlaps(england):
 
 
 @pytest.mark.slow
-def test_england_map_html_is_small(england, tmp_path):
-    from wardmap.config import Config
-    from wardmap.maps import interactive
-
-    rng = np.random.default_rng(0)
-    n = len(england)
-    wards = gpd.GeoDataFrame(
-        {"ward_code": england["WD13CD"], "ward_name": england["WD13NM"],
-         "incidents": rng.poisson(80, n), "population": rng.integers(2000, 15000, n) * 1.0},
-        geometry=england.geometry.values, crs=27700,
-    )
-    wards["value"] = wards["incidents"] * 1.0
-    wards["rate_per_1000"] = 1000 * wards["incidents"] / wards["population"]
-    wards["rate_eb"] = wards["rate_per_1000"]
-    wards["lisa_label"] = rng.choice(["High-High", "Low-Low", "Not significant"], n)
-    wards["lisa_p"] = rng.uniform(0, 1, n)
-    wards["gi_bin"] = rng.integers(-3, 4, n)
-    result = RunResult(Config(), wards, {}, RunMeta(area_name="England"))
-    path = interactive.write_html(result, tmp_path / "map.html")
+def test_england_map_html_is_small(england_map):
+    path, wards = england_map
+    n = len(wards)
     text = path.read_text(encoding="utf-8")
     assert path.stat().st_size <= 3_000_000
     data = json.loads(re.search(r"var ward_data_\w+ = (\{.*?\});\n", text).group(1))
-    assert len(data["geometries"]) == n
+    assert len(data["geometries"]) == n == 7681
     assert all(len(values) == n for values in data["columns"].values())
     # One copy of the geometry, whatever the number of layers.
     assert text.count('"coordinates"') == n
