@@ -165,3 +165,18 @@ def test_public_maps_hide_small_counts(maidstone_wards):
               for t in ax.get_legend().get_texts()]
     assert not any(re.match(r"[1-3]\D", label) or re.search(r"–[1-3]\D", label)
                    for label in labels)
+
+
+def test_focus_area_is_outlined_on_the_main_map(maidstone_result):
+    from wardmap.maps.writer import _figures
+
+    wards = maidstone_result.wards
+    maidstone_result.focus = pd.DataFrame(
+        {"rank": [2, 1], "ward_codes": [wards.ward_code[0], ";".join(wards.ward_code[3:6])],
+         "ward_names": ["x", "a;b;c"], "score": [1.0, 2.0]})
+    name, fig = next(_figures(maidstone_result))
+    assert name == "map"
+    legend = [t.get_text() for ax in fig.axes if ax.get_legend()
+              for t in ax.get_legend().get_texts()]
+    assert legend[-1] == "Focus area (rank 1)  (3 wards)"
+    assert len(fig.axes[0].collections) == 2  # the wards, then the outline

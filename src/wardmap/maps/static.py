@@ -47,8 +47,11 @@ def choropleth_figure(
     labels: bool = True,
     attributions: Sequence[str] = (),
     notes: Sequence[str] = (),
+    outline: Sequence[str] = (),
+    outline_label: str = "Focus area",
 ) -> Figure:
-    """A classed choropleth of one ward column with a legend of class ranges and ward counts."""
+    """A classed choropleth of one ward column with a legend of class ranges and ward counts;
+    `outline` (ward codes) draws a dashed outline round those wards, e.g. a focus area."""
     _need_column(wards, column)
     wards = projected(wards)
     classes = style.classify(wards[column].rename(column), scheme, k, list(breaks or []) or None,
@@ -56,8 +59,11 @@ def choropleth_figure(
                              no_data_label=no_data_label)
     fig, ax, legend_ax = page_figure(page, title, subtitle, attributions, notes)
     draw_classes(ax, wards, classes.colour_of())
+    rows = classes.legend_rows()
+    if draw_outline(ax, wards, outline):
+        rows.append(("none", outline_label, int(wards["ward_code"].isin(outline).sum())))
     finish_map(ax, wards, labels)
-    draw_legend(legend_ax, classes.legend_rows(), legend_title or style.measure_label(column))
+    draw_legend(legend_ax, rows, legend_title or style.measure_label(column))
     return fig
 
 
@@ -110,6 +116,16 @@ def draw_classes(ax: Axes, wards: gpd.GeoDataFrame, colours: Sequence[str]) -> N
     wards.plot(ax=ax, color=list(colours), edgecolor=EDGE, linewidth=edge)
 
 
+def draw_outline(ax: Axes, wards: gpd.GeoDataFrame, codes: Sequence[str]) -> bool:
+    """A dashed outline round the union of the given wards; False when none is on the map."""
+    chosen = wards.loc[wards["ward_code"].isin(list(codes))]
+    if chosen.empty:
+        return False
+    shape = gpd.GeoSeries([chosen.geometry.union_all()], crs=wards.crs)
+    shape.boundary.plot(ax=ax, color=style.FOCUS_COLOUR, linewidth=2.2, linestyle=(0, (4, 2)))
+    return True
+
+
 def draw_lisa(ax: Axes, wards: gpd.GeoDataFrame) -> list[tuple[str, str, int]]:
     """LISA colours on ax; returns legend rows (colour, label, wards)."""
     labels = style.lisa_labels(wards)
@@ -138,6 +154,10 @@ def draw_legend(
     from matplotlib.patches import Patch
 
     handles = [
+        # "none" is an outline row (focus area): a dashed box, not a colour swatch.
+        Patch(facecolor="none", edgecolor=style.FOCUS_COLOUR, linewidth=1.5, linestyle="--",
+              label=f"{_plain(label)}  ({n:,} ward{'s' if n != 1 else ''})")
+        if colour == "none" else
         Patch(facecolor=colour, edgecolor=EDGE, linewidth=0.5,
               label=f"{_plain(label)}  ({n:,} ward{'s' if n != 1 else ''})")
         for colour, label, n in rows

@@ -89,7 +89,8 @@ def _figures(result: RunResult):
     yield "map", static.choropleth_figure(
         values, column, title=title, subtitle=_subtitle(result, column),
         scheme=cfg.scheme, k=cfg.k, breaks=cfg.breaks, palette=cfg.palette,
-        small_threshold=small, labels=cfg.labels, **no_data, **common,
+        small_threshold=small, labels=cfg.labels, outline=_focus_codes(result),
+        outline_label="Focus area (rank 1)", **no_data, **common,
     )
     if "change_pct" in values and np.isfinite(pd.to_numeric(values["change_pct"])).any():
         yield "map_change", static.choropleth_figure(
@@ -114,6 +115,14 @@ def _figures(result: RunResult):
         yield "heatmap", heatmap.ward_month_figure(
             counts, title=title, subtitle=_subtitle(result, "Recorded incidents by ward and month"),
             small_threshold=threshold if public else None, **common)
+
+
+def _focus_codes(result: RunResult) -> list[str]:
+    """Ward codes of the rank-1 focus area (the select stage), or none."""
+    from wardmap.maps.interactive import focus_outline
+
+    spec = focus_outline(result)
+    return spec.outline_codes if spec is not None else []
 
 
 def main_column(wards: pd.DataFrame, measure: str) -> str:
