@@ -1,6 +1,7 @@
 """Maidstone's 26 wards and police.uk records from ../shared/data, checked independently."""
 
 import json
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -67,3 +68,14 @@ def test_points_fall_in_the_lsoa_police_uk_names(shared_data):
     agree = (placed["ward_code"].to_numpy()[has_point] == named[has_point]).mean()
     assert has_point.sum() > 0.95 * len(raw)
     assert agree >= 0.95, f"only {agree:.1%} in police.uk's LSOA"
+
+
+def test_example_config_runs(shared_data, tmp_path):
+    example = Path(__file__).resolve().parents[1] / "examples" / "maidstone.toml"
+    result = CliRunner().invoke(cli, ["run", str(example), "--no-maps", "--permutations", "99",
+                                      "--out", str(tmp_path / "ex")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    focus = pd.read_csv(tmp_path / "ex" / "focus.csv")
+    assert "E05004996" not in ";".join(focus["ward_codes"])  # High Street left out
+    accounting = json.loads((tmp_path / "ex" / "accounting.json").read_text())
+    assert accounting["filtered_out"] > 0
