@@ -232,3 +232,21 @@ def test_england_lsoas_whole_stage(shared_data):
     assert weights.cardinalities.min() >= 1 and len(weights.inexact) > 32_000
     assert out["lisa_p"].notna().all() and out["gi_z"].notna().all()
     assert summary["moran"]["I"] is not None and abs(summary["moran"]["z"]) < 4
+
+
+def test_spatial_smoothing_and_rate_measures(demo_layout):
+    from wardmap.stats.smoothing import spatial_eb
+    from wardmap.stats.weights import build_weights
+
+    wards = demo_counts(demo_layout, 3, 2.5)
+    out, summary, _ = run_stage(wards, StatsConfig(smoothing="spatial"))
+    expected = spatial_eb(wards["incidents"], wards["population"],
+                          build_weights(wards).binary) * 1000
+    np.testing.assert_allclose(out["rate_eb"], expected, rtol=1e-12)
+    assert summary["smoothing"] == "spatial" and summary["measure"] == "rate_eb"
+    raw, summary, _ = run_stage(wards, StatsConfig(measure="rate"))
+    np.testing.assert_allclose(raw["value"], wards["rate_per_1000"])
+    assert summary["measure"] == "rate_per_1000" and "eb_rate" in summary["moran"]
+    counts, summary, _ = run_stage(wards, StatsConfig(measure="count", weights="rook"))
+    np.testing.assert_array_equal(counts["value"], wards["incidents"])
+    assert summary["measure"] == "incidents" and "eb_rate" not in summary["moran"]
