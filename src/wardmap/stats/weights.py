@@ -77,40 +77,22 @@ def build_weights(
     islands: "nearest" joins each ward without a neighbour to its nearest ward (by boundary
     distance); "label" leaves it unlinked so the local statistics label it "Island".
     """
-    if kind not in KINDS:
-        raise WardmapError(f"unknown weights kind '{kind}' (choose from {', '.join(KINDS)})")
-    if islands not in ISLAND_POLICIES:
-        choices = ", ".join(ISLAND_POLICIES)
-        raise WardmapError(f"unknown islands option '{islands}' (choose from {choices})")
-    geoms = np.asarray(wards.geometry.values, dtype=object)
+    _check_options(kind, islands)
+    geoms = _geometries(wards)
     n = len(geoms)
-    if n == 0:
-        raise WardmapError("no wards to build spatial weights from")
-    if shapely.is_missing(geoms).any() or shapely.is_empty(geoms).any():
-        bad = int((shapely.is_missing(geoms) | shapely.is_empty(geoms)).sum())
-        raise WardmapError(f"{bad} ward(s) have no geometry; cannot build spatial weights")
     rows, cols = _pairs(geoms, kind, k, distance)
-    binary = _to_csr(rows, cols, n)
-    lonely = np.flatnonzero(np.diff(binary.indptr) == 0)
     inexact: list[int] = []
-    if kind in ("queen", "rook") and len(lonely):
-        # Boundaries that were generalised or rounded polygon by polygon share no exact vertex
-        # (England's LSOA file: every area); there, wards that touch or overlap are neighbours.
-        extra_rows, extra_cols = _touching_pairs(geoms, lonely, rook=kind == "rook")
-        if len(extra_rows):
-            inexact = sorted({int(i) for i in extra_rows} & {int(i) for i in lonely})
-            rows, cols = np.concatenate([rows, extra_rows]), np.concatenate([cols, extra_cols])
-            binary = _to_csr(rows, cols, n)
-            lonely = np.flatnonzero(np.diff(binary.indptr) == 0)
+    if kind in ("queen", "rook"):
+        rows, cols, inexact = _add_touching(geoms, rows, cols, rook=kind == "rook")
+    lonely = np.flatnonzero(np.bincount(rows, minlength=n) == 0)
     joined: list[tuple[int, int]] = []
     if islands == "nearest" and len(lonely) and n > 1:
         joined = _nearest_links(geoms, lonely)
         extra = np.array(joined, dtype=np.int64).reshape(-1, 2)
         rows = np.concatenate([rows, extra[:, 0], extra[:, 1]])
         cols = np.concatenate([cols, extra[:, 1], extra[:, 0]])
-        binary = _to_csr(rows, cols, n)
+    binary = _to_csr(rows, cols, n)
     n_components, labels = connected_components(binary, directed=True, connection="weak")
-    ids = wards["ward_code"].tolist() if "ward_code" in wards.columns else None
     return Weights(
         n=n,
         neighbors=np.split(binary.indices, binary.indptr[1:-1]),
@@ -122,8 +104,41 @@ def build_weights(
         inexact=inexact,
         kind=kind,
         island_policy=islands,
-        ids=ids,
+        ids=wards["ward_code"].tolist() if "ward_code" in wards.columns else None,
     )
+
+
+def _check_options(kind: str, islands: str) -> None:
+    if kind not in KINDS:
+        raise WardmapError(f"unknown weights kind '{kind}' (choose from {', '.join(KINDS)})")
+    if islands not in ISLAND_POLICIES:
+        choices = ", ".join(ISLAND_POLICIES)
+        raise WardmapError(f"unknown islands option '{islands}' (choose from {choices})")
+
+
+def _geometries(wards: GeoDataFrame) -> np.ndarray:
+    geoms = np.asarray(wards.geometry.values, dtype=object)
+    if len(geoms) == 0:
+        raise WardmapError("no wards to build spatial weights from")
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if missing.any():
+        raise WardmapError(f"{int(missing.sum())} ward(s) have no geometry; cannot build "
+                           "spatial weights")
+    return geoms
+
+
+def _add_touching(
+    geoms: np.ndarray, rows: np.ndarray, cols: np.ndarray, rook: bool
+) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Boundaries generalised or rounded polygon by polygon share no exact vertex (England's
+    LSOA file: not one area does); wards left without a neighbour by exact matching get the
+    wards they touch or overlap. Returns the pairs and the wards so linked."""
+    lonely = np.flatnonzero(np.bincount(rows, minlength=len(geoms)) == 0)
+    if not len(lonely):
+        return rows, cols, []
+    extra_rows, extra_cols = _touching_pairs(geoms, lonely, rook)
+    inexact = sorted(set(extra_rows.tolist()) & set(lonely.tolist()))
+    return np.concatenate([rows, extra_rows]), np.concatenate([cols, extra_cols]), inexact
 
 
 def _pairs(
