@@ -150,10 +150,11 @@ def test_integer_counts_on_maidstone(maidstone):
     assert moran["I"] == pytest.approx(ref["moran"][0], abs=1e-12)
 
 
-# GeoDa's permutation sampler draws round(U * (n - 1)) from a hash of consecutive seeds, which
-# draws the first and last observation half as often as the others; its pseudo p-values
-# therefore sit a little off esda's (and ours) even with many permutations: on Maidstone's 26
-# wards by up to 0.05 at 99,999 permutations. The allowance below covers that, no more.
+# GeoDa's permutation sampler is not esda's: it draws round(U * (n - 1)) from a hash of
+# consecutive seeds, so the first and last observation come up half as often as the others.
+# Its pseudo p-values sit a little off esda's (and ours) however many permutations are run: on
+# Maidstone's 26 wards by up to 0.05 at 99,999 permutations, of which emulating the rounding
+# alone explains about half. The allowance below covers that, no more.
 GEODA_SAMPLER_ALLOWANCE = 0.06
 
 
