@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -78,12 +78,8 @@ def lisa_figure(
     notes: Sequence[str] = (),
 ) -> Figure:
     """LISA cluster map in GeoDa's colours (High-High red, Low-Low blue, ...)."""
-    wards = projected(wards)
-    fig, ax, legend_ax = page_figure(page, title, subtitle, attributions, notes)
-    rows = draw_lisa(ax, wards)
-    finish_map(ax, wards, labels)
-    draw_legend(legend_ax, rows, "LISA cluster (wards)")
-    return fig
+    return _category_figure(wards, draw_lisa, "LISA cluster (wards)", title, subtitle, page,
+                            labels, attributions, notes)
 
 
 def gi_figure(
@@ -97,11 +93,19 @@ def gi_figure(
     notes: Sequence[str] = (),
 ) -> Figure:
     """Gi* map in ArcGIS's seven confidence bins (cold 99% dark blue ... hot 99% dark red)."""
+    return _category_figure(wards, draw_gi, "Gi* hot and cold spots (wards)", title, subtitle,
+                            page, labels, attributions, notes)
+
+
+def _category_figure(wards: gpd.GeoDataFrame, draw: Callable[..., list], legend_title: str,
+                     title: str, subtitle: str, page: str, labels: bool,
+                     attributions: Sequence[str], notes: Sequence[str]) -> Figure:
+    """A one-page map of categories (LISA or Gi*) drawn by ``draw``, with its legend."""
     wards = projected(wards)
     fig, ax, legend_ax = page_figure(page, title, subtitle, attributions, notes)
-    rows = draw_gi(ax, wards)
+    rows = draw(ax, wards)
     finish_map(ax, wards, labels)
-    draw_legend(legend_ax, rows, "Gi* hot and cold spots (wards)")
+    draw_legend(legend_ax, rows, legend_title)
     return fig
 
 

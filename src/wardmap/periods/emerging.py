@@ -87,25 +87,13 @@ def mann_kendall_rows(series: np.ndarray) -> list[MannKendall]:
 
 
 def gi_star_z(values: np.ndarray, binary: sp.spmatrix) -> np.ndarray:
-    """Getis-Ord Gi* z scores with binary weights including each ward itself (Ord & Getis 1995).
-
-    NaN where the values do not vary (every ward the same count that month).
+    """Getis-Ord Gi* z scores with binary weights including each ward itself (Ord & Getis 1995),
+    as the test stage computes them. NaN where the values do not vary (every ward the same
+    count that month).
     """
-    x = np.asarray(values, dtype=float)
-    n = x.size
-    w = sp.csr_matrix(binary, dtype=float).copy()
-    w.data[:] = 1.0
-    w = (w + sp.identity(n, format="csr")).tocsr()
-    w.data[:] = 1.0  # a ward listed as its own neighbour still weighs 1
-    mean = x.mean()
-    s = np.sqrt(np.mean(x**2) - mean**2)
-    wsum = np.asarray(w.sum(axis=1)).ravel()
-    wsq = np.asarray(w.multiply(w).sum(axis=1)).ravel()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        den = s * np.sqrt((n * wsq - wsum**2) / (n - 1))
-        z = (w @ x - mean * wsum) / den
-    z[~np.isfinite(z)] = np.nan
-    return z
+    from wardmap.stats.getis import gi_star
+
+    return gi_star(np.asarray(values, dtype=float), sp.csr_matrix(binary, dtype=float))[0]
 
 
 def monthly_gi(counts: pd.DataFrame, binary: sp.spmatrix) -> tuple[np.ndarray, np.ndarray]:

@@ -6,43 +6,50 @@ area (from ``RunResult.focus``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from wardmap.config import Config
+from wardmap.export import Writer
 from wardmap.progress import Steps
 from wardmap.result import RunResult
 
 
 def run_focus(config: Config, out_dir: str | Path, steps: Steps | None = None) -> RunResult:
     """The full run plus focus.csv; the maps outline the best area."""
-    from wardmap.export import write_run
-    from wardmap.pipeline import analyse
     from wardmap.select.focus import find_focus_areas
     from wardmap.select.outputs import focus_writer
 
-    steps = steps or Steps(show=False)
-    result = analyse(config, steps)
-    with steps.step("choosing focus areas"):
+    def choose(result: RunResult) -> None:
         result.focus = find_focus_areas(result, config.focus)
-    with steps.step("writing outputs"):
-        write_run(result, Path(out_dir), maps=config.maps.enabled, extra_writers=[focus_writer])
-    return result
+
+    return _run_with(config, out_dir, steps, "choosing focus areas", choose, focus_writer)
 
 
 def run_clusters(config: Config, out_dir: str | Path, steps: Steps | None = None) -> RunResult:
     """The full run plus clusters.csv, the cluster map (HTML, PNG) and similarity chart."""
-    from wardmap.export import write_run
-    from wardmap.pipeline import analyse
     from wardmap.select.clusters import find_clusters
     from wardmap.select.outputs import clusters_writer
 
+    def group(result: RunResult) -> None:
+        result.clusters = find_clusters(result, config.clusters)
+
+    return _run_with(config, out_dir, steps, "grouping wards into clusters", group,
+                     clusters_writer)
+
+
+def _run_with(config: Config, out_dir: str | Path, steps: Steps | None, what: str,
+              select: Callable[[RunResult], None], writer: Writer) -> RunResult:
+    """Analyse, run one select step before export (so the maps can show it), write."""
+    from wardmap.export import write_run
+    from wardmap.pipeline import analyse
+
     steps = steps or Steps(show=False)
     result = analyse(config, steps)
-    with steps.step("grouping wards into clusters"):
-        result.clusters = find_clusters(result, config.clusters)
+    with steps.step(what):
+        select(result)
     with steps.step("writing outputs"):
-        write_run(result, Path(out_dir), maps=config.maps.enabled,
-                  extra_writers=[clusters_writer])
+        write_run(result, Path(out_dir), maps=config.maps.enabled, extra_writers=[writer])
     return result
 
 
