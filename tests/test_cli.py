@@ -159,3 +159,31 @@ def test_focus_section_in_a_run_config_writes_focus_csv(inputs, tmp_path):
     focus = pd.read_csv(tmp_path / "o" / "focus.csv")
     # W05 and W06 hold the most burglaries (5 and 6) and are neighbours
     assert focus["ward_codes"].iloc[0] == "W05;W06"
+
+
+def test_run_takes_period_flags(tmp_path):
+    repo = Path(__file__).resolve().parents[1]
+    out = tmp_path / "p"
+    result = invoke("run", "--boundaries", str(repo / "boundaries" / "demo_wards.geojson"),
+                    "--incidents", str(repo / "data" / "demo_incidents"), "--period",
+                    "rolling12", "--period-end", "2024-12", "--permutations", "99",
+                    "--no-maps", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    wards = pd.read_csv(out / "wards.csv")
+    records = pd.concat(pd.read_csv(p) for p in (repo / "data" / "demo_incidents").glob("*.csv"))
+    located = records.dropna(subset=["Longitude"])
+    now = located["Month"].between("2024-01", "2024-12").sum()
+    then = located["Month"].between("2023-01", "2023-12").sum()
+    assert wards["incidents"].sum() == now
+    assert wards["incidents_prev"].sum() == then  # the same months a year earlier
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["period"] == "Jan 2024 – Dec 2024"
+
+
+def test_run_names_an_uncovered_period(tmp_path):
+    repo = Path(__file__).resolve().parents[1]
+    result = CliRunner().invoke(cli, [
+        "run", "--boundaries", str(repo / "boundaries" / "demo_wards.geojson"),
+        "--incidents", str(repo / "data" / "demo_incidents"), "--period", "rolling12",
+        "--period-end", "2026-06", "--no-maps", "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2 and "2026" in result.output

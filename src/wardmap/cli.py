@@ -43,6 +43,9 @@ _FLAG_FIELDS: dict[str, tuple[str, str]] = {
     "snap_tolerance": ("inputs", "snap_tolerance"),
     "months": ("filters", "months"),
     "crime_type": ("filters", "crime_types"),
+    "period": ("periods", "period"),
+    "period_end": ("periods", "end"),
+    "compare": ("periods", "compare"),
     "measure": ("stats", "measure"),
     "weights": ("stats", "weights"),
     "permutations": ("stats", "permutations"),
@@ -86,6 +89,14 @@ _INPUT_OPTIONS = [
                  "every ward are snapped to the nearest (default 100)."),
     click.option("--months", metavar="YYYY-MM:YYYY-MM", help="Only records in this month "
                  "range."),
+    click.option("--period", type=click.Choice(["rolling12", "fytd", "calendar", "custom"]),
+                 help="rolling12: the 12 months ending --period-end; fytd: April to "
+                 "--period-end; calendar: January to December; custom: the --months range. "
+                 "Default: --months, or every month in the data."),
+    click.option("--period-end", metavar="YYYY-MM", help="Last month of the period (default: "
+                 "the latest month in the data)."),
+    click.option("--compare", metavar="YYYY-MM:YYYY-MM", help="Comparison period (default: the "
+                 "same months a year earlier, when the data covers them)."),
     click.option("--crime-type", multiple=True, help="Only these crime types or named groups "
                  "such as 'violent crime' (repeatable)."),
     click.option("--measure", type=click.Choice(["auto", "count", "rate", "rate_eb", "value"]),
@@ -128,6 +139,8 @@ def config_from_options(config_path: str | None, options: dict[str, Any]) -> Con
                 else value)
     if options.get("no_maps"):
         config.maps.enabled = False
+    if options.get("period") == "custom" and config.filters.months:
+        config.periods.months = config.filters.months
     return config
 
 
@@ -314,24 +327,13 @@ def clusters(config_path: str | None, max_size: int | None, variables: tuple[str
 
 # --- wardmap brief: the committee briefing pack (wardmap.periods, wardmap.brief) ---------------
 
-_PERIODS = ["rolling12", "fytd", "calendar", "custom"]
-
-
 @cli.command()
 @input_options
-@click.option("--period", type=click.Choice(_PERIODS), help="rolling12: the 12 months ending "
-              "--period-end; fytd: April to --period-end; calendar: January to December; "
-              "custom: the --months range. Default: --months, or every month in the data.")
-@click.option("--period-end", metavar="YYYY-MM", help="Last month of the period (default: the "
-              "latest month in the data).")
-@click.option("--compare", metavar="YYYY-MM:YYYY-MM", help="Comparison period (default: the "
-              "same months a year earlier, when the data covers them).")
 @click.option("--title", help="Title of the briefing (default: area and crime types).")
 @click.option("--focus", "with_focus", is_flag=True, default=None,
               help="Also choose task-force focus areas ([focus] settings) and report them.")
 @reports_errors
-def brief(config_path: str | None, period: str | None, period_end: str | None,
-          compare: str | None, title: str | None, with_focus: bool | None,
+def brief(config_path: str | None, title: str | None, with_focus: bool | None,
           **options: Any) -> None:
     """Write the run's outputs and a committee briefing pack (briefing.html, briefing.docx).
 
@@ -345,13 +347,6 @@ def brief(config_path: str | None, period: str | None, period_end: str | None,
     from wardmap.progress import Steps
 
     config = config_from_options(config_path, options)
-    periods = config.periods
-    if period is not None:
-        periods.period = period
-        if period == "custom":
-            periods.months = config.filters.months
-    periods.end = period_end or periods.end
-    periods.compare = compare or periods.compare
     config.brief.title = title or config.brief.title
     config.brief.focus = bool(with_focus) or config.brief.focus
     steps = Steps()

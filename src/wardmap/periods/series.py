@@ -28,8 +28,9 @@ def monthly_table(records: pd.DataFrame, ward_codes: list[str], months: list[str
     records table.
     """
     keep = records["type_match"].to_numpy(dtype=bool, copy=True)
-    ward = pd.Categorical(records["ward_code"], categories=ward_codes).codes
-    month = pd.Categorical(records["month"], categories=months).codes
+    # Positions in the given wards and months; -1 for anything outside them.
+    ward = pd.Index(ward_codes).get_indexer(records["ward_code"].astype(object))
+    month = pd.Index(months).get_indexer(records["month"].astype(object))
     keep &= (ward >= 0) & (month >= 0)
     cells = ward[keep].astype(np.int64) * len(months) + month[keep]
     counts = np.bincount(cells, minlength=len(ward_codes) * len(months))
