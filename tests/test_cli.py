@@ -111,6 +111,8 @@ def _bad_inputs(tmp_path: Path, inputs: dict) -> dict[str, tuple[list[str], str]
                       '"coordinates":[0.5,51.2]}}]}')
     bad_pop = tmp_path / "badpop.csv"
     bad_pop.write_text("Ward Name,All Ages\nNorth Ward,100\nSouth Ward,200\n")
+    points_csv = tmp_path / "points.csv"
+    points_csv.write_text("id,x,y\n1,570500,150500\n")
     bad_toml = tmp_path / "bad.toml"
     bad_toml.write_text('[inputs]\nboundaries = "x"\ncolour = "red"\n')
     w, i = ["--boundaries", inputs["wards"]], ["--incidents", inputs["incidents"]]
@@ -125,6 +127,12 @@ def _bad_inputs(tmp_path: Path, inputs: dict) -> dict[str, tuple[list[str], str]
         "unknown toml key": ([str(bad_toml)], "unknown key 'inputs.colour'"),
         "neither input": (w, "give either incident records"),
         "bad months": (w + i + ["--months", "2024-13"], "is not YYYY-MM"),
+        "csv as boundaries": (["--boundaries", inputs["population"]] + i, "holds no geometry"),
+        "unknown crs": (w + i + ["--crs", "NOTACRS"], "unknown CRS 'NOTACRS'"),
+        "unknown points crs": (w + ["--incidents", str(points_csv), "--x-col", "x", "--y-col",
+                                    "y", "--points-crs", "EPSG:99999"], "unknown CRS"),
+        "distance band without distance": (w + i + ["--weights", "distance"],
+                                           "need a positive 'distance'"),
     }
 
 
@@ -187,3 +195,24 @@ def test_run_names_an_uncovered_period(tmp_path):
         "--incidents", str(repo / "data" / "demo_incidents"), "--period", "rolling12",
         "--period-end", "2026-06", "--no-maps", "--out", str(tmp_path / "x")])
     assert result.exit_code == 2 and "2026" in result.output
+
+
+def test_header_only_incident_file_gives_an_empty_but_complete_run(inputs, tmp_path):
+    header_only = tmp_path / "none.csv"
+    header_only.write_text(POLICE_HEADER + "\n")
+    out = tmp_path / "o"
+    result = invoke("run", "--boundaries", inputs["wards"], "--incidents", str(header_only),
+                    "--no-maps", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "hold no records" in result.output
+    assert json.loads((out / "accounting.json").read_text())["input_rows"] == 0
+    assert pd.read_csv(out / "wards.csv")["incidents"].sum() == 0
+
+
+def test_permutations_zero_and_knn_weights(inputs, tmp_path):
+    result = invoke("run", "--boundaries", inputs["wards"], "--incidents", inputs["incidents"],
+                    "--weights", "knn", "--k", "2", "--permutations", "0", "--no-maps",
+                    "--out", str(tmp_path / "o"))
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert summary["weights"]["kind"] == "knn" and summary["permutations"] == 0

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import Transformer
+from pyproj.exceptions import CRSError
 
 from wardmap.config import Config
 from wardmap.errors import InputError
@@ -160,8 +161,12 @@ def _project(records: pd.DataFrame, target: object, usable: np.ndarray) -> tuple
         np.ndarray, np.ndarray]:
     cx, cy = records["cx"].to_numpy(float), records["cy"].to_numpy(float)
     x, y = np.full(len(cx), np.nan), np.full(len(cy), np.nan)
-    transformer = Transformer.from_crs(records.attrs.get("crs", "EPSG:4326"), target,
-                                       always_xy=True)
+    source = records.attrs.get("crs", "EPSG:4326")
+    try:
+        transformer = Transformer.from_crs(source, target, always_xy=True)
+    except CRSError:
+        raise InputError(f"unknown CRS {source!r} for the incident coordinates (give an EPSG "
+                         "code such as EPSG:27700)") from None
     x[usable], y[usable] = transformer.transform(cx[usable], cy[usable])
     return x, y
 

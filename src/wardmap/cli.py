@@ -53,6 +53,8 @@ _FLAG_FIELDS: dict[str, tuple[str, str]] = {
     "correction": ("stats", "correction"),
     "alpha": ("stats", "alpha"),
     "islands": ("stats", "islands"),
+    "knn_k": ("stats", "k"),
+    "distance": ("stats", "distance"),
     "public": ("output", "public"),
     "out": ("output", "out"),
 }
@@ -104,6 +106,10 @@ _INPUT_OPTIONS = [
                  "count)."),
     click.option("--weights", type=click.Choice(["queen", "rook", "knn", "distance"]),
                  help="Spatial weights (default queen)."),
+    click.option("--k", "knn_k", type=click.IntRange(1, 100),
+                 help="Neighbours per ward for --weights knn (default 6)."),
+    click.option("--distance", type=click.FloatRange(0, min_open=True),
+                 help="Band in metres for --weights distance."),
     click.option("--islands", type=click.Choice(["nearest", "label"]),
                  help="Wards with no neighbour: join to nearest (default) or label 'Island'."),
     click.option("--permutations", type=click.IntRange(0, 99_999),
@@ -237,7 +243,9 @@ def report_run(result: Any, out: Path) -> None:
                      f"{acc['invalid_coordinates']} invalid, {acc['filtered_out']} filtered out")
     moran = summary.get("moran") or {}
     if moran.get("I") is not None:
-        lines.append(f"Moran's I = {moran['I']:.3f} (p = {moran.get('p_sim', float('nan')):.3f})")
+        p = moran.get("p_sim") if moran.get("p_sim") is not None else moran.get("p_norm")
+        lines.append(f"Moran's I = {moran['I']:.3f}" + (f" (p = {p:.3f})" if p is not None
+                                                          else ""))
     lines += [f"warning: {w}" for w in summary.get("warnings", [])]
     lines.append(f"outputs in {out}")
     click.echo("\n".join(lines), err=True)

@@ -10,6 +10,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError
 
 from wardmap.errors import InputError
 from wardmap.load.files import existing_file
@@ -60,23 +62,38 @@ def read_boundaries(
     _check_geometries(wards, path)
     _check_codes(wards, path)
     wards = _assume_crs(wards, report)
-    wards = wards.to_crs(crs) if wards.crs != crs else wards
-    if not wards.crs.is_projected:
-        raise InputError(f"analysis CRS {crs} is not projected: choose one in metres")
+    target = _analysis_crs(crs)
+    wards = wards.to_crs(target) if wards.crs != target else wards
     report.repaired = _repair(wards)
     if report.repaired:
         report.warnings.append(f"repaired {report.repaired} invalid boundary geometries")
     return wards.sort_values("ward_code", kind="stable").reset_index(drop=True), report
 
 
+def _analysis_crs(crs: str) -> CRS:
+    """The analysis CRS, which must be a known projected CRS in metres."""
+    try:
+        parsed = CRS.from_user_input(crs)
+    except CRSError:
+        raise InputError(f"unknown CRS {crs!r} (give an EPSG code such as EPSG:27700)") from None
+    if not parsed.is_projected:
+        raise InputError(f"analysis CRS {crs} is not projected: choose one in metres")
+    return parsed
+
+
 def _read_vector(path: Path) -> gpd.GeoDataFrame:
     try:
         if path.suffix.lower() in {".parquet", ".geoparquet"}:
-            return gpd.read_parquet(path)
-        return gpd.read_file(path, engine="pyogrio")
+            frame = gpd.read_parquet(path)
+        else:
+            frame = gpd.read_file(path, engine="pyogrio")
     except Exception as exc:  # pyogrio/pyarrow raise many types; all mean "cannot read"
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"cannot read boundary file {path}: {reason}") from None
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame:
+        raise InputError(f"{path.name}: holds no geometry; give a boundary file (GeoJSON, "
+                         "GeoPackage, Shapefile or GeoParquet)")
+    return frame
 
 
 def _pick_column(

@@ -211,7 +211,7 @@ def _months(table: pa.Table, layout: Layout, name: str) -> pd.Series:
                                format="mixed")
         return iso.fillna(dates.dt.strftime("%Y-%m")).where(iso.notna() | dates.notna(), None)
     good = pc.fill_null(pc.match_substring_regex(column, r"^\d{4}-(0[1-9]|1[0-2])$"), True)
-    if not pc.all(good).as_py():
+    if len(column) and not pc.all(good).as_py():
         row = int(pc.index(good, False).as_py())
         raise InputError(f"{name}: Month {column[row].as_py()!r} is not YYYY-MM (row {row + 2})")
     return _text(table, layout.month)
