@@ -216,3 +216,17 @@ def test_permutations_zero_and_knn_weights(inputs, tmp_path):
     assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "o" / "summary.json").read_text())
     assert summary["weights"]["kind"] == "knn" and summary["permutations"] == 0
+
+
+def test_demo_option_takes_the_other_flags(tmp_path):
+    out = tmp_path / "f"
+    result = invoke("focus", "--demo", "--size", "3", "--permutations", "99", "--public",
+                    "--no-maps", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["parameters"]["stats"]["permutations"] == 99
+    assert manifest["parameters"]["output"]["public"] is True
+    truth = json.loads((Path(__file__).resolve().parents[1] / "data" / "demo_truth.json")
+                       .read_text())
+    focus = pd.read_csv(out / "focus.csv")
+    assert focus["ward_codes"].iloc[0] == ";".join(sorted(truth["hot_wards"]))

@@ -134,9 +134,10 @@ def input_options(command: Callable[..., Any]) -> Callable[..., Any]:
                           metavar="[CONFIG.toml]")(command)
 
 
-def config_from_options(config_path: str | None, options: dict[str, Any]) -> Config:
-    """The config file (if any) with every flag the user gave laid over it."""
-    config = load_config(config_path) if config_path else Config()
+def config_from_options(config_path: str | None, options: dict[str, Any],
+                        base: Config | None = None) -> Config:
+    """The config file (or ``base``, or the defaults) with every flag the user gave over it."""
+    config = load_config(config_path) if config_path else (base or Config())
     for flag, (section, name) in _FLAG_FIELDS.items():
         value = options.get(flag)
         if value is None or value == ():
@@ -257,14 +258,15 @@ def main() -> None:
 
 # --- select stage: `wardmap focus` and `wardmap clusters` (docs/focus.md) -------------------
 def _select_config(config_path: str | None, options: dict[str, Any], demo: bool) -> Config:
-    """The run's config, or the demo borough's with --demo (output flags still apply)."""
+    """The run's config, or with --demo the demo borough's, with the flags given laid over."""
     if not demo:
         return config_from_options(config_path, options)
+    if config_path:
+        raise click.UsageError("give either --demo or a CONFIG.toml, not both")
     from wardmap.demo import demo_config
 
-    config = demo_config()
+    config = config_from_options(None, options, demo_config())
     config.output.out = options.get("out") or "outputs/demo"
-    config.maps.enabled = not options.get("no_maps")
     return config
 
 
@@ -340,9 +342,10 @@ def clusters(config_path: str | None, max_size: int | None, variables: tuple[str
 @click.option("--title", help="Title of the briefing (default: area and crime types).")
 @click.option("--focus", "with_focus", is_flag=True, default=None,
               help="Also choose task-force focus areas ([focus] settings) and report them.")
+@click.option("--demo", "use_demo", is_flag=True, help="Run on the synthetic demo borough.")
 @reports_errors
 def brief(config_path: str | None, title: str | None, with_focus: bool | None,
-          **options: Any) -> None:
+          use_demo: bool, **options: Any) -> None:
     """Write the run's outputs and a committee briefing pack (briefing.html, briefing.docx).
 
     Takes the same inputs as `wardmap run`. The briefing compares the period with the same
@@ -354,7 +357,7 @@ def brief(config_path: str | None, title: str | None, with_focus: bool | None,
     from wardmap.pipeline import analyse
     from wardmap.progress import Steps
 
-    config = config_from_options(config_path, options)
+    config = _select_config(config_path, options, use_demo)
     config.brief.title = title or config.brief.title
     config.brief.focus = bool(with_focus) or config.brief.focus
     steps = Steps()
