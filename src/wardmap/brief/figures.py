@@ -73,7 +73,10 @@ def _measure_map(result: RunResult, dpi: int, public: bool, threshold: int) -> I
     wards = result.wards
     column = "incidents" if "incidents" in wards else "value"
     small = threshold if public and column == "incidents" else None
-    title = f"{result.meta.measure_label}, {result.meta.period_label}".strip(", ")
+    # The map shows counts (or the table's value), so its title names them, not the measure
+    # the statistics were run on.
+    label = "Recorded incidents" if column == "incidents" else result.meta.measure_label
+    title = f"{label}, {result.meta.period_label}".strip(", ")
     if static is not None:
         fig = static.choropleth_figure(wards, column, title=title, small_threshold=small,
                                        **_page(result))
