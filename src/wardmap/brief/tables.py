@@ -100,7 +100,8 @@ def _ranked_table(result: RunResult, wards: pd.DataFrame, shown: pd.DataFrame, p
             .fillna(0).astype(int).map(GI_TEXT)
     if "lisa_label" in wards:
         frame["LISA"] = wards.loc[order, "lisa_label"].replace("Not significant", "")
-    return Table(f"Wards ranked by {result.meta.measure_label.lower()}",
+    label = result.meta.measure_label
+    return Table(f"Wards ranked by {label[:1].lower()}{label[1:]}",
                  frame.reset_index(drop=True))
 
 
