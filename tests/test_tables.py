@@ -53,3 +53,24 @@ def test_duplicate_keys(tmp_path):
     path.write_text("Ward Code,Count\nE1,1\nE1,2\n")
     with pytest.raises(InputError, match="'E1' appears 2 times"):
         read_ward_values(path, WARDS, "Count")
+
+
+def test_workbook_with_title_rows_above_the_header(tmp_path):
+    """ONS population workbooks: a title, a note and a blank row above 'Ward Code 1' etc."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    rows = [["Mid-2020 Population Estimates for 2020 Wards in England and Wales"],
+            ["Source: Office for National Statistics"], [],
+            ["Ward Code 1", "Ward Name 1", "LA Code", "All Ages", 0, 1],
+            ["E1", "Park Wood", "E07000110", 7123, 90, 91],
+            ["E2", "Bridge & Heath", "E07000110", 5000, 50, 52],
+            ["E3", "High Street", "E07000110", 11000, 100, 99]]
+    for row in rows:
+        sheet.append(row)
+    path = tmp_path / "pop.xlsx"
+    book.save(path)
+    pop = read_population(path, WARDS)
+    assert pop.values.tolist() == [7123.0, 5000.0, 11000.0]
+    assert pop.manifest["key_col"] == "Ward Code 1"

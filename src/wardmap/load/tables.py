@@ -4,6 +4,7 @@ code or name and aligned to the boundaries' ward codes."""
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,9 +33,10 @@ def read_table(path: str | Path, encoding: str = "utf-8") -> pd.DataFrame:
     path = existing_file(path, "table")
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
         try:
-            return pd.read_excel(path, dtype=object, engine="openpyxl")
+            sheet = pd.read_excel(path, dtype=object, engine="openpyxl", header=None)
         except Exception as exc:  # openpyxl raises zipfile/XML/KeyError types for bad files
             raise InputError(f"cannot read spreadsheet {path}: {exc}") from None
+        return _below_titles(sheet, path)
     data = path.read_bytes()
     check_encoding(data, str(path), encoding)
     try:
@@ -44,6 +46,23 @@ def read_table(path: str | Path, encoding: str = "utf-8") -> pd.DataFrame:
     if frame.columns.size == 0:
         raise InputError(f"{path}: no columns")
     return frame
+
+
+def _below_titles(sheet: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """The table under any title rows: published workbooks (ONS population estimates) put a
+    title, notes and blank rows above the header, which is the first row naming a ward key."""
+    if sheet.empty:
+        raise InputError(f"{path}: the first sheet is empty")
+    header = 0
+    for i, row in sheet.head(30).iterrows():
+        cells = {re.sub(r"[\s\d]+$", "", str(v)).strip().lower() for v in row.dropna()}
+        if cells & set(_KEY_NAMES):
+            header = int(i)
+            break
+    table = sheet.iloc[header + 1:].reset_index(drop=True)
+    table.columns = [str(v).strip() if pd.notna(v) else f"column {j + 1}"
+                     for j, v in enumerate(sheet.iloc[header])]
+    return table.dropna(how="all")
 
 
 def read_ward_values(
