@@ -56,11 +56,14 @@ def test_duplicate_keys(tmp_path):
 
 
 def test_workbook_with_title_rows_above_the_header(tmp_path):
-    """ONS population workbooks: a title, a note and a blank row above 'Ward Code 1' etc."""
+    """ONS population workbooks: a contents sheet first, then a title, a note and a blank row
+    above 'Ward Code 1' etc."""
     from openpyxl import Workbook
 
     book = Workbook()
-    sheet = book.active
+    book.active.append(["Contents"])
+    book.active.append(["Sheet Mid-2020 Persons: all ages"])
+    sheet = book.create_sheet("Mid-2020 Persons")
     rows = [["Mid-2020 Population Estimates for 2020 Wards in England and Wales"],
             ["Source: Office for National Statistics"], [],
             ["Ward Code 1", "Ward Name 1", "LA Code", "All Ages", 0, 1],

@@ -33,10 +33,11 @@ def read_table(path: str | Path, encoding: str = "utf-8") -> pd.DataFrame:
     path = existing_file(path, "table")
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
         try:
-            sheet = pd.read_excel(path, dtype=object, engine="openpyxl", header=None)
+            sheets = pd.read_excel(path, dtype=object, engine="openpyxl", header=None,
+                                   sheet_name=None)
         except Exception as exc:  # openpyxl raises zipfile/XML/KeyError types for bad files
             raise InputError(f"cannot read spreadsheet {path}: {exc}") from None
-        return _below_titles(sheet, path)
+        return _ward_sheet(sheets, path)
     data = path.read_bytes()
     check_encoding(data, str(path), encoding)
     try:
@@ -48,17 +49,22 @@ def read_table(path: str | Path, encoding: str = "utf-8") -> pd.DataFrame:
     return frame
 
 
-def _below_titles(sheet: pd.DataFrame, path: Path) -> pd.DataFrame:
-    """The table under any title rows: published workbooks (ONS population estimates) put a
-    title, notes and blank rows above the header, which is the first row naming a ward key."""
-    if sheet.empty:
-        raise InputError(f"{path}: the first sheet is empty")
-    header = 0
-    for i, row in sheet.head(30).iterrows():
-        cells = {re.sub(r"[\s\d]+$", "", str(v)).strip().lower() for v in row.dropna()}
-        if cells & set(_KEY_NAMES):
-            header = int(i)
-            break
+def _ward_sheet(sheets: dict[str, pd.DataFrame], path: Path) -> pd.DataFrame:
+    """The first sheet with a ward table, under any title rows: published workbooks (ONS
+    population estimates) open with a contents or notes sheet and put a title, notes and blank
+    rows above the header, which is the first row naming a ward key ("Ward Code", ...)."""
+    sheets = {name: sheet for name, sheet in sheets.items() if not sheet.empty}
+    if not sheets:
+        raise InputError(f"{path}: every sheet is empty")
+    for sheet in sheets.values():
+        for i, row in sheet.head(30).iterrows():
+            cells = {re.sub(r"[\s\d]+$", "", str(v)).strip().lower() for v in row.dropna()}
+            if cells & set(_KEY_NAMES):
+                return _with_header(sheet, int(i))
+    return _with_header(next(iter(sheets.values())), 0)
+
+
+def _with_header(sheet: pd.DataFrame, header: int) -> pd.DataFrame:
     table = sheet.iloc[header + 1:].reset_index(drop=True)
     table.columns = [str(v).strip() if pd.notna(v) else f"column {j + 1}"
                      for j, v in enumerate(sheet.iloc[header])]
