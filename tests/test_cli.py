@@ -54,6 +54,8 @@ def test_run_writes_the_contract(inputs, tmp_path):
     assert {p.name for p in out.iterdir()} >= CONTRACT_FILES
     wards = pd.read_csv(out / "wards.csv")
     assert wards["incidents"].tolist() == [1, 2, 3, 4, 5, 6]
+    rates_run = pd.read_csv(out / "wards.csv", dtype=str)
+    assert rates_run["value"].str.contains(".", regex=False).all()  # smoothed rates analysed
     assert wards.columns[:3].tolist() == ["ward_code", "ward_name", "value"]
     assert wards["rate_per_1000"].round(6).tolist() == [1.0] * 6
     accounting = json.loads((out / "accounting.json").read_text())
@@ -61,6 +63,15 @@ def test_run_writes_the_contract(inputs, tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert {i["role"] for i in manifest["inputs"]} == {"boundaries", "incidents", "population"}
     assert manifest["seed"] == 12345 and manifest["packages"]["geopandas"]
+
+
+def test_counts_analysed_stay_whole_numbers(inputs, tmp_path):
+    out = tmp_path / "counts"
+    result = invoke("run", "--boundaries", inputs["wards"], "--incidents", inputs["incidents"],
+                    "--permutations", "99", "--no-maps", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "wards.csv", dtype=str)
+    assert table["value"].tolist() == ["1", "2", "3", "4", "5", "6"]
 
 
 def test_same_inputs_and_seed_give_identical_wards_csv(inputs, tmp_path):

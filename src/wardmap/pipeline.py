@@ -130,6 +130,8 @@ def _test(result: RunResult) -> None:
     from wardmap.stats import test_stage
 
     wards, stats_summary, weights = test_stage(result.wards, result.config.stats)
+    if stats_summary.get("measure") == "incidents":  # counts stay whole numbers in wards.csv
+        wards["value"] = wards["incidents"]
     result.wards = wards
     result.weights = weights
     result.summary.update(stats_summary)
