@@ -20,7 +20,7 @@ demo: $(STAMP)
 # Leaflet and the other files folium's maps load from CDNs, served locally in browser tests.
 browser-assets:
 	@if [ -f tests/browser/package.json ]; then \
-		cd tests/browser && npm install --no-audit --no-fund --silent; fi
+		cd tests/browser && npm ci --no-audit --no-fund --silent; fi
 
 test: $(STAMP) browser-assets
 	$(BIN)/ruff check src tests benchmarks
