@@ -90,3 +90,13 @@ def test_demo_maps_say_synthetic_and_carry_no_data_attribution(tmp_path):
     html = (tmp_path / "map.html").read_text(encoding="utf-8")
     assert SYNTHETIC_NOTICE in html and "police.uk" not in html
     assert any(p.name == "map.png" for p in written)
+
+
+def test_demo_without_a_source_checkout_generates_its_inputs(tmp_path, monkeypatch):
+    import wardmap.demo as demo
+
+    monkeypatch.setattr(demo, "repo_root", lambda: tmp_path / "no-checkout")
+    monkeypatch.setattr(demo.tempfile, "gettempdir", lambda: str(tmp_path))
+    config = demo.demo_config()
+    assert config.inputs.boundaries.startswith(str(tmp_path))
+    assert (tmp_path / f"wardmap-demo-{demo.DEMO_SEED}" / "data" / "demo_truth.json").is_file()
