@@ -225,12 +225,14 @@ def _hot_spot_paragraphs(result: RunResult, style: Style) -> list[str]:
         if len(hot):
             names = _join([f"{n} ({GI_HOT_LABELS[int(b)]})" for n, b in
                            zip(hot["ward_name"], hot["_bin"], strict=True)])
-            paragraphs.append(f"Getis-Ord Gi* found {_wards_n(len(hot))} to be hot spots at 95% "
+            spots = "a hot spot" if len(hot) == 1 else "hot spots"
+            paragraphs.append(f"Getis-Ord Gi* found {_wards_n(len(hot))} to be {spots} at 95% "
                               f"confidence or more: {names}.")
         else:
             paragraphs.append("Getis-Ord Gi* found no hot spot at 95% confidence or more.")
         if len(cold):
-            paragraphs.append(f"{_wards_n(len(cold)).capitalize()} were cold spots at 95% "
+            were = "was a cold spot" if len(cold) == 1 else "were cold spots"
+            paragraphs.append(f"{_wards_n(len(cold)).capitalize()} {were} at 95% "
                               f"confidence or more: {_join(sorted(cold['ward_name']))}.")
     if "lisa_label" in wards:
         hh = sorted(wards.loc[wards["lisa_label"] == "High-High", "ward_name"])

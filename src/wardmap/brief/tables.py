@@ -12,7 +12,12 @@ import numpy as np
 import pandas as pd
 
 from wardmap.brief.narrative import pct_text, ranked
-from wardmap.disclosure import is_small, mask_small_counts, suppression_note
+from wardmap.disclosure import (
+    DEFAULT_RATE_COLUMNS,
+    is_small,
+    mask_small_counts,
+    suppression_note,
+)
 from wardmap.result import RunResult
 
 GI_TEXT = {3: "Hot (99%)", 2: "Hot (95%)", 1: "Hot (90%)", 0: "", -1: "Cold (90%)",
@@ -49,7 +54,8 @@ def rate_text(v: object) -> str:
 def signed_pct(v: object) -> str:
     if v is None or pd.isna(v):
         return ""
-    sign = "+" if v > 0 else "-" if v < 0 else ""  # ASCII, so Excel reads pasted figures
+    shown = round(float(v))  # the sign of the figure shown: -0.3% is "0%", not "-0%"
+    sign = "+" if shown > 0 else "-" if shown < 0 else ""  # ASCII, so Excel reads it
     return f"{sign}{pct_text(float(v))}"
 
 
@@ -62,7 +68,8 @@ def p_text(v: object) -> str:
 def briefing_tables(result: RunResult, public: bool = False, threshold: int = 4) -> BriefingTables:
     """Ranked wards, change, hot spot findings, focus areas and the data notes."""
     wards = result.wards
-    shown = mask_small_counts(wards, threshold) if public else wards
+    shown = mask_small_counts(wards, threshold, rate_columns=_rate_sources(wards)) \
+        if public else wards
     out = BriefingTables()
     out.tables.append(_ranked_table(result, wards, shown, public, threshold))
     if "change_pct" in wards:
@@ -74,6 +81,17 @@ def briefing_tables(result: RunResult, public: bool = False, threshold: int = 4)
         out.tables.append(_focus_table(result.focus))
     out.notes = data_notes(result, public, threshold)
     return out
+
+
+def _rate_sources(wards: pd.DataFrame) -> dict[str, list[str]]:
+    """What each derived column is worked out from: a ward's rates from its incidents only, so
+    a suppressed count a year earlier blanks its change but not its current rate."""
+    counts = [c for c in ("incidents", "incidents_prev") if c in wards]
+    sources = {c: ["incidents"] for c in ("rate_per_1000", "rate_eb")
+               if c in wards and "incidents" in counts}
+    sources.update({c: counts for c in DEFAULT_RATE_COLUMNS
+                    if c in wards and c not in sources and counts})
+    return sources
 
 
 def _ranked_table(result: RunResult, wards: pd.DataFrame, shown: pd.DataFrame, public: bool,
@@ -100,14 +118,19 @@ def _ranked_table(result: RunResult, wards: pd.DataFrame, shown: pd.DataFrame, p
             .fillna(0).astype(int).map(GI_TEXT)
     if "lisa_label" in wards:
         frame["LISA"] = wards.loc[order, "lisa_label"].replace("Not significant", "")
-    label = result.meta.measure_label
+    # Named after the order of its rows (incidents, else the value), not the measure tested.
+    label = "recorded incidents" if "incidents" in wards else result.meta.measure_label
     return Table(f"Wards ranked by {label[:1].lower()}{label[1:]}",
                  frame.reset_index(drop=True))
 
 
 def _change_table(result: RunResult, wards: pd.DataFrame, shown: pd.DataFrame) -> Table:
     change = result.summary.get("change", {})
-    order = wards.sort_values(["change", "ward_name"], ascending=[False, True]).index
+    # Sorted by the change shown: suppressed changes go last, by name, so that their order
+    # does not reveal them.
+    key = pd.to_numeric(shown["change"], errors="coerce")
+    order = wards.assign(_key=key.to_numpy()).sort_values(
+        ["_key", "ward_name"], ascending=[False, True], na_position="last", kind="stable").index
     now_head = change.get("current_label", "Now")
     then_head = change.get("comparison_label", "Then")
     hidden = shown.loc[order, "change"].isna() & wards.loc[order, "change"].notna()
