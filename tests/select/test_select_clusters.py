@@ -114,3 +114,20 @@ def test_neighbouring_clusters_get_different_colours(maidstone_result):
         for other in others:
             if cluster[ward] != cluster[other]:
                 assert colour[ward] != colour[other], (ward, other)
+
+
+def test_cluster_files_escape_input_text(demo_clusters, demo_result, tmp_path):
+    # folium's tooltip writes property values into innerHTML unescaped, and the note is
+    # placed in the page as it is: input-derived text must arrive as text, not markup.
+    xss = "<img src=x onerror=alert(1)>"
+    clusters = demo_clusters.copy()
+    clusters.attrs.update(demo_clusters.attrs)
+    clusters["ward_name"] = clusters["ward_name"] + xss + " $\\frac$"
+    clusters["cluster_wards"] = clusters["cluster_wards"] + xss + " $\\frac$"
+    wards = demo_result.wards.copy()
+    wards["ward_name"] = wards["ward_name"] + xss + " $\\frac$"
+    paths = write_clusters(clusters, wards, tmp_path, [f"Source {xss}"])
+    html = paths["html"].read_text()
+    assert "<img src=x" not in html and "\\u003cimg src=x" not in html
+    assert "&lt;img src=x" in html or "\\u0026lt;img src=x" in html
+    assert '"Wards in cluster"' in html and html.count('"Cluster"') == 1

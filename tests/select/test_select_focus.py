@@ -237,3 +237,14 @@ def test_focus_writer_draws_the_best_area(demo_result, tmp_path):
     focus_writer(dataclasses.replace(demo_result, focus=focus), tmp_path)
     assert (tmp_path / "focus.csv").is_file()
     assert (tmp_path / "focus.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_focus_map_draws_names_with_dollar_signs_as_text(demo_result, tmp_path):
+    # Names and the reason come from input files: "$...$" must not be parsed as mathtext
+    # (an unparsable formula crashed the whole run).
+    wards = demo_result.wards.copy()
+    wards["ward_name"] = wards["ward_name"] + " $\\frac$"
+    result = dataclasses.replace(demo_result, wards=wards)
+    focus = find_focus_areas(result, FocusConfig(size=2))
+    focus_writer(dataclasses.replace(result, focus=focus), tmp_path)
+    assert (tmp_path / "focus.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -4,6 +4,7 @@ focus area itself, from ``RunResult.focus``."""
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import geopandas as gpd
@@ -12,6 +13,10 @@ import pandas as pd
 
 from wardmap.result import RunResult
 from wardmap.select.focus import write_focus
+
+# Ward names, reasons and notes come from input files: drawn as plain text, never as
+# matplotlib mathtext (an unparsable "$...$" would crash the run).
+PLAIN_TEXT = {"text.parse_math": False}
 
 # Qualitative colours (ColorBrewer Set3, colour-blind friendlier order); neighbouring clusters
 # get different colours by greedy graph colouring, so a few colours suffice.
@@ -44,28 +49,30 @@ def write_focus_map(
 
     best = set(str(focus["ward_codes"].iloc[0]).split(";"))
     excluded = set(focus.attrs.get("excluded_codes", []))
-    fig, ax = plt.subplots(figsize=(8, 8.5), dpi=150)
-    wards.plot(ax=ax, color="#f0f0f0", edgecolor="#9a9a9a", linewidth=0.5)
-    out = wards[wards["ward_code"].isin(excluded)]
-    if len(out):
-        out.plot(ax=ax, color="#f0f0f0", edgecolor="#9a9a9a", hatch="///", linewidth=0.5)
-    area = wards[wards["ward_code"].isin(best)]
-    area.plot(ax=ax, color="#fdae61", edgecolor="#444444", linewidth=0.6)
-    area.dissolve().boundary.plot(ax=ax, color="#d7301f", linewidth=2.5)
-    if len(wards) <= 60:  # names stay legible for a borough, not for a region
-        for name, point in zip(wards["ward_name"], wards.representative_point(), strict=True):
-            ax.annotate(str(name), (point.x, point.y), ha="center", va="center", fontsize=6)
-    handles = [Patch(facecolor="#fdae61", edgecolor="#d7301f", label="Focus area (rank 1)")]
-    if len(out):
-        handles.append(Patch(facecolor="#f0f0f0", hatch="///", edgecolor="#9a9a9a",
-                             label="Excluded"))
-    ax.legend(handles=handles, loc="lower left", fontsize=8, frameon=False)
-    ax.set_axis_off()
-    ax.set_title("\n".join(textwrap.wrap(str(focus["reason"].iloc[0]), 80)), fontsize=10)
-    if attributions:
-        fig.text(0.01, 0.01, "; ".join(attributions), fontsize=5.5, wrap=True)
-    fig.savefig(path, bbox_inches="tight")
-    plt.close(fig)
+    with matplotlib.rc_context(PLAIN_TEXT):
+        fig, ax = plt.subplots(figsize=(8, 8.5), dpi=150)
+        wards.plot(ax=ax, color="#f0f0f0", edgecolor="#9a9a9a", linewidth=0.5)
+        out = wards[wards["ward_code"].isin(excluded)]
+        if len(out):
+            out.plot(ax=ax, color="#f0f0f0", edgecolor="#9a9a9a", hatch="///", linewidth=0.5)
+        area = wards[wards["ward_code"].isin(best)]
+        area.plot(ax=ax, color="#fdae61", edgecolor="#444444", linewidth=0.6)
+        area.dissolve().boundary.plot(ax=ax, color="#d7301f", linewidth=2.5)
+        if len(wards) <= 60:  # names stay legible for a borough, not for a region
+            for name, point in zip(wards["ward_name"], wards.representative_point(),
+                                   strict=True):
+                ax.annotate(str(name), (point.x, point.y), ha="center", va="center", fontsize=6)
+        handles = [Patch(facecolor="#fdae61", edgecolor="#d7301f", label="Focus area (rank 1)")]
+        if len(out):
+            handles.append(Patch(facecolor="#f0f0f0", hatch="///", edgecolor="#9a9a9a",
+                                 label="Excluded"))
+        ax.legend(handles=handles, loc="lower left", fontsize=8, frameon=False)
+        ax.set_axis_off()
+        ax.set_title("\n".join(textwrap.wrap(str(focus["reason"].iloc[0]), 80)), fontsize=10)
+        if attributions:
+            fig.text(0.01, 0.01, "; ".join(attributions), fontsize=5.5, wrap=True)
+        fig.savefig(path, bbox_inches="tight")
+        plt.close(fig)
     return path
 
 
@@ -109,8 +116,11 @@ def write_clusters(
     shapes = _cluster_shapes(clusters, wards)
     note = "; ".join(attributions or [])
     _html_map(shapes, paths["html"], note)
-    _png_map(shapes, paths["png"], note)
-    _similarity_chart(clusters, paths["similarity"])
+    import matplotlib
+
+    with matplotlib.rc_context(PLAIN_TEXT):
+        _png_map(shapes, paths["png"], note)
+        _similarity_chart(clusters, paths["similarity"])
     return paths
 
 
@@ -151,14 +161,17 @@ def _html_map(shapes: gpd.GeoDataFrame, path: Path, note: str) -> None:
     fmap = folium.Map(tiles="OpenStreetMap", control_scale=True)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     fields = ["ward_name", "ward_code", "cluster", "cluster_size", "cluster_wards"]
-    table = web[[*fields, "colour", "geometry"]]
+    table = web[[*fields, "colour", "geometry"]].copy()
+    # folium's tooltip writes values into innerHTML as they are: escape input-derived text.
+    for column in ("ward_name", "ward_code", "cluster_wards"):
+        table[column] = table[column].astype(str).map(html.escape)
     folium.GeoJson(
         table.to_json(),
         name="Ward clusters",
         style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#555555",
                                   "weight": 1, "fillOpacity": 0.75},
         tooltip=folium.GeoJsonTooltip(fields=fields, aliases=["Ward", "Code", "Cluster",
-                                                              "Wards in cluster", "Cluster"]),
+                                                              "Cluster size", "Wards in cluster"]),
     ).add_to(fmap)
     outlines = web.dissolve(by="cluster").reset_index()[["cluster", "geometry"]]
     folium.GeoJson(outlines.to_json(), name="Cluster outlines",
@@ -167,7 +180,7 @@ def _html_map(shapes: gpd.GeoDataFrame, path: Path, note: str) -> None:
     if note:
         fmap.get_root().html.add_child(folium.Element(
             f'<div style="position:fixed;bottom:4px;left:4px;font:11px sans-serif;'
-            f'background:#fff;padding:2px 4px;z-index:999">{note}</div>'))
+            f'background:#fff;padding:2px 4px;z-index:999">{html.escape(note)}</div>'))
     fmap.save(str(path))
 
 
