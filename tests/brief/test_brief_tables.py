@@ -57,3 +57,20 @@ def test_signed_percent_has_no_sign_when_it_rounds_to_zero() -> None:
     assert signed_pct(0.4) == "0%"
     assert signed_pct(-0.6) == "-1%"
     assert signed_pct(12.0) == "+12%"
+
+
+def test_a_named_comparison_period_is_named_and_compared_per_month() -> None:
+    from wardmap.periods import analyse_periods
+
+    result = borough(THEN, NOW)
+    result.config.periods.compare = "2016-01:2016-03"  # a quarter of the 2016 totals
+    result.summary.pop("change", None)
+    result = analyse_periods(result)
+    text = " ".join(p for s in narrative(result) for p in s.paragraphs)
+    assert "same period last year" not in text
+    # High Street: 863 in 12 months against 607 / 4 = 151.75 in 3 months (152 recorded).
+    row = result.wards.set_index("ward_name").loc["High Street"]
+    pct = round(100 * (863 - row["incidents_prev"] * 4) / (row["incidents_prev"] * 4))
+    assert (f"up {pct}% in monthly rate from {row['incidents_prev']} in January 2016 to "
+            "March 2016") in text
+    assert "Change on January 2016 to March 2016" in _tables(result)

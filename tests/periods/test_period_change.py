@@ -103,3 +103,21 @@ def test_vectorised_exact_test_equals_binomtest_per_pair() -> None:
     assert np.allclose(poisson_change_ps(n1, n0), expected, rtol=1e-9, atol=1e-15)
     assert np.allclose(poisson_change_ps(n1, n0, 2, 3),
                        [poisson_change_p(a, b, 2, 3) for a, b in zip(n1, n0, strict=True)])
+
+
+def test_comparison_of_another_length_compares_monthly_rates() -> None:
+    # 2017 (12 months) against January-March 2016 (3 months) at 10, 0, 3 and 5 a month then.
+    result, _ = _two_years([120, 0, 36, 60], [240, 9, 36, 48])
+    out = add_change(result, PeriodsConfig(period="custom", months="2017-01:2017-12",
+                                           compare="2016-01:2016-03"))
+    wards = out.wards.set_index("ward_code")
+    assert wards["incidents_prev"].tolist() == [30, 0, 9, 15]
+    # The same 12 months at the earlier monthly rate would have been 120, 0, 36 and 60.
+    assert wards.loc["W00", "change_pct"] == pytest.approx(100.0)
+    assert wards.loc["W02", "change_pct"] == pytest.approx(0.0)
+    assert wards.loc["W03", "change_pct"] == pytest.approx(-20.0)
+    total = out.summary["change"]
+    assert total["change_pct"] == pytest.approx(100 * (333 - 216) / 216)
+    assert total["year_earlier"] is False
+    assert total["wards_down_sig"] == 0  # W03: fewer a month, though more in all
+    assert add_change(result).summary["change"]["year_earlier"] is True

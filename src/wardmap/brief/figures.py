@@ -137,7 +137,9 @@ def _change_map(result: RunResult, dpi: int, public: bool, threshold: int) -> Im
     legend = [(palette[c], CHANGE_LABELS[c]) for c in used]
     if np.isnan(arr).any():
         legend.append((NO_DATA_COLOUR, "No comparison (none last year or suppressed)"))
-    title = "Change on the same period last year"
+    from wardmap.brief.narrative import comparison_title
+
+    title = comparison_title(result.summary.get("change") or {})
     if static is not None:
         shown = wards.assign(change_pct=arr)
         fig = static.choropleth_figure(shown, "change_pct", title=title, scheme="user",

@@ -61,21 +61,43 @@ def subject(result: RunResult) -> str:
     return label[0].lower() + label[1:] if not label[:2].isupper() else label
 
 
-def change_clause(now: float, then: float, pct: float, sig: bool, style: Style) -> str:
+def comparison_words(change: dict) -> tuple[str, bool]:
+    """How the text names the comparison period ("in the same period last year" or "in
+    January 2016 to March 2016"), and whether its length differs from the period's, in which
+    case % changes are on monthly rates (wardmap.periods.change.percent_change)."""
+    if change.get("year_earlier", True):
+        since = "in the same period last year"
+    else:
+        since = f"in {change.get('comparison_label') or 'the comparison period'}"
+    now = change.get("current_months") or []
+    return since, len(now) != len(change.get("comparison_months") or now)
+
+
+def comparison_title(change: dict) -> str:
+    """Title of the change table and map."""
+    if change.get("year_earlier", True):
+        return "Change on the same period last year"
+    return f"Change on {change.get('comparison_label') or 'the comparison period'}"
+
+
+def change_clause(now: float, then: float, pct: float, sig: bool, style: Style,
+                  since: str = "in the same period last year", per_month: bool = False) -> str:
     """ "up 42% from 607 in the same period last year (a statistically significant increase)"."""
     if style.hidden(now, then):
         return ""
     if then == 0:
-        return ", up from none in the same period last year"
-    if now == then:
-        return f", the same as in the same period last year ({style.count(then)})"
-    direction = "up" if now > then else "down"
+        return f", up from none {since}"
+    rate = " in monthly rate" if per_month else ""
+    # With periods of different lengths the direction is that of the monthly rate.
+    if (pct == 0) if per_month else (now == then):
+        return f", the same{' monthly rate' if per_month else ''} as {since} ({style.count(then)})"
+    up = pct > 0
     if sig:
-        verdict = "a statistically significant " + ("increase" if now > then else "reduction")
+        verdict = "a statistically significant " + ("increase" if up else "reduction")
     else:
         verdict = "not a statistically significant change"
-    return (f", {direction} {pct_text(pct)} from {style.count(then)} in the same period last "
-            f"year ({verdict})")
+    return (f", {'up' if up else 'down'} {pct_text(pct)}{rate} from {style.count(then)} "
+            f"{since} ({verdict})")
 
 
 def narrative(result: RunResult, top: int = 5, bottom: int = 3, public: bool = False,
@@ -115,7 +137,7 @@ def _overview(result: RunResult, style: Style) -> list[str]:
     if change.get("available"):
         pct = change["change_pct"] if change["change_pct"] is not None else np.nan
         text += change_clause(change["incidents"], change["incidents_prev"], pct,
-                              bool(change["sig"]), style)
+                              bool(change["sig"]), style, *comparison_words(change))
     text += "."
     paragraphs = [text]
     if not change.get("available") and change.get("reason"):
@@ -144,7 +166,8 @@ def _ward_paragraphs(result: RunResult, top: int, bottom: int, style: Style) -> 
             f"{subject(result)}, with {style.count(first['incidents'])} incidents")
     if "change_pct" in order:
         text += change_clause(first["incidents"], first["incidents_prev"], first["change_pct"],
-                              bool(first["change_sig"]), style)
+                              bool(first["change_sig"]), style,
+                              *comparison_words(result.summary.get("change") or {}))
     paragraphs = [text + "."]
     head = order.head(top)
     paragraphs.append(
@@ -165,19 +188,24 @@ def _name_list(rows: pd.DataFrame, style: Style) -> str:
 
 def _change_paragraphs(result: RunResult, style: Style) -> list[str]:
     wards = result.wards
+    change = result.summary.get("change", {})
+    _, per_month = comparison_words(change)
     shown = wards[~wards.apply(lambda r: style.hidden(r["incidents"], r["incidents_prev"]),
                                axis=1)]
-    rises = shown[shown["change"] > 0].sort_values(["change", "ward_name"],
-                                                   ascending=[False, True]).head(3)
+    # Ranked on the period's length: the comparison count scaled to as many months.
+    scale = len(change.get("current_months") or []) / len(change.get("comparison_months") or [1])
+    shown = shown.assign(_excess=shown["incidents"] - shown["incidents_prev"] *
+                         (scale if per_month else 1))
+    rises = shown[shown["_excess"] > 0].sort_values(["_excess", "ward_name"],
+                                                    ascending=[False, True]).head(3)
     paragraphs = []
     if len(rises):
-        items = [_rise_text(r, style) for _, r in rises.iterrows()]
+        items = [_rise_text(r, style, per_month) for _, r in rises.iterrows()]
         paragraphs.append("The largest increases were in " + _join(items) + ".")
-    falls = shown[shown["change"] < 0].sort_values(["change", "ward_name"]).head(3)
+    falls = shown[shown["_excess"] < 0].sort_values(["_excess", "ward_name"]).head(3)
     if len(falls):
-        items = [_rise_text(r, style) for _, r in falls.iterrows()]
+        items = [_rise_text(r, style, per_month) for _, r in falls.iterrows()]
         paragraphs.append("The largest reductions were in " + _join(items) + ".")
-    change = result.summary.get("change", {})
     up, down = change.get("wards_up_sig", 0), change.get("wards_down_sig", 0)
     how = {"fdr": "false discovery rate", "bonferroni": "Bonferroni correction",
            "none": "no correction"}.get(change.get("correction", "fdr"), "")
@@ -195,13 +223,18 @@ def _change_paragraphs(result: RunResult, style: Style) -> list[str]:
     return paragraphs
 
 
-def _rise_text(row: pd.Series, style: Style) -> str:
+def _rise_text(row: pd.Series, style: Style, per_month: bool = False) -> str:
     change = row["change"]
     # Both counts are shown (not suppressed) here, so their difference may be too.
     by = f"{'up' if change > 0 else 'down'} {int(abs(change)):,}"
     if row["incidents_prev"] == 0:
         return f"{row['ward_name']} ({by}, from none to {style.count(row['incidents'])})"
     sig = "significant" if row["change_sig"] else "not significant"
+    if per_month:  # counts of periods of different lengths: only the rate change is meaningful
+        by = f"{'up' if row['change_pct'] > 0 else 'down'} {pct_text(row['change_pct'])} in " \
+             "monthly rate"
+        return (f"{row['ward_name']} ({by}, from {style.count(row['incidents_prev'])} to "
+                f"{style.count(row['incidents'])}; {sig})")
     return (f"{row['ward_name']} ({by} or {pct_text(row['change_pct'])}, from "
             f"{style.count(row['incidents_prev'])} to {style.count(row['incidents'])}; {sig})")
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from wardmap.brief.narrative import pct_text, ranked
+from wardmap.brief.narrative import comparison_title, comparison_words, pct_text, ranked
 from wardmap.disclosure import (
     DEFAULT_RATE_COLUMNS,
     is_small,
@@ -156,8 +156,9 @@ def _change_table(result: RunResult, wards: pd.DataFrame, shown: pd.DataFrame) -
     }])
     note = ("Exact conditional test of two Poisson counts (binomial); q values adjust for the "
             "number of wards tested. % change is blank where the comparison period had none.")
-    return Table("Change on the same period last year", pd.concat([frame, total],
-                 ignore_index=True), note)
+    if comparison_words(change)[1]:
+        note += " The periods differ in length, so % change compares monthly rates."
+    return Table(comparison_title(change), pd.concat([frame, total], ignore_index=True), note)
 
 
 def _hot_spot_table(wards: pd.DataFrame) -> Table | None:
@@ -226,12 +227,17 @@ def data_notes(result: RunResult, public: bool, threshold: int) -> list[tuple[st
 
 def _method_lines(result: RunResult) -> list[str]:
     stats, periods = result.config.stats, result.config.periods
+    change = result.summary.get("change") or {}
+    since, per_month = comparison_words(change)
+    compared = ("the same months a year earlier" if change.get("year_earlier", True)
+                else since.removeprefix("in "))
     lines = [
         f"Spatial weights: {stats.weights}; permutations: {stats.permutations}; seed "
         f"{stats.seed}; multiple-testing correction for local statistics: {stats.correction}; "
         f"significance level {stats.alpha}.",
         "Change: exact conditional (binomial) test of two Poisson counts, comparing the period "
-        f"with the same months a year earlier; {periods.correction} across wards.",
+        f"with {compared}{' on monthly rates' if per_month else ''}; {periods.correction} "
+        "across wards.",
         "Control charts: c-chart (counts) or u-chart (rate per 1,000 residents), limits at "
         "three standard deviations; signals are points outside the limits and runs of 8 "
         "months on one side of the centre line.",

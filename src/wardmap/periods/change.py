@@ -17,7 +17,7 @@ from scipy.special import bdtr
 
 from wardmap.config import PeriodsConfig
 from wardmap.errors import WardmapError
-from wardmap.periods.presets import comparison_gap, period_label, resolve_period
+from wardmap.periods.presets import comparison_gap, period_label, resolve_period, shift_month
 from wardmap.result import RunResult
 
 NO_BASE_NOTE = "no incidents in the comparison period"
@@ -68,9 +68,16 @@ def adjust_p(p: np.ndarray, correction: str) -> np.ndarray:
     return adjust(p, correction)
 
 
-def percent_change(now: float, then: float) -> float:
-    """100 × (now − then) / then; NaN when there is no base."""
-    return float("nan") if then == 0 else 100.0 * (now - then) / then
+def percent_change(now: float, then: float, t1: float = 1.0, t0: float = 1.0) -> float:
+    """100 × (now − then) / then on monthly rates; NaN when there is no base.
+
+    ``then`` is scaled to the period's length (t1 months against t0) first, so a 12-month
+    period is not compared with a 3-month total; with equal lengths this is the plain change.
+    """
+    if then == 0:
+        return float("nan")
+    expected = then * t1 / t0 if t1 != t0 else then
+    return 100.0 * (now - expected) / expected
 
 
 def ward_change(
@@ -81,7 +88,7 @@ def ward_change(
     then = then.reindex(now.index).fillna(0).astype(int)
     p = poisson_change_ps(now.to_numpy(), then.to_numpy(), t1, t0)
     q = adjust_p(p, correction)
-    pct = [percent_change(a, b) for a, b in zip(now, then, strict=True)]
+    pct = [percent_change(a, b, t1, t0) for a, b in zip(now, then, strict=True)]
     return pd.DataFrame(
         {
             "incidents_prev": then,
@@ -138,6 +145,7 @@ def add_change(result: RunResult, config: PeriodsConfig | None = None) -> RunRes
     for col in CHANGE_COLUMNS:
         wards[col] = table[col].to_numpy()
     n1, n0 = int(now.sum()), int(then.reindex(now.index).fillna(0).sum())
+    excess = now - table["incidents_prev"] * (t1 / t0)
     p_total = poisson_change_p(n1, n0, t1, t0)
     info.update(
         available=True,
@@ -146,13 +154,16 @@ def add_change(result: RunResult, config: PeriodsConfig | None = None) -> RunRes
         incidents=n1,
         incidents_prev=n0,
         change=n1 - n0,
-        change_pct=_json_float(percent_change(n1, n0)),
+        change_pct=_json_float(percent_change(n1, n0, t1, t0)),
         p=p_total,
         sig=bool(p_total < config.alpha),
         alpha=config.alpha,
         correction=config.correction,
-        wards_up_sig=int((table["change_sig"] & (table["change"] > 0)).sum()),
-        wards_down_sig=int((table["change_sig"] & (table["change"] < 0)).sum()),
+        # Direction on monthly rates: with periods of different lengths the raw change can
+        # point the other way.
+        wards_up_sig=int((table["change_sig"] & (excess > 0)).sum()),
+        wards_down_sig=int((table["change_sig"] & (excess < 0)).sum()),
+        year_earlier=comparison == [shift_month(m, -12) for m in current],
     )
     return _with_summary(dataclasses.replace(result, wards=wards), info)
 
