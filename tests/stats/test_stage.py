@@ -207,6 +207,7 @@ def test_no_permutations():
 @pytest.mark.parametrize(("config", "message"), [
     (StatsConfig(permutations=-1), "permutations must be 0 or more"),
     (StatsConfig(alpha=1.5), "alpha must be between 0 and 1"),
+    (StatsConfig(seed=-1), "seed must be 0 or more"),
     (StatsConfig(measure="rate_eb"), "needs incident counts and a population"),
 ])
 def test_bad_settings_are_clear(config, message):
@@ -250,3 +251,39 @@ def test_spatial_smoothing_and_rate_measures(demo_layout):
     counts, summary, _ = run_stage(wards, StatsConfig(measure="count", weights="rook"))
     np.testing.assert_array_equal(counts["value"], wards["incidents"])
     assert summary["measure"] == "incidents" and "eb_rate" not in summary["moran"]
+
+
+def test_ties_with_many_zero_wards_are_not_significant():
+    # A rare crime type: most wards have none. Random neighbour sets that are all zeros tie
+    # with the observed one; a tie is no evidence, so these wards must not come out at p=0.001.
+    values = np.zeros(30)
+    values[[0, 7, 14, 22, 28]] = [5, 1, 2, 3, 1]
+    out, _, _ = run_stage(grid(5, 6, values), StatsConfig())
+    # W000 (5, all neighbours 0): about 63% of random neighbour sets are all zero as well.
+    assert out["lisa_p"].iloc[0] > 0.3
+    assert out["lisa_p"].iloc[[7, 10, 14, 15, 20]].min() > 0.1
+    assert (out["lisa_label"] == "Not significant").all()
+
+
+def test_ward_neighbouring_every_other_ward_is_not_significant():
+    # The middle of three wards: every permutation gives it the same neighbours.
+    out, _, _ = run_stage(grid(3, 1, [1.0, 2.0, 5.0]), StatsConfig())
+    assert out["lisa_p"].iloc[1] == pytest.approx(1.0)
+    assert (out["lisa_label"] == "Not significant").all()
+
+
+def test_every_ward_neighbouring_every_other_is_not_a_traceback():
+    # k = n - 1: Moran's I is -1/(n-1) whatever the values, with zero variance.
+    out, summary, _ = run_stage(grid(3, 1, [1.0, 2.0, 5.0]), StatsConfig(weights="knn", k=2))
+    assert summary["moran"]["z"] is None and summary["moran"]["p_norm"] is None
+    assert summary["moran"]["p_sim"] == pytest.approx(1.0)
+    assert (out["lisa_label"] == "Not significant").all()
+    json.dumps(summary, allow_nan=False)
+
+
+def test_ward_at_the_mean_is_not_significant():
+    values = np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+                       21, 22, 23, 24], dtype=float)  # mean 12, held by the centre ward
+    out, _, _ = run_stage(grid(5, 5, values), StatsConfig(correction="none"))
+    assert out["lisa_I"].iloc[12] == 0 and out["lisa_p"].iloc[12] == pytest.approx(1.0)
+    assert out["lisa_label"].iloc[12] == "Not significant"

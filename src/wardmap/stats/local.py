@@ -10,7 +10,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from wardmap.stats.moran import row_standardise
-from wardmap.stats.permutation import folded_p, neighbour_draws, random_neighbour_sums
+from wardmap.stats.permutation import (
+    folded_p,
+    neighbour_draws,
+    random_neighbour_sums,
+    tail_counts,
+)
 
 # esda's quadrant codes: 1 High-High, 2 Low-High, 3 Low-Low, 4 High-Low.
 QUADRANT_LABELS = {1: "High-High", 2: "Low-High", 3: "Low-Low", 4: "High-Low"}
@@ -58,8 +63,8 @@ def _pseudo_p(
     rng: np.random.Generator,
 ) -> np.ndarray:
     draws = neighbour_draws(len(z), int(card.max()), permutations, rng)
-    larger = np.zeros(len(z))
+    larger, smaller = np.zeros(len(z)), np.zeros(len(z))
     for wards, sums in random_neighbour_sums(z, card, draws):
         sims = (scale * z[wards] / card[wards])[:, None] * sums
-        larger[wards] = (sims >= observed[wards, None]).sum(axis=1)
-    return folded_p(larger, permutations)
+        larger[wards], smaller[wards] = tail_counts(sims, observed[wards])
+    return folded_p(larger, permutations, smaller)

@@ -11,7 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from wardmap.stats.getis import two_sided_p
-from wardmap.stats.permutation import CHUNK_VALUES, folded_p
+from wardmap.stats.permutation import CHUNK_VALUES, TIE_TOLERANCE, folded_p, tail_counts
 from wardmap.stats.smoothing import assuncao_reis
 
 
@@ -40,14 +40,17 @@ def global_moran(
     scale = n / s0 / z2ss
     result["I"] = float(z @ (w @ z)) * scale
     result["VI_norm"] = _variance_normal(w, n, s0)
-    result["z"] = (result["I"] - result["EI"]) / math.sqrt(result["VI_norm"])
-    result["p_norm"] = float(two_sided_p(np.array([result["z"]]))[0])
+    # Zero when every ward neighbours every other: I is then -1/(n-1) whatever the values.
+    if result["VI_norm"] > TIE_TOLERANCE * result["EI"] ** 2:
+        result["z"] = (result["I"] - result["EI"]) / math.sqrt(result["VI_norm"])
+        result["p_norm"] = float(two_sided_p(np.array([result["z"]]))[0])
     if permutations > 0:
         sims = _permuted_is(z, w, permutations, rng) * scale
-        larger = int((sims >= result["I"]).sum())
-        result["p_sim"] = float(folded_p(np.array(larger), permutations))
+        larger, smaller = tail_counts(sims, result["I"])
+        result["p_sim"] = float(folded_p(larger, permutations, smaller))
         sd = sims.std()
-        result["z_sim"] = float((result["I"] - sims.mean()) / sd) if sd > 0 else math.nan
+        spread = sd > TIE_TOLERANCE * max(np.abs(sims).max(), abs(result["I"]))
+        result["z_sim"] = float((result["I"] - sims.mean()) / sd) if spread else math.nan
     return result
 
 

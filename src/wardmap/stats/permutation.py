@@ -57,10 +57,31 @@ def random_neighbour_sums(
             yield chunk[:, 0], sums
 
 
-def folded_p(larger: np.ndarray, permutations: int) -> np.ndarray:
+# Simulated values within this fraction of the largest magnitude of the observed one: ties. The
+# same neighbour values summed in another order differ only by rounding.
+TIE_TOLERANCE = 1e-9
+
+
+def tail_counts(sims: np.ndarray, observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Simulations (last axis) at or above and at or below the observed value; ties, within
+    rounding, count in both."""
+    observed = np.asarray(observed, dtype=float)[..., None]
+    tol = TIE_TOLERANCE * np.maximum(np.abs(sims).max(axis=-1, keepdims=True), np.abs(observed))
+    return (sims >= observed - tol).sum(axis=-1), (sims <= observed + tol).sum(axis=-1)
+
+
+def folded_p(
+    larger: np.ndarray, permutations: int, smaller: np.ndarray | None = None
+) -> np.ndarray:
     """Pseudo p-value from the count of simulated values >= the observed one, folded to the
     nearer tail: esda's "directed" definition (GeoDa's too), (min(larger, P - larger) + 1)/(P + 1).
+
+    ``smaller`` (simulations <= the observed value) replaces P - larger so that ties count in
+    both tails: without it, a ward whose random neighbours all tie with its own (a rare crime,
+    most wards at zero; a ward next to every other) came out at p = 1/(P + 1). Without ties
+    the two agree.
     """
     larger = np.asarray(larger, dtype=float)
-    folded = np.minimum(larger, permutations - larger)
+    smaller = permutations - larger if smaller is None else np.asarray(smaller, dtype=float)
+    folded = np.minimum(larger, smaller)
     return (folded + 1.0) / (permutations + 1.0)

@@ -107,6 +107,8 @@ def _check(wards: GeoDataFrame, config: StatsConfig) -> None:
         raise WardmapError("no wards to analyse")
     if config.permutations < 0:
         raise WardmapError(f"stats.permutations must be 0 or more (got {config.permutations})")
+    if config.seed < 0:  # numpy's SeedSequence takes non-negative integers only
+        raise WardmapError(f"stats.seed must be 0 or more (got {config.seed})")
     if not 0 < config.alpha < 1:
         raise WardmapError(f"stats.alpha must be between 0 and 1 (got {config.alpha})")
     if config.correction not in METHODS:
