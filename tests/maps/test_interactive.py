@@ -96,3 +96,16 @@ def test_popup_says_why_a_ward_has_no_rate(maidstone_wards):
     text = ward_text(wards, "rate_per_1000")
     assert text.loc[4, "rn"] == "population unknown"
     assert text["rn"].drop(index=4).isna().all()
+
+
+def test_tooltip_shows_a_partner_value_as_it_is_under_its_own_name(maidstone_wards, tmp_path):
+    # A --counts run with --value-col: no incidents, and the value may be a rate.
+    wards = maidstone_wards.drop(columns=["incidents"]).copy()
+    wards["value"] = np.linspace(1.37, 12.5, len(wards))
+    result = make_result(wards, measure="value", measure_label="Admissions per 1,000")
+    html = interactive.write_html(result, tmp_path / "map.html").read_text(encoding="utf-8")
+    assert ["Admissions per 1,000", "i"] in _info(html)["fields"]
+    assert ["Incidents", "i"] not in _info(html)["fields"]
+    from wardmap.maps.display import ward_text
+
+    assert ward_text(wards, "value")["i"].iloc[0] == "1.37"

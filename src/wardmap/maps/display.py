@@ -42,7 +42,9 @@ def ward_text(
     text["c"] = wards["ward_code"].astype(str)
     counts = count_column(wards)
     if counts in wards:
-        text["i"] = [_count(v) for v in shown[counts]]
+        # "value" is whatever was analysed (a partner's rate, say): shown as it is, not rounded.
+        show = _count if counts == "incidents" else _value
+        text["i"] = [show(v) for v in shown[counts]]
     if "population" in wards:
         text["p"] = [_count(v) for v in wards["population"]]
     for key, col in (("r", "rate_per_1000"), ("e", "rate_eb")):
@@ -92,6 +94,12 @@ def _count(v: object) -> str | None:
     if v is None or pd.isna(v):
         return None
     return f"{int(round(float(v))):,}"
+
+
+def _value(v: object) -> str | None:
+    if isinstance(v, str):
+        return v
+    return _rate(v)
 
 
 def _rate(v: object) -> str | None:

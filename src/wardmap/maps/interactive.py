@@ -321,12 +321,17 @@ def _page_info(result: RunResult, canvas: bool, ranked: int) -> dict[str, Any]:
     if result.config.output.public:
         notes.append(display.suppression_label(result.config.output.threshold)
                      + ": small counts suppressed")
+    fields = [[label, key] for label, key in FIELDS]
+    if display.count_column(result.wards) != "incidents":
+        # No records: the first row is the measure analysed (e.g. a partner table's value).
+        fields = [[meta.measure_label or "Value", k] if k == "i" else [label, k]
+                  for label, k in fields]
     return {
         "title": meta.area_name,
         "subtitle": subtitle,
         "notes": notes,
         "attributions": list(meta.attributions),  # the run decides (none for synthetic data)
-        "fields": [[label, key] for label, key in FIELDS],
+        "fields": fields,
         "ranked": ranked,
         "lisa": style.LISA_ORDER,
         "gi": [style.GI_LABELS[b] for b in range(-3, 4)],
