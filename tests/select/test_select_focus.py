@@ -248,3 +248,10 @@ def test_focus_map_draws_names_with_dollar_signs_as_text(demo_result, tmp_path):
     focus = find_focus_areas(result, FocusConfig(size=2))
     focus_writer(dataclasses.replace(result, focus=focus), tmp_path)
     assert (tmp_path / "focus.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_indicators_differing_only_in_case_are_named_twice(demo_result):
+    # "asb" and "ASB" share one contribution column: accepted, the contributions no longer
+    # added up to the score and the reason read "combined ASB and ASB rate".
+    with pytest.raises(WardmapError, match="indicator named twice: ASB, asb"):
+        find_focus_areas(demo_result, FocusConfig(indicators=["asb", "ASB:2"]))

@@ -136,8 +136,11 @@ def build_indicators(
     if not specs:
         raise WardmapError("no indicators named")
     names = [s.name for s in specs]
-    if len(set(names)) < len(names):
-        raise WardmapError(f"indicator named twice: {', '.join(sorted(_dupes(names)))}")
+    # Compared as column names: "asb" and "ASB" would share one contribution column.
+    keys = [slug(n) for n in names]
+    if len(set(keys)) < len(keys):
+        twice = {n for n, k in zip(names, keys, strict=True) if keys.count(k) > 1}
+        raise WardmapError(f"indicator named twice: {', '.join(sorted(twice))}")
     source = _Source(result, harm_weights or None, tables or [])
     columns, labels = {}, {}
     for spec in specs:
@@ -178,10 +181,6 @@ def standardise(values: pd.DataFrame, method: Literal["z", "rank"]) -> pd.DataFr
         n = len(values)
         return (values.rank(method="average") - 1) / (n - 1) * 2 - 1
     raise WardmapError(f"unknown standardisation '{method}' (choose z or rank)")
-
-
-def _dupes(names: list[str]) -> set[str]:
-    return {n for n in names if names.count(n) > 1}
 
 
 class _Source:
