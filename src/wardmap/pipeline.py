@@ -122,6 +122,8 @@ def _add_ward_values(result: RunResult) -> None:
     table = read_ward_values(inputs.counts, result.wards, inputs.value_col,
                              inputs.counts_key_col, "value", inputs.encoding)
     result.wards["value"] = table.values.to_numpy()
+    # Taken now: the test stage replaces "value" with the measure analysed (a rate, say).
+    result.summary["value_total"] = float(result.wards["value"].sum(skipna=True))
     result.inputs.append({"role": "counts", **table.manifest})
     result.warnings.extend(table.warnings)
 
@@ -142,6 +144,8 @@ def _meta(result: RunResult) -> RunMeta:
     config = result.config
     measure = result.summary.get("measure", "incidents" if config.inputs.incidents else "value")
     label = _MEASURE_LABELS.get(measure, config.inputs.value_col or "Value")
+    if measure == "rate_per_1000" and not config.inputs.incidents and config.inputs.value_col:
+        label = f"{config.inputs.value_col} per 1,000 residents"  # a partner table's measure
     attributions = [BOUNDARY_ATTRIBUTION]
     if result.records is not None:
         attributions.append(POLICE_ATTRIBUTION)
@@ -177,7 +181,7 @@ def _summary(result: RunResult) -> dict:
         summary["incidents"] = int(wards["incidents"].sum())
         summary.update(rate_summary(wards, "incidents"))
     else:
-        summary["value_total"] = float(wards["value"].sum(skipna=True))
+        summary.setdefault("value_total", float(wards["value"].sum(skipna=True)))
     if result.accounting is not None:
         summary["accounting"] = result.accounting
     summary["warnings"] = list(dict.fromkeys(result.warnings))
