@@ -74,3 +74,34 @@ def test_a_named_comparison_period_is_named_and_compared_per_month() -> None:
     assert (f"up {pct}% in monthly rate from {row['incidents_prev']} in January 2016 to "
             "March 2016") in text
     assert "Change on January 2016 to March 2016" in _tables(result)
+
+
+def _wards_text(result, **kwargs) -> list[str]:
+    return {s.heading: s.paragraphs for s in narrative(result, **kwargs)}["Wards"]
+
+
+def test_wards_tied_for_the_most_are_all_named() -> None:
+    result = borough(THEN, [310, 310, *NOW[2:]])
+    first = _wards_text(result)[0]
+    assert first.startswith("High Street and Park Wood wards had the highest level of recorded")
+    assert first.endswith("with 310 incidents each.")
+
+
+def test_a_list_does_not_cut_through_a_tie() -> None:
+    # Bridge and Heath tie on 70 for fifth place: naming only one would be arbitrary.
+    result = borough(THEN, [863, 310, 240, 130, 70, 70, 35, 20, 3])
+    top = _wards_text(result)[1]
+    assert top.startswith("The five wards with the most recorded incidents were")
+    assert top.endswith("Bridge (70). Heath also had 70 incidents, as many as Bridge.")
+
+
+def test_public_list_does_not_pick_some_suppressed_wards_by_name() -> None:
+    result = borough(THEN, [863, 310, 240, 130, 70, 65, 4, 3, 2])
+    text = " ".join(_wards_text(result, bottom=2, public=True))
+    assert "Allington" not in text and "Boxley" not in text
+    assert "The fewest were recorded in" not in text
+    everyone_small = borough(THEN, NOW)
+    everyone_small.wards["incidents"] = [4, 3, 2, 1, 0, 0, 4, 3, 2]
+    first = _wards_text(everyone_small, public=True)[0]
+    assert first == ("No ward had more than 4 recorded incidents of crime and "
+                     "anti-social behaviour.")

@@ -159,25 +159,66 @@ def ranked(wards: pd.DataFrame, public: bool = False, threshold: int = 4,
     return order.drop(columns="_key")
 
 
+def _cut(order: pd.DataFrame, n: int, style: Style) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The first ``n`` wards of a ranking, and the wards left out though tied with the last of
+    them (naming only some of a tie would be arbitrary, so the text names them too). A
+    suppressed tie that the cut splits is left out whole, as suppressed wards are not ranked
+    against each other."""
+    if n <= 0 or order.empty:
+        return order.head(0), order.head(0)
+    key = order["incidents"].astype(float)
+    small = is_small(order["incidents"], style.threshold) if style.public else \
+        np.zeros(len(order), dtype=bool)
+    key = key.mask(small, float(style.threshold)).to_numpy()
+    head = order.head(n)
+    if len(order) > n and key[n] == key[n - 1]:
+        if small[n - 1]:
+            return head[~small[:n]], order.head(0)
+        last = int(np.flatnonzero(key == key[n - 1]).max())
+        return head, order.iloc[n: last + 1]
+    return head, order.head(0)
+
+
+def _tied_text(head: pd.DataFrame, tied: pd.DataFrame, style: Style) -> str:
+    """ " Heath also had 70 incidents, as many as Bridge." for wards cut from a tie."""
+    if tied.empty:
+        return ""
+    last = head.iloc[-1]
+    return (f" {_join([str(n) for n in tied['ward_name']])} also had "
+            f"{style.count(last['incidents'])} incidents, as many as {last['ward_name']}.")
+
+
 def _ward_paragraphs(result: RunResult, top: int, bottom: int, style: Style) -> list[str]:
     order = ranked(result.wards, style.public, style.threshold)
-    first = order.iloc[0]
-    text = (f"{ward_label(first['ward_name'])} had the highest level of recorded "
-            f"{subject(result)}, with {style.count(first['incidents'])} incidents")
-    if "change_pct" in order:
+    first_one, level = _cut(order, 1, style)
+    leaders = pd.concat([first_one, level])
+    if leaders.empty:  # the highest count is suppressed, and so is every other
+        return [f"No ward had more than {style.threshold} recorded incidents of "
+                f"{subject(result)}."]
+    first = leaders.iloc[0]
+    if len(leaders) > 1:
+        names = _join([str(n) for n in leaders["ward_name"]])
+        text = (f"{names} wards had the highest level of recorded {subject(result)}, with "
+                f"{style.count(first['incidents'])} incidents each")
+    else:
+        text = (f"{ward_label(first['ward_name'])} had the highest level of recorded "
+                f"{subject(result)}, with {style.count(first['incidents'])} incidents")
+    if "change_pct" in order and len(leaders) == 1:
         text += change_clause(first["incidents"], first["incidents_prev"], first["change_pct"],
                               bool(first["change_sig"]), style,
                               *comparison_words(result.summary.get("change") or {}))
     paragraphs = [text + "."]
-    head = order.head(top)
-    paragraphs.append(
-        f"The {NUMBER_WORDS.get(len(head), len(head))} wards with the most recorded incidents "
-        f"were {_name_list(head, style)}."
-    )
-    rest = order.iloc[len(head):]
-    tail = ranked(rest, style.public, style.threshold, ascending=True).head(bottom)
+    head, tied = _cut(order, top, style)
+    if len(head):
+        paragraphs.append(
+            f"The {NUMBER_WORDS.get(len(head), len(head))} wards with the most recorded "
+            f"incidents were {_name_list(head, style)}." + _tied_text(head, tied, style)
+        )
+    rest = order.drop(index=head.index.append(tied.index))
+    tail, tied = _cut(ranked(rest, style.public, style.threshold, ascending=True), bottom, style)
     if len(tail):
-        paragraphs.append(f"The fewest were recorded in {_name_list(tail, style)}.")
+        paragraphs.append(f"The fewest were recorded in {_name_list(tail, style)}."
+                          + _tied_text(tail, tied, style))
     return paragraphs
 
 
