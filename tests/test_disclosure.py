@@ -28,8 +28,9 @@ def test_label_mode_shows_small_counts_as_less_than_five() -> None:
     out = mask_small_counts(_wards())
     assert list(out["incidents"]) == [0, "<5", "<5", 5, 120]
     assert list(out["incidents_prev"]) == ["<5", 10, 6, "<5", 100]
-    # A rate is blanked on every row where a count it depends on was suppressed.
-    assert out["rate_per_1000"].isna().tolist() == [True, True, True, True, False]
+    # A rate is blanked where the current count was suppressed (not last year's); a change
+    # where either count was.
+    assert out["rate_per_1000"].isna().tolist() == [False, True, True, False, False]
     assert out["change_pct"].isna().tolist() == [True, True, True, True, False]
     assert out["change_sig"].tolist() == [None, None, None, None, False]
     # Columns not worked out from counts are untouched.

@@ -35,6 +35,10 @@ DEFAULT_RATE_COLUMNS: tuple[str, ...] = (
 )
 
 
+# Worked out from the current period's count only.
+CURRENT_COLUMNS: tuple[str, ...] = ("rate_per_1000", "rate_eb", "value")
+
+
 def suppression_label(threshold: int = DEFAULT_THRESHOLD) -> str:
     """The text shown in place of a small count: "<5" for the default threshold of 4."""
     return f"<{threshold + 1}"
@@ -87,7 +91,8 @@ def mask_small_counts(
         column becomes text-and-integers, object dtype) or missing in ``mode="hide"`` (nullable
         Int64). Counts are otherwise left as they are.
     rate_columns: columns worked out from the counts (default: DEFAULT_RATE_COLUMNS present),
-        set to NaN on every row where any count column was suppressed; or a mapping
+        set to NaN on every row where a count it is worked out from was suppressed (current
+        rates and the analysed value from ``incidents``, changes from both counts); or a mapping
         {rate column: [the count columns it is worked out from]} for finer control.
 
     The input is not changed; a copy (GeoDataFrame stays GeoDataFrame) is returned. Columns
@@ -155,7 +160,11 @@ def _rate_sources(
         if unknown:
             raise WardmapError(f"rates refer to count column(s) not being suppressed: {unknown}")
         return sources
-    return {r: counts for r in _columns(df, named, DEFAULT_RATE_COLUMNS, "rate")}
+    current = ["incidents"] if "incidents" in counts else counts
+    # A ward's current rate (and the value analysed) comes from its current count alone, so a
+    # small count a year earlier blanks its change but not its rate.
+    return {r: current if r in CURRENT_COLUMNS else counts
+            for r in _columns(df, named, DEFAULT_RATE_COLUMNS, "rate")}
 
 
 def _check_threshold(threshold: int) -> None:

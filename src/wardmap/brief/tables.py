@@ -13,7 +13,6 @@ import pandas as pd
 
 from wardmap.brief.narrative import comparison_title, comparison_words, pct_text, ranked
 from wardmap.disclosure import (
-    DEFAULT_RATE_COLUMNS,
     is_small,
     mask_small_counts,
     suppression_note,
@@ -68,8 +67,7 @@ def p_text(v: object) -> str:
 def briefing_tables(result: RunResult, public: bool = False, threshold: int = 4) -> BriefingTables:
     """Ranked wards, change, hot spot findings, focus areas and the data notes."""
     wards = result.wards
-    shown = mask_small_counts(wards, threshold, rate_columns=_rate_sources(wards)) \
-        if public else wards
+    shown = mask_small_counts(wards, threshold) if public else wards
     out = BriefingTables()
     out.tables.append(_ranked_table(result, wards, shown, public, threshold))
     if "change_pct" in wards:
@@ -81,17 +79,6 @@ def briefing_tables(result: RunResult, public: bool = False, threshold: int = 4)
         out.tables.append(_focus_table(result.focus))
     out.notes = data_notes(result, public, threshold)
     return out
-
-
-def _rate_sources(wards: pd.DataFrame) -> dict[str, list[str]]:
-    """What each derived column is worked out from: a ward's rates from its incidents only, so
-    a suppressed count a year earlier blanks its change but not its current rate."""
-    counts = [c for c in ("incidents", "incidents_prev") if c in wards]
-    sources = {c: ["incidents"] for c in ("rate_per_1000", "rate_eb")
-               if c in wards and "incidents" in counts}
-    sources.update({c: counts for c in DEFAULT_RATE_COLUMNS
-                    if c in wards and c not in sources and counts})
-    return sources
 
 
 def _ranked_table(result: RunResult, wards: pd.DataFrame, shown: pd.DataFrame, public: bool,
