@@ -11,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from wardmap.result import RunResult
+from wardmap.result import SYNTHETIC_NOTICE, RunResult
 from wardmap.select.focus import write_focus
 
 # Ward names, reasons and notes come from input files: drawn as plain text, never as
@@ -31,11 +31,23 @@ def focus_writer(result: RunResult, folder: Path) -> None:
     write_focus(result.focus, folder)
     if result.config.maps.enabled and len(result.focus):
         write_focus_map(result.focus, result.wards, folder / "focus.png",
-                        result.meta.attributions)
+                        result.meta.attributions, _notes(result))
+
+
+def _notes(result: RunResult) -> list[str]:
+    """Page notes, as on the run's other maps: a synthetic borough says so."""
+    return [SYNTHETIC_NOTICE] if result.meta.synthetic else []
+
+
+def _draw_notes(fig, notes: list[str]) -> None:
+    for i, note in enumerate(notes):
+        fig.text(0.99, 0.99 - 0.03 * i, note, fontsize=9, color="#b00020", fontweight="bold",
+                 ha="right", va="top")
 
 
 def write_focus_map(
-    focus: pd.DataFrame, wards: gpd.GeoDataFrame, path: Path, attributions: list[str] | None = None
+    focus: pd.DataFrame, wards: gpd.GeoDataFrame, path: Path,
+    attributions: list[str] | None = None, notes: list[str] | None = None,
 ) -> Path:
     """A static map for a committee paper: the rank-1 area filled and outlined, excluded wards
     hatched, every ward named, the reason as the caption."""
@@ -71,6 +83,7 @@ def write_focus_map(
         ax.set_title("\n".join(textwrap.wrap(str(focus["reason"].iloc[0]), 80)), fontsize=10)
         if attributions:
             fig.text(0.01, 0.01, "; ".join(attributions), fontsize=5.5, wrap=True)
+        _draw_notes(fig, notes or [])
         fig.savefig(path, bbox_inches="tight")
         plt.close(fig)
     return path
@@ -94,7 +107,7 @@ def clusters_writer(result: RunResult, folder: Path) -> None:
         attrs = clusters.attrs
         clusters = clusters[CLUSTER_COLUMNS].copy()
         clusters.attrs.update(attrs)
-    write_clusters(clusters, result.wards, folder, result.meta.attributions)
+    write_clusters(clusters, result.wards, folder, result.meta.attributions, _notes(result))
 
 
 def write_clusters(
@@ -102,6 +115,7 @@ def write_clusters(
     wards: gpd.GeoDataFrame,
     out_dir: str | Path,
     attributions: list[str] | None = None,
+    notes: list[str] | None = None,
 ) -> dict[str, Path]:
     """clusters.csv, clusters.html, clusters.png and cluster_similarity.png in ``out_dir``."""
     out = Path(out_dir)
@@ -114,12 +128,12 @@ def write_clusters(
     }
     clusters.to_csv(paths["csv"], index=False, float_format="%.4f", lineterminator="\n")
     shapes = _cluster_shapes(clusters, wards)
-    note = "; ".join(attributions or [])
+    note = "; ".join([*(notes or []), *(attributions or [])])
     _html_map(shapes, paths["html"], note)
     import matplotlib
 
     with matplotlib.rc_context(PLAIN_TEXT):
-        _png_map(shapes, paths["png"], note)
+        _png_map(shapes, paths["png"], "; ".join(attributions or []), notes or [])
         _similarity_chart(clusters, paths["similarity"])
     return paths
 
@@ -184,7 +198,7 @@ def _html_map(shapes: gpd.GeoDataFrame, path: Path, note: str) -> None:
     fmap.save(str(path))
 
 
-def _png_map(shapes: gpd.GeoDataFrame, path: Path, note: str) -> None:
+def _png_map(shapes: gpd.GeoDataFrame, path: Path, note: str, notes: list[str]) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -201,6 +215,7 @@ def _png_map(shapes: gpd.GeoDataFrame, path: Path, note: str) -> None:
     ax.set_title(f"Ward clusters ({len(outlines)} groups)")
     if note:
         fig.text(0.01, 0.01, note, fontsize=6, wrap=True)
+    _draw_notes(fig, notes)
     fig.savefig(path, bbox_inches="tight")
     plt.close(fig)
 
