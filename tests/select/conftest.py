@@ -32,3 +32,19 @@ def maidstone_result(shared_data):
     config.inputs.incidents = [str(shared_data / "police")]
     config.stats.permutations = 99
     return analyse(config)
+
+
+@pytest.fixture
+def figure_texts(monkeypatch) -> list[str]:
+    """The figure-level texts of every matplotlib figure saved during the test."""
+    from matplotlib.figure import Figure
+
+    drawn: list[str] = []
+    save = Figure.savefig
+
+    def record(fig, *args, **kwargs):
+        drawn.extend(t.get_text() for t in fig.texts)
+        return save(fig, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", record)
+    return drawn

@@ -134,20 +134,10 @@ def test_cluster_files_escape_input_text(demo_clusters, demo_result, tmp_path):
 
 
 def test_cluster_files_of_the_demo_say_they_are_synthetic(demo_clusters, demo_result, tmp_path,
-                                                          monkeypatch):
-    from matplotlib.figure import Figure
-
+                                                          figure_texts):
     from wardmap.result import SYNTHETIC_NOTICE
 
-    drawn: list[str] = []
-    save = Figure.savefig
-
-    def record(fig, *args, **kwargs):
-        drawn.extend(t.get_text() for t in fig.texts)
-        return save(fig, *args, **kwargs)
-
-    monkeypatch.setattr(Figure, "savefig", record)
     assert demo_result.meta.synthetic
     clusters_writer(dataclasses.replace(demo_result, clusters=demo_clusters), tmp_path)
-    assert SYNTHETIC_NOTICE in drawn
+    assert SYNTHETIC_NOTICE in figure_texts
     assert SYNTHETIC_NOTICE in (tmp_path / "clusters.html").read_text()

@@ -257,20 +257,10 @@ def test_indicators_differing_only_in_case_are_named_twice(demo_result):
         find_focus_areas(demo_result, FocusConfig(indicators=["asb", "ASB:2"]))
 
 
-def test_focus_map_of_the_demo_says_it_is_synthetic(demo_result, tmp_path, monkeypatch):
-    from matplotlib.figure import Figure
-
+def test_focus_map_of_the_demo_says_it_is_synthetic(demo_result, tmp_path, figure_texts):
     from wardmap.result import SYNTHETIC_NOTICE
 
-    drawn: list[str] = []
-    save = Figure.savefig
-
-    def record(fig, *args, **kwargs):
-        drawn.extend(t.get_text() for t in fig.texts)
-        return save(fig, *args, **kwargs)
-
-    monkeypatch.setattr(Figure, "savefig", record)
     assert demo_result.meta.synthetic
     focus = find_focus_areas(demo_result, FocusConfig(size=2))
     focus_writer(dataclasses.replace(demo_result, focus=focus), tmp_path)
-    assert SYNTHETIC_NOTICE in drawn
+    assert SYNTHETIC_NOTICE in figure_texts
