@@ -56,6 +56,9 @@ _FLAG_FIELDS: dict[str, tuple[str, str]] = {
     "knn_k": ("stats", "k"),
     "distance": ("stats", "distance"),
     "public": ("output", "public"),
+    "basemap": ("maps", "basemap"),
+    "context": ("maps", "context"),
+    "incident_points": ("maps", "incident_points"),
     "out": ("output", "out"),
 }
 
@@ -120,6 +123,13 @@ _INPUT_OPTIONS = [
     click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True),
                  help="Significance level (default 0.05)."),
     click.option("--no-maps", is_flag=True, help="Write the tables only."),
+    click.option("--basemap", type=click.Choice(["none", "osm"]),
+                 help="map.html background: none (default; the page needs no internet) or "
+                 "OpenStreetMap tiles."),
+    click.option("--context", type=click.Path(), help="Roads or other lines/areas (e.g. OS "
+                 "Open Roads GeoPackage) drawn under the wards on the static maps."),
+    click.option("--incident-points", is_flag=True, default=None,
+                 help="Clustered incident points on map.html (never with --public)."),
     click.option("--public", is_flag=True, default=None,
                  help="Suppress small counts (1-4 shown as '<5') in every output."),
     click.option("--out", type=click.Path(), help="Output folder (default outputs/run)."),

@@ -111,6 +111,11 @@ class MapsConfig:
     # Clustered incident points on map.html: off by default for privacy, never when public.
     incident_points: bool = False
     web_tolerance: float | None = None  # metres; None picks one from the area's extent
+    # map.html's background: none (the page needs nothing from the internet) or OpenStreetMap
+    # tiles (fetched by the reader's browser).
+    basemap: Literal["none", "osm"] = "none"
+    # A line or polygon layer (e.g. OS Open Roads) drawn under the wards on the static maps.
+    context: str | None = None
 
 
 @dataclass
@@ -227,6 +232,8 @@ def load_config(path: str | Path) -> Config:
     config = from_dict(Config, data)
     _resolve_paths(config.inputs, path.parent)
     _resolve_focus_paths(config.focus, path.parent)
+    if config.maps.context and not Path(config.maps.context).is_absolute():
+        config.maps.context = str(path.parent / config.maps.context)
     if "focus" in data and "enabled" not in data["focus"]:
         config.focus.enabled = True
     out = Path(config.output.out)

@@ -1,37 +1,29 @@
-"""map.html opened as a person would: headless Chromium, no internet, CDN files served locally.
+"""map.html opened as a person would: headless Chromium with every outside request blocked.
 
-Leaflet and the marker-cluster plugin come from tests/browser/node_modules (`make
-browser-assets`); map tiles are answered with a blank image; any other outside request is
-aborted and fails the test, so a new CDN dependency cannot slip in unnoticed.
+The page must be complete on its own (Leaflet and its plugin embedded, no basemap by default):
+any request other than the file itself is aborted and fails the test. axe-core (from
+tests/browser/node_modules, `make browser-assets`) checks accessibility.
 """
 
 from __future__ import annotations
 
-import io
 import os
-import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from tests.maps.helpers import make_records, make_result
+from wardmap import pipeline
+from wardmap.config import Config
 from wardmap.maps import interactive
 
 pytestmark = [pytest.mark.browser, pytest.mark.shared]
 
 CHROMIUM = Path("/usr/bin/chromium")
 NODE_MODULES = Path(__file__).resolve().parents[1] / "browser" / "node_modules"
+AXE = NODE_MODULES / "axe-core" / "axe.min.js"
 XSS = "<img src=x onerror=alert(1)>"
-CDN = [
-    (re.compile(r"^https://cdn\.jsdelivr\.net/npm/leaflet@[\d.]+/dist/(.+)$"), "leaflet/dist"),
-    (
-        re.compile(r"^https://cdnjs\.cloudflare\.com/ajax/libs/leaflet\.markercluster/[\d.]+/(.+)$"),
-        "leaflet.markercluster/dist",
-    ),
-]
-TILES = re.compile(r"^https://tile\.openstreetmap\.org/")
-TYPES = {".js": "application/javascript", ".css": "text/css", ".png": "image/png"}
 
 
 def _need(condition: bool, reason: str) -> None:
@@ -45,7 +37,7 @@ def _need(condition: bool, reason: str) -> None:
 @pytest.fixture(scope="module")
 def browser():
     _need(CHROMIUM.exists(), f"{CHROMIUM} not installed (apt-get install chromium)")
-    _need(NODE_MODULES.is_dir(), f"{NODE_MODULES} missing (run `make browser-assets`)")
+    _need(AXE.is_file(), f"{AXE} missing (run `make browser-assets`)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:  # pragma: no cover - the test extra installs it
@@ -61,27 +53,20 @@ def browser():
         chromium.close()
 
 
-def _blank_tile() -> bytes:
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.new("RGB", (256, 256), (235, 235, 235)).save(buf, format="PNG")
-    return buf.getvalue()
-
-
 class Page:
-    """A page with CDN interception and a record of console errors, dialogs and stray requests."""
+    """A page with every outside request blocked, and a record of console errors, dialogs and
+    blocked requests."""
 
     def __init__(self, browser, path: Path) -> None:
         self.errors: list[str] = []
         self.dialogs: list[str] = []
         self.blocked: list[str] = []
-        tile = _blank_tile()
+        self.path = path
         self.page = browser.new_page(viewport={"width": 1200, "height": 900})
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("dialog", self._dialog)
-        self.page.route("**/*", lambda route: self._serve(route, tile))
+        self.page.route("**/*", self._serve)
         self.page.goto(path.as_uri())
         self.page.wait_for_selector(".leaflet-overlay-pane path, .leaflet-overlay-pane canvas")
 
@@ -89,19 +74,10 @@ class Page:
         self.dialogs.append(dialog.message)
         dialog.dismiss()
 
-    def _serve(self, route, tile: bytes) -> None:
+    def _serve(self, route) -> None:
         url = route.request.url
-        if url.startswith("file:"):
+        if url == self.path.as_uri() or url.startswith("data:"):
             return route.continue_()
-        if TILES.match(url):
-            return route.fulfill(status=200, body=tile, content_type="image/png")
-        for pattern, folder in CDN:
-            m = pattern.match(url)
-            if m:
-                local = NODE_MODULES / folder / m.group(1)
-                if local.is_file():
-                    ctype = TYPES.get(local.suffix, "application/octet-stream")
-                    return route.fulfill(status=200, body=local.read_bytes(), content_type=ctype)
         self.blocked.append(url)
         return route.abort()
 
@@ -128,6 +104,14 @@ class Page:
         tip.wait_for()
         return tip.inner_text()
 
+    def click_ward(self, wards, code: str) -> str:
+        ward = wards.loc[wards["ward_code"] == code]
+        pt = ward.geometry.to_crs(4326).representative_point().iloc[0]
+        self.page.mouse.click(*self.map_point(pt.x, pt.y))
+        popup = self.page.locator(".leaflet-popup-content", has_text=f"({code})")
+        popup.wait_for()
+        return popup.inner_text()
+
     def fills(self) -> set[str]:
         return set(
             self.page.eval_on_selector_all(
@@ -137,6 +121,50 @@ class Page:
 
     def legend_titles(self) -> list[str]:
         return self.page.eval_on_selector_all(".wm-legend b", "els => els.map(e => e.textContent)")
+
+    def base_layers(self) -> list[str]:
+        return self.page.eval_on_selector_all(
+            ".leaflet-control-layers-base label", "els => els.map(e => e.textContent.trim())")
+
+    def switch_every_layer(self, count: int) -> dict[str, set[str]]:
+        """Choose each base layer in turn (by keyboard, as the control must allow): the title
+        box and the page title name it, one measure legend shows and every ward is drawn.
+        Returns the fills of each layer."""
+        fills = {}
+        outlines = sum(t.startswith("Focus area") for t in self.legend_titles())
+        for name in self.base_layers():
+            self.page.get_by_role("radio", name=name, exact=True).focus()
+            self.page.keyboard.press("Space")
+            self.page.wait_for_function(
+                "t => document.querySelector('.wm-layer').textContent === 'Showing: ' + t",
+                arg=name)
+            assert self.page.title().startswith(name)
+            assert self.page.locator("path.leaflet-interactive").count() == count, name
+            assert len(self.legend_titles()) == 1 + outlines, name
+            fills[name] = self.fills()
+        return fills
+
+    def axe(self) -> list[dict]:
+        """axe-core's serious and critical violations on the page as it stands."""
+        self.page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+        result = self.page.evaluate("async () => await axe.run(document)")
+        assert len(result["passes"]) > 10  # axe ran its rules
+        return [
+            {"id": v["id"], "impact": v["impact"],
+             "nodes": [n["target"] for n in v["nodes"]][:3]}
+            for v in result["violations"] if v["impact"] in ("serious", "critical")
+        ]
+
+    def boxes_overlap(self, first: str, second: str) -> bool:
+        return self.page.evaluate(
+            """([a, b]) => {
+                const r = document.querySelector(a).getBoundingClientRect();
+                const s = document.querySelector(b).getBoundingClientRect();
+                return !(r.right <= s.left || s.right <= r.left || r.bottom <= s.top
+                         || s.bottom <= r.top);
+            }""",
+            [first, second],
+        )
 
 
 @pytest.fixture
@@ -162,11 +190,14 @@ def test_map_in_browser(browser, xss_result, tmp_path):
     # drawn on top without taking the pointer.
     assert page.page.locator("path.leaflet-interactive").count() == len(wards) == 26
     assert page.page.locator("path[stroke-dasharray]").count() == 2
+    assert page.page.locator(".leaflet-tile").count() == 0  # no basemap unless asked for
 
     code = wards.loc[5, "ward_code"]
     text = page.hover_ward(wards, code)
     assert wards.loc[5, "ward_name"] in text and code in text
     assert "Rate per 1,000" in text and "Rank in area" in text
+    # The tooltip gives the finding; p-values are for the popup.
+    assert "LISA: " in text and "LISA p" not in text
 
     # The hostile ward name shows as text and runs nothing.
     text = page.hover_ward(wards, wards.loc[0, "ward_code"])
@@ -176,15 +207,12 @@ def test_map_in_browser(browser, xss_result, tmp_path):
     assert sorted(page.legend_titles()) == [focus_title, "Rate per 1,000 residents"]
     page.page.screenshot(path=str(tmp_path / "screenshot_rate.png"))
 
-    # Switch to the LISA layer: its colours and its legend replace the rate's.
-    page.page.get_by_text("LISA clusters", exact=True).click()
-    page.page.wait_for_function(
-        "() => [...document.querySelectorAll('.wm-legend b')]"
-        ".some(b => b.textContent.includes('LISA'))"
-    )
-    assert "#ff0000" in page.fills() and "#0000ff" in page.fills()
-    assert "Rate per 1,000 residents" not in page.legend_titles()
-    page.page.screenshot(path=str(tmp_path / "screenshot_lisa.png"))
+    fills = page.switch_every_layer(26)
+    assert list(fills) == ["Incidents", "Rate per 1,000 residents", "Smoothed rate per 1,000",
+                           "LISA clusters", "Gi* hot and cold spots"]
+    assert {"#ff0000", "#0000ff"} <= fills["LISA clusters"]
+    assert "#d62f27" in fills["Gi* hot and cold spots"]
+    page.page.screenshot(path=str(tmp_path / "screenshot_gi.png"))
 
     # Incident points: off when the page opens, clustered when switched on.
     assert page.page.locator(".marker-cluster").count() == 0
@@ -193,9 +221,60 @@ def test_map_in_browser(browser, xss_result, tmp_path):
 
     attribution = page.page.inner_text(".leaflet-control-attribution")
     assert "Crown copyright" in attribution and "Open Government Licence" in attribution
+    assert not page.boxes_overlap(".leaflet-control-scale", ".leaflet-control-attribution")
+    assert page.axe() == []
     assert page.dialogs == []
     assert page.errors == []
     assert page.blocked == []
+    page.page.close()
+
+
+@pytest.fixture(scope="module")
+def real_run(shared_data):
+    """The real pipeline on Maidstone's police.uk months."""
+    config = Config()
+    config.inputs.boundaries = str(shared_data / "boundaries" / "maidstone_wards_2013.geojson")
+    config.inputs.incidents = [str(shared_data / "police")]
+    config.inputs.area_name = "Maidstone"
+    config.stats.permutations = 99
+    return pipeline.analyse(config)
+
+
+@pytest.mark.parametrize("points", [False, True], ids=["wards", "incident-points"])
+def test_real_maidstone_map_offline(browser, real_run, points, tmp_path):
+    real_run.config.maps.incident_points = points
+    path = interactive.write_html(real_run, tmp_path / "map.html")
+    assert "<script src=" not in path.read_text(encoding="utf-8")
+    page = Page(browser, path)
+    wards = real_run.wards
+    assert page.page.locator("path.leaflet-interactive").count() == len(wards) == 26
+    assert page.page.title() == "Incidents - Maidstone: ward map"
+    assert page.page.get_attribute("html", "lang") == "en"
+    fills = page.switch_every_layer(26)
+    assert set(fills) == {"Incidents", "LISA clusters", "Gi* hot and cold spots"}
+    assert all(fills.values())
+
+    # Tooltip: the finding after the correction; popup: both p-values and what they mean.
+    code = wards.loc[wards["lisa_p"].idxmin(), "ward_code"]
+    tip = page.hover_ward(wards, code)
+    label = wards.loc[wards["ward_code"] == code, "lisa_label"].iloc[0]
+    assert f"LISA: {label}" in tip and "LISA p" not in tip
+    popup = page.click_ward(wards, code)
+    assert "LISA p\t" in popup and "LISA p, adjusted\t" in popup
+    assert "Gi* p\t" in popup and "Gi* p, adjusted\t" in popup
+    assert "false discovery rate" in popup
+    assert page.page.locator(".leaflet-tooltip").count() == 0 or not page.page.locator(
+        ".leaflet-tooltip").is_visible() or page.page.evaluate(
+        "() => getComputedStyle(document.querySelector('.leaflet-tooltip')).opacity") == "0"
+    page.page.screenshot(path=str(tmp_path / "screenshot_popup.png"))
+    page.page.keyboard.press("Escape")
+
+    if points:
+        page.page.get_by_text("Incident points", exact=True).click()
+        page.page.wait_for_selector(".marker-cluster")
+    assert not page.boxes_overlap(".leaflet-control-scale", ".leaflet-control-attribution")
+    assert page.axe() == []
+    assert page.errors == [] and page.blocked == [] and page.dialogs == []
     page.page.close()
 
 

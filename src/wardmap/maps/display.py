@@ -35,7 +35,8 @@ def colour_values(wards: pd.DataFrame, public: bool, threshold: int) -> pd.DataF
 def ward_text(
     wards: pd.DataFrame, measure: str, public: bool = False, threshold: int = 4
 ) -> pd.DataFrame:
-    """Display strings per ward: n, c (name, code), and i, p, r, e, ch, k, l, lp, g when known."""
+    """Display strings per ward: n, c (name, code), and i, p, r, e, ch, k, l, lp, lpa, g, gp, gpa
+    when known."""
     shown = mask_small_counts(wards, threshold=threshold, mode="label") if public else wards
     text = pd.DataFrame(index=wards.index)
     text["n"] = wards["ward_name"].astype(str)
@@ -61,8 +62,11 @@ def ward_text(
     labels = lisa_labels(wards)
     if labels is not None:
         text["l"] = labels.astype(str)
-        if "lisa_p" in wards:
-            text["lp"] = [_p(v) for v in wards["lisa_p"]]
+    # p-values before and after the multiple-testing correction (popups explain both).
+    for key, col in (("lp", "lisa_p"), ("lpa", "lisa_p_adj"), ("gp", "gi_p"),
+                     ("gpa", "gi_p_adj")):
+        if col in wards:
+            text[key] = [_p(v) for v in wards[col]]
     bins = gi_bins(wards)
     if bins is not None:
         text["g"] = [GI_LABELS[b] for b in bins]

@@ -6,6 +6,10 @@ each layer is a small Leaflet layer over the same data (``_WardLayer``), still a
 so that folium's LayerControl lists it. Every text that came from an input file is escaped in
 the browser (``wmEsc``) at the one place where HTML is assembled, and JSON inside <script> is
 written with <, > and & escaped.
+
+The page is self-contained: Leaflet (and the marker-cluster plugin when incident points are
+shown) is embedded from the copies in the package (``wardmap.maps.assets``), so it works offline
+and behind firewalls that block CDNs; basemap tiles are optional (``maps.basemap``).
 """
 
 from __future__ import annotations
@@ -23,26 +27,34 @@ from folium.map import Layer
 from folium.plugins import FastMarkerCluster
 from folium.template import Template
 
-from wardmap.maps import display, style, web
+from wardmap.errors import ConfigError
+from wardmap.maps import assets, display, style, web
 from wardmap.result import RunResult
 
-LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
-LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
 # Above this many wards the browser draws on one canvas instead of thousands of SVG paths.
 CANVAS_WARDS = 1500
-# Tooltip and popup rows: (label, property key written by display.ward_text).
+# Popup rows: (label, property key written by display.ward_text, also in the tooltip?).
+# Tooltips give the findings (after the multiple-testing correction); popups add both p-values.
 FIELDS = [
-    ("Incidents", "i"),
-    ("Population", "p"),
-    ("Rate per 1,000", "r"),
-    ("No rate", "rn"),
-    ("Smoothed rate per 1,000", "e"),
-    ("Change", "ch"),
-    ("Rank in area", "k"),
-    ("LISA", "kl"),
-    ("LISA p", "lp"),
-    ("Gi*", "kg"),
+    ("Incidents", "i", True),
+    ("Population", "p", True),
+    ("Rate per 1,000", "r", True),
+    ("No rate", "rn", True),
+    ("Smoothed rate per 1,000", "e", True),
+    ("Change", "ch", True),
+    ("Rank in area", "k", True),
+    ("LISA", "kl", True),
+    ("LISA p", "lp", False),
+    ("LISA p, adjusted", "lpa", False),
+    ("Gi*", "kg", True),
+    ("Gi* p", "gp", False),
+    ("Gi* p, adjusted", "gpa", False),
 ]
+BASEMAPS = ("none", "osm")
+CORRECTIONS = {
+    "fdr": "the Benjamini-Hochberg false discovery rate",
+    "bonferroni": "the Bonferroni correction",
+}
 
 
 @dataclass
@@ -59,6 +71,7 @@ class LayerSpec:
 
     def js(self) -> dict[str, Any]:
         return {
+            "name": self.name,
             "key": self.key,
             "colours": self.colours,
             "title": self.legend_title,
@@ -73,7 +86,11 @@ def interactive_map(result: RunResult) -> folium.Map:
     layers, classes = ward_layers(result)
     geometry = web.web_geometry(wards.geometry, tolerance=cfg.web_tolerance)
     props = ward_properties(result, classes)
-    fmap = _base_map(geometry)
+    points = None
+    if cfg.incident_points and not result.config.output.public and result.records is not None:
+        points = _incident_points(result.records, wards.crs)
+    libraries = ("leaflet",) if points is None else ("leaflet", "leaflet.markercluster")
+    fmap = _base_map(geometry, cfg.basemap, libraries)
     info = _page_info(result, len(wards) > CANVAS_WARDS, int(props["k"].notna().sum()))
     data = _WardData(web.ward_data(geometry, props), info)
     fmap.add_child(data)
@@ -83,10 +100,8 @@ def interactive_map(result: RunResult) -> folium.Map:
     focus = focus_outline(result)
     if focus is not None:
         fmap.add_child(_WardLayer(data, focus, overlay=True, show=True))
-    if cfg.incident_points and not result.config.output.public and result.records is not None:
-        points = _incident_points(result.records, wards.crs)
-        if points is not None:
-            fmap.add_child(points)
+    if points is not None:
+        fmap.add_child(points)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     return fmap
 
@@ -107,19 +122,35 @@ def ward_properties(result: RunResult, classes: pd.DataFrame) -> pd.DataFrame:
 
 def write_html(result: RunResult, path: Path) -> Path:
     """Write map.html for a run and return its path."""
-    interactive_map(result).save(str(path))
+    path.write_text(page_html(interactive_map(result), result.meta.area_name), encoding="utf-8")
     return path
 
 
-def _base_map(geometry: Any) -> folium.Map:
+def page_html(fmap: folium.Map, area_name: str) -> str:
+    """The map's page: titled, in English, and zoomable (folium's page forbids pinch zoom,
+    which WCAG 1.4.4 asks for)."""
+    root = fmap.get_root()
+    root.title = html.escape(f"{area_name}: ward map")  # branca writes the title as it is
+    text = root.render()
+    text = text.replace("<html>", '<html lang="en">', 1)
+    return text.replace("initial-scale=1.0, maximum-scale=1.0, user-scalable=no",
+                        "initial-scale=1.0", 1)
+
+
+def _base_map(geometry: Any, basemap: str, libraries: tuple[str, ...]) -> folium.Map:
+    if basemap not in BASEMAPS:
+        raise ConfigError(f"maps.basemap: {basemap!r} is not one of {', '.join(BASEMAPS)}")
     minx, miny, maxx, maxy = geometry.total_bounds
+    # A maximum zoom: without tiles Leaflet has none, and the marker-cluster plugin needs one.
     fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None,
-                      control_scale=True)
-    # Only Leaflet is needed: folium's default page also pulls jQuery, Bootstrap and marker
-    # icon fonts from CDNs, which a ward map never uses.
-    fmap.default_js = [("leaflet", LEAFLET_JS)]
-    fmap.default_css = [("leaflet_css", LEAFLET_CSS)]
-    folium.TileLayer("OpenStreetMap", control=False).add_to(fmap)
+                      control_scale=True, maxZoom=19)
+    # Nothing from CDNs: folium's default page pulls Leaflet, jQuery, Bootstrap and icon fonts;
+    # the ward map needs only Leaflet, embedded from the package.
+    fmap.default_js = []
+    fmap.default_css = []
+    fmap.get_root().header.add_child(_Raw(assets.head_html(libraries)), name="wm_assets")
+    if basemap == "osm":
+        folium.TileLayer("OpenStreetMap", control=False).add_to(fmap)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     return fmap
 
@@ -216,8 +247,10 @@ def _incident_points(records: pd.DataFrame, crs: Any) -> Any:
         )
         if np.isfinite(la) and np.isfinite(lo)
     ]
+    # Circle markers: no marker images to load.
     callback = """function (row) {
-        var m = L.marker(new L.LatLng(row[0], row[1]));
+        var m = L.circleMarker(new L.LatLng(row[0], row[1]),
+            {radius: 5, color: '#08306b', weight: 1, fillColor: '#2171b5', fillOpacity: 0.8});
         m.bindPopup(wmEsc(row[2]) + '<br>' + wmEsc(row[3]) + '<br>' + wmEsc(row[4]));
         return m;
     }"""
@@ -226,7 +259,11 @@ def _incident_points(records: pd.DataFrame, crs: Any) -> Any:
 
 class _HiddenMarkerCluster(FastMarkerCluster):
     """FastMarkerCluster that honours show=False (folium's template always adds it to the map;
-    folium's Layer.render adds it when show is True)."""
+    folium's Layer.render adds it when show is True). Its script and styles are embedded by
+    _base_map, not linked from a CDN."""
+
+    default_js: list[tuple[str, str]] = []
+    default_css: list[tuple[str, str]] = []
 
     _template = Template(
         """
@@ -321,11 +358,11 @@ def _page_info(result: RunResult, canvas: bool, ranked: int) -> dict[str, Any]:
     if result.config.output.public:
         notes.append(display.suppression_label(result.config.output.threshold)
                      + ": small counts suppressed")
-    fields = [[label, key] for label, key in FIELDS]
+    fields = [[label, key, tip] for label, key, tip in FIELDS]
     if display.count_column(result.wards) != "incidents":
         # No records: the first row is the measure analysed (e.g. a partner table's value).
-        fields = [[meta.measure_label or "Value", k] if k == "i" else [label, k]
-                  for label, k in fields]
+        fields = [[meta.measure_label or "Value", k, t] if k == "i" else [label, k, t]
+                  for label, k, t in fields]
     return {
         "title": meta.area_name,
         "subtitle": subtitle,
@@ -337,17 +374,40 @@ def _page_info(result: RunResult, canvas: bool, ranked: int) -> dict[str, Any]:
         "gi": [style.GI_LABELS[b] for b in range(-3, 4)],
         "canvas": canvas,
         "nodata": style.NO_DATA_COLOUR,
+        "explain": p_value_note(result),
     }
 
 
+def p_value_note(result: RunResult) -> str:
+    """What the popups' p-values mean, for the run's permutations, correction and alpha."""
+    stats = result.config.stats
+    n = len(result.wards)
+    note = (f"p: how often {stats.permutations:,} random shufflings of the wards' values "
+            "gave a pattern this strong.")
+    if stats.correction in CORRECTIONS:
+        note += (f" Adjusted p allows for testing all {n:,} wards at once "
+                 f"({CORRECTIONS[stats.correction]}); the LISA and Gi* findings count a ward "
+                 f"as significant when its adjusted p is below {stats.alpha:g}.")
+    else:
+        note += (f" No allowance is made for testing {n:,} wards at once: findings count a "
+                 f"ward as significant when its p is below {stats.alpha:g}.")
+    return note
+
+
 _CSS = """
-.wm-box{background:rgba(255,255,255,.92);padding:6px 9px;border-radius:4px;
+.wm-box{background:rgba(255,255,255,.95);padding:6px 9px;border-radius:4px;color:#111;
  box-shadow:0 1px 4px rgba(0,0,0,.3);font:12px/1.35 Arial,sans-serif;max-width:320px}
-.wm-title{font-size:15px;font-weight:bold}.wm-note{color:#b00020;font-weight:bold}
+.wm-title{font-size:15px;font-weight:bold;margin:0}.wm-note{color:#b00020;font-weight:bold}
+.wm-layer{font-weight:bold;margin-top:2px}
 .wm-legend i{display:inline-block;width:14px;height:12px;margin-right:6px;
  border:1px solid #777;vertical-align:middle}
-.wm-legend .wm-n{color:#555}
+.wm-legend .wm-n{color:#444}
+.wm-legend ul{list-style:none;margin:2px 0 0;padding:0}
 .wm-pop td{padding:1px 6px 1px 0;vertical-align:top}.wm-pop{font:12px Arial,sans-serif}
+.wm-explain{color:#333;max-width:260px;margin:6px 0 0;font-size:11px}
+.leaflet-control-attribution{max-width:55vw;white-space:normal;line-height:1.3;font-size:11px}
+.leaflet-container .leaflet-control-attribution a{color:#005a80}
+.leaflet-control-layers label{margin:2px 0}
 """
 
 _JS = """
@@ -360,10 +420,12 @@ function wmSetup(map, info) {
   var box = L.control({position: 'topleft'});
   box.onAdd = function () {
     var d = L.DomUtil.create('div', 'wm-box');
-    var h = '<div class="wm-title">' + wmEsc(info.title) + '</div><div>'
-      + wmEsc(info.subtitle) + '</div>';
+    var h = '<h1 class="wm-title">' + wmEsc(info.title) + '</h1><div>'
+      + wmEsc(info.subtitle) + '</div>'
+      + '<div class="wm-layer" aria-live="polite"></div>';
     info.notes.forEach(function (n) { h += '<div class="wm-note">' + wmEsc(n) + '</div>'; });
     d.innerHTML = h;
+    info.layerTitle = d.querySelector('.wm-layer');
     return d;
   };
   box.addTo(map);
@@ -372,6 +434,7 @@ function wmSetup(map, info) {
   // Focus-area outlines stay above whichever measure layer is switched on.
   map.createPane('wmFocus').style.zIndex = 450;
   info.outlineRenderer = L.svg({pane: 'wmFocus'});
+  info.pageTitle = document.title;
 }
 function wmValue(p, key, info) {
   var v = p[key];
@@ -381,26 +444,35 @@ function wmValue(p, key, info) {
   if (key === 'kg') return info.gi[v];
   return v;
 }
-function wmRows(p, info, tag) {
-  var h = '';
+function wmRows(p, info, popup) {
+  var h = '', tested = false;
   info.fields.forEach(function (f) {
+    if (!popup && !f[2]) return;
     var v = wmValue(p, f[1], info);
     if (v == null) return;
-    h += tag === 'td' ? '<tr><td>' + wmEsc(f[0]) + '</td><td>' + wmEsc(v) + '</td></tr>'
-                      : '<br>' + wmEsc(f[0]) + ': ' + wmEsc(v);
+    tested = tested || !f[2];
+    h += popup ? '<tr><td>' + wmEsc(f[0]) + '</td><td>' + wmEsc(v) + '</td></tr>'
+               : '<br>' + wmEsc(f[0]) + ': ' + wmEsc(v);
   });
+  if (popup) {
+    h = '<table>' + h + '</table>';
+    if (tested) h += '<p class="wm-explain">' + wmEsc(info.explain) + '</p>';
+  }
   return h;
 }
 function wmLegend(map, spec) {
   var c = L.control({position: 'bottomright'});
   c.onAdd = function () {
     var d = L.DomUtil.create('div', 'wm-box wm-legend');
-    var h = '<b>' + wmEsc(spec.title) + '</b>';
+    d.setAttribute('role', 'group');
+    d.setAttribute('aria-label', 'Legend: ' + spec.title);
+    var h = '<b>' + wmEsc(spec.title) + '</b><ul>';
     spec.rows.forEach(function (r) {
-      h += '<div><i style="background:' + wmEsc(r[0]) + '"></i>' + wmEsc(r[1])
-        + ' <span class="wm-n">(' + wmEsc(r[2]) + ')</span></div>';
+      var n = r[2] === 1 ? '1 ward' : r[2] + ' wards';
+      h += '<li><i aria-hidden="true" style="background:' + wmEsc(r[0]) + '"></i>'
+        + wmEsc(r[1]) + ' <span class="wm-n">(' + wmEsc(n) + ')</span></li>';
     });
-    d.innerHTML = h;
+    d.innerHTML = h + '</ul>';
     return d;
   };
   return c;
@@ -433,15 +505,24 @@ function wmLayer(map, data, info, spec) {
     onEachFeature: outline ? null : function (f, l) {
       var p = f.properties;
       var head = '<b>' + wmEsc(p.n) + '</b> (' + wmEsc(p.c) + ')';
-      l.bindTooltip(function () { return head + wmRows(p, info, 'br'); }, {sticky: true});
+      l.bindTooltip(function () { return head + wmRows(p, info, false); }, {sticky: true});
       l.bindPopup(function () {
-        return '<div class="wm-pop">' + head + '<table>' + wmRows(p, info, 'td')
-          + '</table></div>';
+        return '<div class="wm-pop">' + head + wmRows(p, info, true) + '</div>';
       });
+      // The popup says all the tooltip does: hide the tooltip while it is open.
+      l.on('popupopen', function () { l.closeTooltip(); l.getTooltip().setOpacity(0); });
+      l.on('popupclose', function () { l.getTooltip().setOpacity(0.9); });
     }
   });
   var legend = wmLegend(map, spec);
-  layer.on('add', function () { legend.addTo(map); });
+  layer.on('add', function () {
+    legend.addTo(map);
+    if (!outline && info.layerTitle) {
+      // The title box and the page title name the layer on show.
+      info.layerTitle.textContent = 'Showing: ' + spec.name;
+      document.title = spec.name + ' - ' + info.pageTitle;
+    }
+  });
   layer.on('remove', function () { legend.remove(); });
   return layer;
 }
