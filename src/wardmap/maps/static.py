@@ -114,10 +114,49 @@ def _category_figure(wards: gpd.GeoDataFrame, draw: Callable[..., list], legend_
 
 def draw_classes(ax: Axes, wards: gpd.GeoDataFrame, colours: Sequence[str]) -> None:
     """Fill each ward with its colour, thin grey edges."""
+    from matplotlib.collections import PathCollection
+
     if len(wards) == 0:
         raise WardmapError("no wards to map")
     edge = 0.4 if len(wards) <= 500 else 0.05
-    wards.plot(ax=ax, color=list(colours), edgecolor=EDGE, linewidth=edge)
+    collection = PathCollection(ward_paths(wards.geometry), facecolors=list(colours),
+                                edgecolors=EDGE, linewidths=edge)
+    ax.add_collection(collection, autolim=True)
+    ax.autoscale_view()
+
+
+_PATHS: dict[str, object] = {}
+
+
+def ward_paths(geometry: gpd.GeoSeries) -> list:
+    """One matplotlib Path per ward (holes and parts included), built once per geometry array:
+    a run draws the same wards on five maps, and GeoDataFrame.plot rebuilds every patch each
+    time (most of a map's drawing cost)."""
+    from matplotlib.path import Path as MplPath
+
+    values = geometry.values
+    if _PATHS.get("geometry") is values:
+        return _PATHS["paths"]  # type: ignore[return-value]
+    import shapely
+
+    paths = []
+    for geom in values:
+        rings = []
+        for part in getattr(geom, "geoms", [geom]):
+            if isinstance(part, shapely.Polygon) and not part.is_empty:
+                rings += [part.exterior, *part.interiors]
+        if not rings:
+            paths.append(MplPath(np.empty((0, 2))))
+            continue
+        verts = [shapely.get_coordinates(r) for r in rings]
+        codes = []
+        for v in verts:
+            c = np.full(len(v), MplPath.LINETO, dtype=MplPath.code_type)
+            c[0], c[-1] = MplPath.MOVETO, MplPath.CLOSEPOLY
+            codes.append(c)
+        paths.append(MplPath(np.concatenate(verts), np.concatenate(codes)))
+    _PATHS.update(geometry=values, paths=paths)
+    return paths
 
 
 def draw_outline(ax: Axes, wards: gpd.GeoDataFrame, codes: Sequence[str]) -> bool:
@@ -175,8 +214,13 @@ def draw_legend(
 
 
 def finish_map(ax: Axes, wards: gpd.GeoDataFrame, labels: bool, furniture: bool = True) -> None:
-    """Equal-aspect frame without ticks, and the scale bar, north arrow and ward names."""
-    ax.set_aspect("equal")
+    """Equal-aspect frame without ticks, and the scale bar, north arrow and ward names.
+
+    The limits, not the frame, give way to the equal aspect, so the map fills its box."""
+    ax.margins(0.01)
+    ax.autoscale_view()
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.apply_aspect()
     ax.set_axis_off()
     if furniture:
         scale_bar(ax, wards)

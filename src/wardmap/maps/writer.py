@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -13,6 +15,9 @@ from wardmap.errors import ConfigError, WardmapError
 from wardmap.maps import display, style
 from wardmap.result import SYNTHETIC_NOTICE, RunResult
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 log = logging.getLogger(__name__)
 REQUIRED = ("ward_code", "ward_name", "geometry")
 
@@ -20,16 +25,33 @@ REQUIRED = ("ward_code", "ward_name", "geometry")
 def write_all(result: RunResult, out_dir: Path) -> list[Path]:
     """map.html, map.png (+ svg/pdf), and map_change, map_lisa, map_gi, map_panels and heatmap
     when the ward table and records allow."""
-    from wardmap.maps import interactive
+    from wardmap.maps import interactive, parallel
 
     _check(result)
     check_config(result.config.maps)
     result = _drawable(result)
     main_column(result.wards, result.meta.measure)  # something to map, or a clear reason
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = [interactive.write_html(result, out_dir / "map.html")]
-    for name, figure in _figures(result):
-        written += _save(figure, out_dir, name, result)
+    jobs = _figure_jobs(result)  # imports matplotlib once, before the work is split
+    # Two halves drawn at once (see parallel.py); map.html and folium's import go with the
+    # second so that each half costs about the same.
+    half = (len(jobs) + 1) // 2
+
+    def first() -> list[Path]:
+        return _draw(jobs[:half], out_dir, result)
+
+    def second() -> list[Path]:
+        html = interactive.write_html(result, out_dir / "map.html")
+        return [html, *_draw(jobs[half:], out_dir, result)]
+
+    mine, theirs = parallel.both(first, second)
+    return theirs[:1] + mine + theirs[1:]
+
+
+def _draw(jobs: list, out_dir: Path, result: RunResult) -> list[Path]:
+    written = []
+    for name, build in jobs:
+        written += _save(build(), out_dir, name, result)
     return written
 
 
@@ -73,8 +95,11 @@ def _drawable(result: RunResult) -> RunResult:
     return dataclasses.replace(result, wards=result.wards.loc[~missing])
 
 
-def _figures(result: RunResult):
-    """(file stem, figure) pairs, built one at a time so that memory stays flat."""
+def _figure_jobs(result: RunResult) -> list[tuple[str, Callable[[], Figure]]]:
+    """(file stem, figure builder) pairs: each figure is built only when it is drawn, one at a
+    time, so that memory stays flat."""
+    from matplotlib.backends import backend_agg  # noqa: F401 - every page needs it
+
     from wardmap.maps import heatmap, panels, static
 
     wards, meta, cfg = result.wards, result.meta, result.config.maps
@@ -86,35 +111,38 @@ def _figures(result: RunResult):
     title = meta.area_name
     column = main_column(values, meta.measure)
     small = threshold if public and column == "incidents" else None
-    yield "map", static.choropleth_figure(
+    jobs: list[tuple[str, Callable[[], Figure]]] = [("map", lambda: static.choropleth_figure(
         values, column, title=title, subtitle=_subtitle(result, column),
         scheme=cfg.scheme, k=cfg.k, breaks=cfg.breaks, palette=cfg.palette,
         small_threshold=small, labels=cfg.labels, outline=_focus_codes(result),
         outline_label="Focus area (rank 1)", **no_data, **common,
-    )
+    ))]
     if "change_pct" in values and np.isfinite(pd.to_numeric(values["change_pct"])).any():
-        yield "map_change", static.choropleth_figure(
+        jobs.append(("map_change", lambda: static.choropleth_figure(
             values, "change_pct", title=title,
             subtitle=_subtitle(result, "Change on the comparison period"),
             scheme="user", breaks=style.CHANGE_BREAKS, palette=cfg.change_palette,
-            diverging=True, legend_title="Change (%)", labels=cfg.labels, **no_data, **common)
+            diverging=True, legend_title="Change (%)", labels=cfg.labels, **no_data, **common)))
     if "lisa_label" in wards:
-        yield "map_lisa", static.lisa_figure(
+        jobs.append(("map_lisa", lambda: static.lisa_figure(
             wards, title=title, subtitle=_subtitle(result, "Local Moran's I (LISA) clusters"),
-            labels=cfg.labels, **common)
+            labels=cfg.labels, **common)))
     if "gi_bin" in wards:
-        yield "map_gi", static.gi_figure(
+        jobs.append(("map_gi", lambda: static.gi_figure(
             wards, title=title, subtitle=_subtitle(result, "Getis-Ord Gi* hot and cold spots"),
-            labels=cfg.labels, **common)
-    yield "map_panels", panels.briefing_figure(
+            labels=cfg.labels, **common)))
+    jobs.append(("map_panels", lambda: panels.briefing_figure(
         values, count_column=display.count_column(wards), title=title,
         subtitle=_subtitle(result, None), scheme=cfg.scheme, k=cfg.k, breaks=cfg.breaks,
-        palette=cfg.palette, small_threshold=threshold if public else None, **no_data, **common)
+        palette=cfg.palette, small_threshold=threshold if public else None, **no_data,
+        **common)))
     if _has_months(result.records):
         counts = heatmap.ward_month_counts(result.records, wards)
-        yield "heatmap", heatmap.ward_month_figure(
-            counts, title=title, subtitle=_subtitle(result, "Recorded incidents by ward and month"),
-            small_threshold=threshold if public else None, **common)
+        jobs.append(("heatmap", lambda: heatmap.ward_month_figure(
+            counts, title=title,
+            subtitle=_subtitle(result, "Recorded incidents by ward and month"),
+            small_threshold=threshold if public else None, **common)))
+    return jobs
 
 
 def _focus_codes(result: RunResult) -> list[str]:
@@ -138,10 +166,20 @@ def _save(figure, out_dir: Path, stem: str, result: RunResult) -> list[Path]:
     paths = []
     for fmt in ["png", *[f for f in cfg.formats if f != "png"]]:
         path = out_dir / f"{stem}.{fmt}"
-        figure.savefig(path, dpi=cfg.dpi, format=fmt, metadata=_metadata(fmt))
+        save_figure(figure, path, cfg.dpi, fmt)
         paths.append(path)
     figure.clear()
     return paths
+
+
+def save_figure(figure: Figure, path: Path, dpi: int, fmt: str = "png") -> Path:
+    """Save a figure; PNGs through png.figure_png (quicker, and the dpi recorded)."""
+    if fmt == "png":
+        from wardmap.maps.png import figure_png
+
+        return figure_png(figure, path, dpi)
+    figure.savefig(path, dpi=dpi, format=fmt, metadata=_metadata(fmt))
+    return path
 
 
 def _metadata(fmt: str) -> dict[str, str | None]:
