@@ -83,10 +83,24 @@ def write_tables(result: RunResult, folder: Path) -> None:
         table = _suppressed(table, result.config.output.threshold)
     table.drop(columns="geometry").to_csv(folder / "wards.csv", index=False,
                                           lineterminator="\n")
-    table.to_file(folder / "wards.gpkg", layer="wards", driver="GPKG", engine="pyogrio")
+    from wardmap.workbook import write_workbook
+
+    write_workbook(result, table, folder / "wards.xlsx")
+    write_gpkg(result, table, folder / "wards.gpkg")
     write_json(folder / "summary.json", result.summary)
     if result.accounting is not None:
         write_json(folder / "accounting.json", result.accounting)
+
+
+def write_gpkg(result: RunResult, table: gpd.GeoDataFrame, path: Path) -> Path:
+    """wards.gpkg: the ward table as layer "wards" (first and default), LISA and Gi* layers,
+    and QGIS styles for each (wardmap.maps.qgis), so the file opens coloured as map.png."""
+    table.to_file(path, layer="wards", driver="GPKG", engine="pyogrio")
+    if result.config.maps.enabled:
+        from wardmap.maps.qgis import write_styled_layers
+
+        write_styled_layers(result, table, path)
+    return path
 
 
 def _suppressed(table: gpd.GeoDataFrame, threshold: int) -> gpd.GeoDataFrame:

@@ -86,7 +86,7 @@ def _read_vector(path: Path) -> gpd.GeoDataFrame:
         if path.suffix.lower() in {".parquet", ".geoparquet"}:
             frame = gpd.read_parquet(path)
         else:
-            frame = gpd.read_file(path, engine="pyogrio")
+            frame = gpd.read_file(path, engine="pyogrio", layer=_polygon_layer(path))
     except Exception as exc:  # pyogrio/pyarrow raise many types; all mean "cannot read"
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"cannot read boundary file {path}: {reason}") from None
@@ -94,6 +94,26 @@ def _read_vector(path: Path) -> gpd.GeoDataFrame:
         raise InputError(f"{path.name}: holds no geometry; give a boundary file (GeoJSON, "
                          "GeoPackage, Shapefile or GeoParquet)")
     return frame
+
+
+def _polygon_layer(path: Path) -> str | None:
+    """The layer to read from a file with several (a GeoPackage): "wards" when there is one,
+    as in wardmap's own wards.gpkg (whose LISA and Gi* layers and styles follow it), else
+    the only polygon layer; with several polygon layers and none called "wards", an error
+    asking which. None for single-layer files."""
+    import pyogrio
+
+    layers = pyogrio.list_layers(path)
+    if len(layers) <= 1:
+        return None
+    names = [str(name) for name, _ in layers]
+    if "wards" in names:
+        return "wards"
+    polygonal = [str(name) for name, kind in layers if kind and "Polygon" in str(kind)]
+    if len(polygonal) == 1:
+        return polygonal[0]
+    raise InputError(f"{path.name} holds several polygon layers ({', '.join(polygonal)}): "
+                     "keep the ward layer in a file of its own or name it 'wards'")
 
 
 def _pick_column(
