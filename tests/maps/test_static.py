@@ -82,14 +82,47 @@ def test_choropleth_legend_counts_every_ward(maidstone_wards):
 
 
 def test_ward_labels_do_not_collide(maidstone_wards):
+    from wardmap.maps.labels import LABEL_GID, label_boxes
+
+    fig = static.choropleth_figure(maidstone_wards, "incidents", labels=True)
+    fig.set_dpi(300)  # as saved
+    maps = [fig.axes[0]] + [ax for ax in fig.axes if ax.get_gid() == "wardmap-inset"]
+    assert len(maps) == 2  # the town centre is enlarged in an inset
+    for ax in maps:
+        boxes = label_boxes(ax)
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                assert not a.overlaps(b)
+    # Every ward is named (on the map or in the inset) or numbered in the legend's key.
+    named = {t.get_text().replace("\n", " ") for ax in maps for t in ax.texts
+             if t.get_gid() == LABEL_GID}
+    key = " ".join(t.get_text() for t in fig.axes[1].texts if t.get_gid() == "wardmap-key")
+    for name in maidstone_wards["ward_name"]:
+        assert name in named or name in key, name
+    assert len(label_boxes(fig.axes[0])) >= 15
+
+
+def test_names_lie_inside_their_wards(maidstone_wards):
+    import shapely
+
+    from wardmap.maps.labels import LABEL_GID
+
     fig = static.choropleth_figure(maidstone_wards, "incidents", labels=True)
     renderer = fig.canvas.get_renderer()
-    labels = [t for t in fig.axes[0].texts if t.get_text() != "N"]  # not the north arrow
-    boxes = [t.get_window_extent(renderer) for t in labels]
-    assert len(boxes) >= 15
-    for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
-            assert not a.overlaps(b)
+    ax = fig.axes[0]
+    shapes = dict(zip(maidstone_wards["ward_name"], maidstone_wards.geometry, strict=True))
+    checked = 0
+    for text in ax.texts:
+        name = text.get_text().replace("\n", " ")
+        if text.get_gid() != LABEL_GID or name not in shapes:
+            continue
+        box = text.get_window_extent(renderer)
+        (x0, y0), (x1, y1) = ax.transData.inverted().transform(
+            [[box.x0, box.y0], [box.x1, box.y1]])
+        rect = shapely.box(x0, y0, x1, y1)
+        assert rect.difference(shapes[name]).area <= 0.1 * rect.area, name
+        checked += 1
+    assert checked >= 15
 
 
 def test_landscape_svg_and_pdf_on_request(maidstone_result, tmp_path):
@@ -168,13 +201,14 @@ def test_public_maps_hide_small_counts(maidstone_wards):
 
 
 def test_focus_area_is_outlined_on_the_main_map(maidstone_result):
-    from wardmap.maps.writer import _figures
+    from wardmap.maps.writer import _figure_jobs
 
     wards = maidstone_result.wards
     maidstone_result.focus = pd.DataFrame(
         {"rank": [2, 1], "ward_codes": [wards.ward_code[0], ";".join(wards.ward_code[3:6])],
          "ward_names": ["x", "a;b;c"], "score": [1.0, 2.0]})
-    name, fig = next(_figures(maidstone_result))
+    name, build = _figure_jobs(maidstone_result)[0]
+    fig = build()
     assert name == "map"
     legend = [t.get_text() for ax in fig.axes if ax.get_legend()
               for t in ax.get_legend().get_texts()]

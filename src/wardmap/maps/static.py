@@ -57,13 +57,14 @@ def choropleth_figure(
     classes = style.classify(wards[column].rename(column), scheme, k, list(breaks or []) or None,
                              palette, diverging=diverging, small_threshold=small_threshold,
                              no_data_label=no_data_label)
-    fig, ax, legend_ax = page_figure(page, title, subtitle, attributions, notes)
+    fig, ax, legend_ax = page_figure(page, title, subtitle, attributions, notes,
+                                     wards.total_bounds)
     draw_classes(ax, wards, classes.colour_of())
     rows = classes.legend_rows()
     if draw_outline(ax, wards, outline):
         rows.append(("none", outline_label, int(wards["ward_code"].isin(outline).sum())))
-    finish_map(ax, wards, labels)
-    draw_legend(legend_ax, rows, legend_title or style.measure_label(column))
+    key = finish_map(ax, wards, labels)
+    draw_legend(legend_ax, rows, legend_title or style.measure_label(column), key=key)
     return fig
 
 
@@ -102,10 +103,11 @@ def _category_figure(wards: gpd.GeoDataFrame, draw: Callable[..., list], legend_
                      attributions: Sequence[str], notes: Sequence[str]) -> Figure:
     """A one-page map of categories (LISA or Gi*) drawn by ``draw``, with its legend."""
     wards = projected(wards)
-    fig, ax, legend_ax = page_figure(page, title, subtitle, attributions, notes)
+    fig, ax, legend_ax = page_figure(page, title, subtitle, attributions, notes,
+                                     wards.total_bounds)
     rows = draw(ax, wards)
-    finish_map(ax, wards, labels)
-    draw_legend(legend_ax, rows, legend_title)
+    key = finish_map(ax, wards, labels)
+    draw_legend(legend_ax, rows, legend_title, key=key)
     return fig
 
 
@@ -191,10 +193,16 @@ def draw_gi(ax: Axes, wards: gpd.GeoDataFrame) -> list[tuple[str, str, int]]:
 
 def draw_legend(
     ax: Axes, rows: Sequence[tuple[str, str, int]], title: str, fontsize: float = 8,
-    loc: str = "upper left",
+    loc: str = "upper left", key: Sequence[tuple[int, str]] = (),
 ) -> None:
-    """A legend of colour boxes: "range (n wards)" per class, in its own legend axes."""
+    """A legend of colour boxes: "range (n wards)" per class, in its own legend axes; `key`
+    (number, ward name) lists wards numbered on the map where their name did not fit."""
     from matplotlib.patches import Patch
+
+    if key:
+        ax.text(0.02, 0.45, _plain("Numbered wards\n" + "\n".join(
+            f"{n}  {name}" for n, name in key)), transform=ax.transAxes, va="top",
+            ha="left", fontsize=fontsize - 1, parse_math=False, gid="wardmap-key")
 
     handles = [
         # "none" is an outline row (focus area): a dashed box, not a colour swatch.
@@ -213,10 +221,15 @@ def draw_legend(
     legend.set_gid("wardmap-legend")
 
 
-def finish_map(ax: Axes, wards: gpd.GeoDataFrame, labels: bool, furniture: bool = True) -> None:
+def finish_map(ax: Axes, wards: gpd.GeoDataFrame, labels: bool,
+               furniture: bool = True) -> list[tuple[int, str]]:
     """Equal-aspect frame without ticks, and the scale bar, north arrow and ward names.
 
-    The limits, not the frame, give way to the equal aspect, so the map fills its box."""
+    The limits, not the frame, give way to the equal aspect, so the map fills its box. Where
+    names do not fit at page scale (a town centre), an enlarged inset of that part is added
+    (its extent outlined on the main map); names that fit nowhere are numbered. Returns the
+    numbered wards as (number, name) for the legend's key.
+    """
     ax.margins(0.01)
     ax.autoscale_view()
     ax.set_aspect("equal", adjustable="datalim")
@@ -225,8 +238,11 @@ def finish_map(ax: Axes, wards: gpd.GeoDataFrame, labels: bool, furniture: bool 
     if furniture:
         scale_bar(ax, wards)
         north_arrow(ax)
-    if labels and len(wards) <= MAX_LABELS:
-        ward_labels(ax, wards)
+    if not labels or len(wards) > MAX_LABELS:
+        return []
+    from wardmap.maps import labels as ward_labels_module
+
+    return ward_labels_module.label_map(ax, wards)
 
 
 def scale_bar(ax: Axes, wards: gpd.GeoDataFrame) -> None:
@@ -261,50 +277,34 @@ def north_arrow(ax: Axes) -> None:
                 arrowprops={"arrowstyle": "-|>", "facecolor": "black", "lw": 1.2})
 
 
-def ward_labels(ax: Axes, wards: gpd.GeoDataFrame, fontsize: float = 6) -> int:
-    """Ward names at points inside each ward, skipping any that would collide; returns count.
-
-    Greedy placement (largest wards first, then a smaller font before giving up): adjustText
-    would move labels off their wards, which on a choropleth misleads more than a gap does.
-    """
-    from matplotlib.patheffects import withStroke
-
-    halo = [withStroke(linewidth=1.6, foreground="white", alpha=0.85)]
-    fig = ax.figure
-    renderer = fig.canvas.get_renderer()
-    points = wards.geometry.representative_point()
-    order = wards.geometry.area.sort_values(ascending=False).index
-    placed: list = []
-    for idx in order:
-        name = "\n".join(textwrap.wrap(str(wards.at[idx, "ward_name"]), 16)[:3])
-        pt = points[idx]
-        for size in (fontsize, fontsize * 0.8):
-            text = ax.text(pt.x, pt.y, name, fontsize=size, ha="center", va="center",
-                           color="#111111", parse_math=False, clip_on=True, path_effects=halo)
-            box = text.get_window_extent(renderer).expanded(1.05, 1.1)
-            if not any(box.overlaps(other) for other in placed):
-                placed.append(box)
-                break
-            text.remove()
-    return len(placed)
-
-
 # --- the page -------------------------------------------------------------------------------
 
 
 def page_figure(
     page: str, title: str, subtitle: str, attributions: Sequence[str], notes: Sequence[str],
+    bounds: Sequence[float] | None = None,
 ) -> tuple[Figure, Axes, Axes]:
     """An A4 figure with title band, map axes, legend axes and an attribution footer."""
     if page not in PAGES:
         raise WardmapError(f"maps.page: {page!r} is not one of {', '.join(PAGES)}")
     fig = new_figure(page)
+    # The map takes the page's width (and the height its shape needs); legend and, when the
+    # names need one, the enlarged inset share the band below it (beside it on a landscape
+    # page), so that no part of the page is left empty.
     if page == "a4-portrait":
-        ax = fig.add_axes((0.05, 0.25, 0.90, 0.63))
-        legend_ax = fig.add_axes((0.07, 0.07, 0.86, 0.17))
+        height = 0.63
+        if bounds is not None:
+            dx, dy = bounds[2] - bounds[0], bounds[3] - bounds[1]
+            shape = 0.94 * PAGES[page][0] / PAGES[page][1]
+            height = min(0.63, max(0.42, shape * dy / dx if dx > 0 else 0.63))
+        band = 0.90 - height - 0.01
+        ax = fig.add_axes((0.03, 0.90 - height, 0.94, height))
+        legend_ax = fig.add_axes((0.05, 0.04, 0.46, band - 0.04))
+        fig.wardmap_inset_slot = (0.53, 0.045, 0.43, band - 0.07)
     else:
-        ax = fig.add_axes((0.03, 0.08, 0.68, 0.80))
-        legend_ax = fig.add_axes((0.73, 0.10, 0.25, 0.76))
+        ax = fig.add_axes((0.02, 0.07, 0.69, 0.82))
+        legend_ax = fig.add_axes((0.73, 0.46, 0.25, 0.42))
+        fig.wardmap_inset_slot = (0.73, 0.07, 0.25, 0.34)
     legend_ax.set_axis_off()
     page_text(fig, title, subtitle, attributions, notes)
     return fig, ax, legend_ax
