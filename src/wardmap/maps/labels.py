@@ -116,7 +116,8 @@ def place_names(ax: Axes, wards: gpd.GeoDataFrame, which, scale: float = 1.0) ->
         for size in FONT_SIZES:
             for wrapped in _wrapped(name):
                 text = ax.text(anchor.x, anchor.y, wrapped, fontsize=size * scale,
-                               ha="center", va="center", color="#111111", parse_math=False, clip_on=True,
+                               ha="center", va="center", color="#111111", parse_math=False,
+                               clip_on=True,
                                path_effects=halo, gid=LABEL_GID)
                 box = text.get_window_extent(renderer).expanded(1.04, 1.08)
                 if _inside(ax, box, shape) and not any(box.overlaps(b) for b in placed):
