@@ -62,7 +62,8 @@ def ward_month_figure(
     shown, note = _busiest(table, change)
     fig = static.new_figure(page if page in static.PAGES else "a4-portrait")
     static.page_text(fig, title, subtitle, attributions, [*notes, *([note] if note else [])])
-    ax = fig.add_axes((0.30, 0.11, 0.58, 0.74))
+    # The total column lies inside the axes (drawn beside the months), so it always fits.
+    ax = fig.add_axes((0.30, 0.11, 0.66, 0.74))
     values = shown.to_numpy(dtype=float)
     cmap, vmin, vmax = _scale(values, change)
     image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=vmin, vmax=vmax,
@@ -142,12 +143,17 @@ def _axes_labels(ax, table: pd.DataFrame, fontsize: float) -> None:
 
 
 def _totals(ax, table: pd.DataFrame, small: int | None, fontsize: float) -> None:
-    x = table.shape[1] - 0.5 + 0.4
-    ax.text(x, -0.9, "Total", ha="left", va="bottom", fontsize=7, fontweight="bold")
+    """A total column after the months, inside the axes, headed like a month."""
+    x = table.shape[1]
+    ax.set_xlim(-0.5, x + 0.5)
+    ax.set_xticks(range(x + 1))
+    labels = [t.get_text() for t in ax.get_xticklabels()][:x] + ["Total"]
+    ax.set_xticklabels(labels, rotation=0 if x <= 8 else 90, fontsize=7)
+    ax.get_xticklabels()[-1].set_fontweight("bold")
     for r, total in enumerate(table.sum(axis=1, min_count=1)):
         if np.isfinite(total):
-            ax.text(x, r, _cell(total, False, small), ha="left", va="center", fontsize=fontsize,
-                    fontweight="bold")
+            ax.text(x, r, _cell(total, False, small), ha="center", va="center",
+                    fontsize=fontsize, fontweight="bold")
 
 
 def _font(rows: int) -> float:

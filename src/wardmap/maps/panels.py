@@ -43,7 +43,7 @@ def briefing_figure(
         raise WardmapError("nothing to map: the ward table has no counts, rates or statistics")
     fig = static.new_figure(page)
     static.page_text(fig, title, subtitle, attributions, notes)
-    rows, cols = GRID[page]
+    rows, cols = grid(page, len(panels))
     for i, (kind, column) in enumerate(panels):
         ax, legend_ax = _panel_axes(fig, i, rows, cols)
         if kind == "lisa":
@@ -64,6 +64,15 @@ def briefing_figure(
         ax.set_title(heading, fontsize=10, loc="left", fontweight="bold")
         static.draw_legend(legend_ax, legend, "", fontsize=6.5)
     return fig
+
+
+def grid(page: str, panels: int) -> tuple[int, int]:
+    """Rows and columns for the panels: 2 x 2 for four on a portrait page, one column for
+    fewer (so that no quarter of the page is left blank), one row on a landscape page."""
+    rows, cols = GRID[page]
+    if panels >= rows * cols:
+        return rows, cols
+    return (panels, 1) if page == "a4-portrait" else (1, panels)
 
 
 def _panels(wards: gpd.GeoDataFrame, count_column: str, rate_column: str) -> list[tuple[str, str]]:
@@ -93,6 +102,11 @@ def _panel_axes(fig: Figure, i: int, rows: int, cols: int) -> tuple:
     r, c = divmod(i, cols)
     x = left + c * width
     y = top - (r + 1) * height
+    if cols == 1:  # panels stacked: each legend beside its map
+        ax = fig.add_axes((x + 0.01, y + 0.01, width * 0.62, height - 0.05))
+        legend_ax = fig.add_axes((x + width * 0.65, y + 0.01, width * 0.35, height - 0.06))
+        legend_ax.set_axis_off()
+        return ax, legend_ax
     legend_share = 0.30 if rows > 1 else 0.40
     ax = fig.add_axes((x + 0.01, y + height * legend_share, width - 0.02,
                        height * (1 - legend_share) - 0.03))

@@ -200,9 +200,17 @@ def _subtitle(result: RunResult, what: str | None) -> str:
     from wardmap.maps.style import measure_label
 
     if what is not None and what in result.wards:
+        counts = what in ("incidents", "value") and meta.measure in ("incidents", "value")
         what = measure_label(what, meta.measure_label if what == meta.measure else None)
+        if counts and not _has_population(result.wards):
+            what += " (counts — no population given)"
     parts = [what, meta.crime_types_label, meta.period_label]
     return " · ".join(p for p in parts if p)
+
+
+def _has_population(wards: pd.DataFrame) -> bool:
+    return "population" in wards and bool(pd.to_numeric(wards["population"],
+                                                         errors="coerce").notna().any())
 
 
 def _notes(result: RunResult) -> list[str]:
