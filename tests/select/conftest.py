@@ -47,4 +47,13 @@ def figure_texts(monkeypatch) -> list[str]:
         return save(fig, *args, **kwargs)
 
     monkeypatch.setattr(Figure, "savefig", record)
+    from wardmap.maps import png
+
+    draw = png.figure_png
+
+    def record_png(fig, *args, **kwargs):
+        drawn.extend(t.get_text() for t in fig.texts)
+        return draw(fig, *args, **kwargs)
+
+    monkeypatch.setattr(png, "figure_png", record_png)
     return drawn

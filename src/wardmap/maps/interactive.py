@@ -15,9 +15,10 @@ and behind firewalls that block CDNs; basemap tiles are optional (``maps.basemap
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import folium
 import numpy as np
@@ -30,6 +31,9 @@ from folium.template import Template
 from wardmap.errors import ConfigError
 from wardmap.maps import assets, display, style, web
 from wardmap.result import RunResult
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 # Above this many wards the browser draws on one canvas instead of thousands of SVG paths.
 CANVAS_WARDS = 1500
@@ -106,6 +110,43 @@ def interactive_map(result: RunResult) -> folium.Map:
     return fmap
 
 
+def clusters_map(shapes: gpd.GeoDataFrame, *, title: str, subtitle: str = "",
+                 attributions: Sequence[str] = (), notes: Sequence[str] = (),
+                 basemap: str = "none") -> folium.Map:
+    """clusters.html's map: ward clusters (``shapes``: ward_code, ward_name, cluster,
+    cluster_size, cluster_wards, colour, geometry) as one layer of the same self-contained
+    page as map.html, with a legend naming each cluster's wards."""
+    order = sorted(shapes["cluster"].unique())
+    colours = [str(shapes.loc[shapes["cluster"] == c, "colour"].iloc[0]) for c in order]
+    rows = []
+    for c, colour in zip(order, colours, strict=True):
+        members = shapes.loc[shapes["cluster"] == c, "ward_name"].astype(str).tolist()
+        rows.append((colour, f"{c}: {', '.join(members)}", len(members)))
+    spec = LayerSpec("Ward clusters", "kc", colours, "Ward clusters (wards in each)", rows,
+                     "cluster")
+    geometry = web.web_geometry(shapes.geometry)
+    props = pd.DataFrame({
+        "n": shapes["ward_name"].astype(str), "c": shapes["ward_code"].astype(str),
+        "cl": shapes["cluster"].astype(str), "cs": shapes["cluster_size"].astype(str),
+        "cw": shapes["cluster_wards"].astype(str),
+        "kc": [order.index(c) for c in shapes["cluster"]],
+    }, index=shapes.index)
+    info = {
+        "title": title, "subtitle": subtitle, "notes": list(notes),
+        "attributions": list(attributions),
+        "fields": [["Cluster", "cl", True], ["Cluster size", "cs", True],
+                   ["Wards in cluster", "cw", True]],
+        "ranked": 0, "lisa": [], "gi": [], "canvas": len(shapes) > CANVAS_WARDS,
+        "nodata": style.NO_DATA_COLOUR, "explain": "",
+    }
+    fmap = _base_map(geometry, basemap, ("leaflet",))
+    data = _WardData(web.ward_data(geometry, props), info)
+    fmap.add_child(data)
+    fmap.add_child(_WardLayer(data, spec, overlay=False, show=True))
+    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
+    return fmap
+
+
 def ward_properties(result: RunResult, classes: pd.DataFrame) -> pd.DataFrame:
     """What the page knows of each ward: display text (display.ward_text) and class indices.
 
@@ -122,15 +163,16 @@ def ward_properties(result: RunResult, classes: pd.DataFrame) -> pd.DataFrame:
 
 def write_html(result: RunResult, path: Path) -> Path:
     """Write map.html for a run and return its path."""
-    path.write_text(page_html(interactive_map(result), result.meta.area_name), encoding="utf-8")
+    page = page_html(interactive_map(result), f"{result.meta.area_name}: ward map")
+    path.write_text(page, encoding="utf-8")
     return path
 
 
-def page_html(fmap: folium.Map, area_name: str) -> str:
+def page_html(fmap: folium.Map, title: str) -> str:
     """The map's page: titled, in English, and zoomable (folium's page forbids pinch zoom,
     which WCAG 1.4.4 asks for)."""
     root = fmap.get_root()
-    root.title = html.escape(f"{area_name}: ward map")  # branca writes the title as it is
+    root.title = html.escape(title)  # branca writes the title as it is
     text = root.render()
     text = text.replace("<html>", '<html lang="en">', 1)
     return text.replace("initial-scale=1.0, maximum-scale=1.0, user-scalable=no",

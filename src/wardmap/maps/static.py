@@ -166,9 +166,24 @@ def draw_outline(ax: Axes, wards: gpd.GeoDataFrame, codes: Sequence[str]) -> boo
     chosen = wards.loc[wards["ward_code"].isin(list(codes))]
     if chosen.empty:
         return False
-    shape = gpd.GeoSeries([chosen.geometry.union_all()], crs=wards.crs)
-    shape.boundary.plot(ax=ax, color=style.FOCUS_COLOUR, linewidth=2.2, linestyle=(0, (4, 2)))
+    draw_boundaries(ax, [chosen.geometry.union_all()], style.FOCUS_COLOUR, 2.2, (0, (4, 2)))
     return True
+
+
+def draw_boundaries(ax: Axes, shapes: Sequence, colour: str, width: float,
+                    linestyle: object = "solid") -> None:
+    """The outlines of polygons as one line collection (holes and parts included)."""
+    import shapely
+    from matplotlib.collections import LineCollection
+
+    lines = []
+    for shape in shapes:
+        boundary = shapely.boundary(shape)
+        for part in getattr(boundary, "geoms", [boundary]):
+            if not part.is_empty:
+                lines.append(shapely.get_coordinates(part))
+    ax.add_collection(LineCollection(lines, colors=colour, linewidths=width,
+                                     linestyles=linestyle))
 
 
 def draw_lisa(ax: Axes, wards: gpd.GeoDataFrame) -> list[tuple[str, str, int]]:
