@@ -7,6 +7,7 @@ tests/browser/node_modules, `make browser-assets`) checks accessibility.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -309,3 +310,31 @@ def test_national_map_draws_on_canvas(browser, england_map, tmp_path):
     page.page.screenshot(path=str(tmp_path / "screenshot_england.png"))
     assert page.errors == [] and page.blocked == []
     page.page.close()
+
+
+def test_clusters_page_offline(browser, real_run, tmp_path):
+    from PIL import Image
+
+    from wardmap.select import find_clusters
+    from wardmap.select.outputs import clusters_writer
+
+    clusters = find_clusters(real_run, real_run.config.clusters)
+    result = dataclasses.replace(real_run, clusters=clusters)
+    clusters_writer(result, tmp_path)
+    page = Page(browser, tmp_path / "clusters.html")
+    wards = real_run.wards
+    assert page.page.locator("path.leaflet-interactive").count() == len(wards)
+    assert page.page.title() == "Ward clusters - Maidstone: ward clusters"
+    legend = page.page.inner_text(".wm-legend")
+    for name in wards["ward_name"]:
+        assert name in legend  # every ward is named in a cluster's row
+    code = wards["ward_code"].iloc[0]
+    assert "Wards in cluster" in page.hover_ward(wards, code)
+    assert page.axe() == []
+    assert page.errors == [] and page.blocked == [] and page.dialogs == []
+    page.page.close()
+    # The picture to the same standard: A4 at 300 dpi, recorded in the file.
+    for name in ("clusters.png",):
+        with Image.open(tmp_path / name) as im:
+            assert im.size == (2481, 3507)
+            assert im.info["dpi"] == pytest.approx((300, 300), abs=0.01)

@@ -237,6 +237,26 @@ def test_focus_writer_draws_the_best_area(demo_result, tmp_path):
     focus_writer(dataclasses.replace(demo_result, focus=focus), tmp_path)
     assert (tmp_path / "focus.csv").is_file()
     assert (tmp_path / "focus.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from PIL import Image
+
+    with Image.open(tmp_path / "focus.png") as im:  # A4 at 300 dpi, recorded in the file
+        assert im.size == (2481, 3507)
+        assert im.info["dpi"] == pytest.approx((300, 300), abs=0.01)
+
+
+def test_focus_page_shows_the_top_areas_as_small_multiples(demo_result):
+    from wardmap.maps.areas import focus_figure
+
+    focus = find_focus_areas(demo_result, FocusConfig(size=2))
+    fig = focus_figure(focus, demo_result.wards, title="Demo", subtitle="Nov 2017")
+    titles = [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")]
+    assert len(titles) == min(4, len(focus))
+    assert titles[0].startswith("1. ")
+    from matplotlib.text import Text
+
+    texts = [t.get_text() for t in fig.findobj(Text)]
+    assert any(t.endswith(" km") or t.endswith(" m") for t in texts)  # scale bars
+    assert texts.count("N") == len(titles)  # a north arrow per panel
 
 
 def test_focus_map_draws_names_with_dollar_signs_as_text(demo_result, tmp_path):
