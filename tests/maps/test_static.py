@@ -214,3 +214,35 @@ def test_focus_area_is_outlined_on_the_main_map(maidstone_result):
               for t in ax.get_legend().get_texts()]
     assert legend[-1] == "Focus area (rank 1)  (3 wards)"
     assert len(fig.axes[0].collections) == 2  # the wards, then the outline
+
+
+def test_context_layer_is_drawn_beneath_the_names(maidstone_result, tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    from wardmap.errors import InputError
+    from wardmap.maps.context import read_context
+    from wardmap.maps.writer import _figure_jobs
+
+    wards = maidstone_result.wards
+    centres = wards.geometry.representative_point()
+    # "Roads" between neighbouring ward centres, stored in WGS84 as downloads often are.
+    roads = gpd.GeoDataFrame(
+        {"name": [f"road {i}" for i in range(len(wards) - 1)]},
+        geometry=[shapely.LineString([a, b]) for a, b in zip(centres[:-1], centres[1:],
+                                                            strict=True)],
+        crs=wards.crs).to_crs(4326)
+    path = tmp_path / "roads.gpkg"
+    roads.to_file(path, layer="roads", engine="pyogrio")
+    shapes = read_context(path, wards)
+    assert len(shapes) == len(roads) and shapes.crs == wards.crs
+    maidstone_result.config.maps.context = str(path)
+    _, build = _figure_jobs(maidstone_result)[0]
+    fig = build()
+    lines = [c for c in fig.axes[0].collections if c.get_gid() == "wardmap-context"]
+    assert len(lines) == 1 and len(lines[0].get_segments()) == len(roads)
+    with pytest.raises(InputError, match="context layer not found"):
+        read_context(tmp_path / "missing.gpkg", wards)
+    (tmp_path / "bad.gpkg").write_text("not a geopackage")
+    with pytest.raises(InputError, match="cannot read context layer"):
+        read_context(tmp_path / "bad.gpkg", wards)

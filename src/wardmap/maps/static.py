@@ -49,6 +49,7 @@ def choropleth_figure(
     notes: Sequence[str] = (),
     outline: Sequence[str] = (),
     outline_label: str = "Focus area",
+    context: gpd.GeoSeries | None = None,
 ) -> Figure:
     """A classed choropleth of one ward column with a legend of class ranges and ward counts;
     `outline` (ward codes) draws a dashed outline round those wards, e.g. a focus area."""
@@ -60,6 +61,7 @@ def choropleth_figure(
     fig, ax, legend_ax = page_figure(page, title, subtitle, attributions, notes,
                                      wards.total_bounds)
     draw_classes(ax, wards, classes.colour_of())
+    _draw_context(ax, context)
     rows = classes.legend_rows()
     if draw_outline(ax, wards, outline):
         rows.append(("none", outline_label, int(wards["ward_code"].isin(outline).sum())))
@@ -77,10 +79,11 @@ def lisa_figure(
     labels: bool = True,
     attributions: Sequence[str] = (),
     notes: Sequence[str] = (),
+    context: gpd.GeoSeries | None = None,
 ) -> Figure:
     """LISA cluster map in GeoDa's colours (High-High red, Low-Low blue, ...)."""
     return _category_figure(wards, draw_lisa, "LISA cluster (wards)", title, subtitle, page,
-                            labels, attributions, notes)
+                            labels, attributions, notes, context)
 
 
 def gi_figure(
@@ -92,20 +95,23 @@ def gi_figure(
     labels: bool = True,
     attributions: Sequence[str] = (),
     notes: Sequence[str] = (),
+    context: gpd.GeoSeries | None = None,
 ) -> Figure:
     """Gi* map in ArcGIS's seven confidence bins (cold 99% dark blue ... hot 99% dark red)."""
     return _category_figure(wards, draw_gi, "Gi* hot and cold spots (wards)", title, subtitle,
-                            page, labels, attributions, notes)
+                            page, labels, attributions, notes, context)
 
 
 def _category_figure(wards: gpd.GeoDataFrame, draw: Callable[..., list], legend_title: str,
                      title: str, subtitle: str, page: str, labels: bool,
-                     attributions: Sequence[str], notes: Sequence[str]) -> Figure:
+                     attributions: Sequence[str], notes: Sequence[str],
+                     context: gpd.GeoSeries | None = None) -> Figure:
     """A one-page map of categories (LISA or Gi*) drawn by ``draw``, with its legend."""
     wards = projected(wards)
     fig, ax, legend_ax = page_figure(page, title, subtitle, attributions, notes,
                                      wards.total_bounds)
     rows = draw(ax, wards)
+    _draw_context(ax, context)
     key = finish_map(ax, wards, labels)
     draw_legend(legend_ax, rows, legend_title, key=key)
     return fig
@@ -159,6 +165,14 @@ def ward_paths(geometry: gpd.GeoSeries) -> list:
         paths.append(MplPath(np.concatenate(verts), np.concatenate(codes)))
     _PATHS.update(geometry=values, paths=paths)
     return paths
+
+
+def _draw_context(ax: Axes, context: gpd.GeoSeries | None) -> None:
+    """Roads or other context (maps.context) over the fills, beneath edges and names."""
+    if context is not None:
+        from wardmap.maps.context import draw_context
+
+        draw_context(ax, context)
 
 
 def draw_outline(ax: Axes, wards: gpd.GeoDataFrame, codes: Sequence[str]) -> bool:

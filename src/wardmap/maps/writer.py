@@ -107,6 +107,11 @@ def _figure_jobs(result: RunResult) -> list[tuple[str, Callable[[], Figure]]]:
     values = display.colour_values(wards, public, threshold)
     # Attributions are the run's to decide (none for the synthetic demo).
     common = {"page": cfg.page, "attributions": list(meta.attributions), "notes": _notes(result)}
+    context = None
+    if cfg.context:
+        from wardmap.maps.context import read_context
+
+        context = read_context(cfg.context, wards)
     no_data = {"no_data_label": style.SUPPRESSED_LABEL if public else style.NO_DATA_LABEL}
     title = meta.area_name
     column = main_column(values, meta.measure)
@@ -115,7 +120,7 @@ def _figure_jobs(result: RunResult) -> list[tuple[str, Callable[[], Figure]]]:
         values, column, title=title, subtitle=_subtitle(result, column),
         scheme=cfg.scheme, k=cfg.k, breaks=cfg.breaks, palette=cfg.palette,
         small_threshold=small, labels=cfg.labels, outline=_focus_codes(result),
-        outline_label="Focus area (rank 1)", **no_data, **common,
+        outline_label="Focus area (rank 1)", context=context, **no_data, **common,
     ))]
     if "change_pct" in values and np.isfinite(pd.to_numeric(values["change_pct"])).any():
         jobs.append(("map_change", lambda: static.choropleth_figure(
@@ -126,11 +131,11 @@ def _figure_jobs(result: RunResult) -> list[tuple[str, Callable[[], Figure]]]:
     if "lisa_label" in wards:
         jobs.append(("map_lisa", lambda: static.lisa_figure(
             wards, title=title, subtitle=_subtitle(result, "Local Moran's I (LISA) clusters"),
-            labels=cfg.labels, **common)))
+            labels=cfg.labels, context=context, **common)))
     if "gi_bin" in wards:
         jobs.append(("map_gi", lambda: static.gi_figure(
             wards, title=title, subtitle=_subtitle(result, "Getis-Ord Gi* hot and cold spots"),
-            labels=cfg.labels, **common)))
+            labels=cfg.labels, context=context, **common)))
     jobs.append(("map_panels", lambda: panels.briefing_figure(
         values, count_column=display.count_column(wards), title=title,
         subtitle=_subtitle(result, None), scheme=cfg.scheme, k=cfg.k, breaks=cfg.breaks,
