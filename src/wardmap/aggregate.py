@@ -75,8 +75,13 @@ def monthly_counts(records: pd.DataFrame, wards: pd.DataFrame,
     if mask is None:
         mask = records["type_match"] & records["ward_code"].notna()
     chosen = records.loc[mask & records["month"].notna(), ["ward_code", "month"]]
-    table = pd.crosstab(chosen["ward_code"], chosen["month"].astype(str))
-    return table.reindex(wards["ward_code"], fill_value=0).sort_index(axis=1)
+    # groupby-size runs in cython; crosstab aggregates group by group in Python (1.3 s for a
+    # year of national records).
+    sizes = chosen.groupby([chosen["ward_code"], chosen["month"].astype(str)]).size()
+    table = sizes.unstack(fill_value=0) if len(sizes) else pd.crosstab(
+        chosen["ward_code"], chosen["month"].astype(str))
+    table.columns.name = "month"
+    return table.reindex(wards["ward_code"], fill_value=0).sort_index(axis=1).astype("int64")
 
 
 def _type_match(records: pd.DataFrame, config: Config) -> pd.Series:

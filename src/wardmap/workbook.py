@@ -6,7 +6,9 @@ by the measure analysed with each ward's share of the incidents, a total row, a 
 and number formats; a "Columns" sheet explains every column and a "Notes" sheet records the
 run (area, period, crime types, statistics settings, warnings, attributions).
 
-openpyxl's write-only mode streams the rows: England's 7,681 wards in well under a second.
+Written with XlsxWriter (column formats, no per-cell objects): England's 7,681 wards take a
+fraction of a second, where openpyxl's write-only mode took 3.7 s. openpyxl reads it back in
+the tests.
 """
 
 from __future__ import annotations
@@ -85,18 +87,20 @@ COLUMNS = [
 def write_workbook(result: RunResult, table: pd.DataFrame, path: Path) -> Path:
     """Write wards.xlsx from the ward table as written to wards.csv (``table``, suppressed
     when the run is public)."""
-    from openpyxl import Workbook
+    import xlsxwriter
 
     frame = workbook_frame(table, result.meta.measure)
     # Columns with no value in any ward (no population given, say) are left out; the reason
     # column says why.
     columns = [c for c in COLUMNS if c.source in frame
                and (c.source == "rate_note" or frame[c.source].notna().any())]
-    book = Workbook(write_only=True)
-    _wards_sheet(book, frame, columns)
-    _columns_sheet(book, columns)
-    _notes_sheet(book, result)
-    book.save(path)
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    try:
+        _wards_sheet(book, frame, columns)
+        _columns_sheet(book, columns)
+        _notes_sheet(book, result)
+    finally:
+        book.close()
     return path
 
 
@@ -131,33 +135,26 @@ def workbook_frame(table: pd.DataFrame, measure: str) -> pd.DataFrame:
 
 
 def _wards_sheet(book: Any, frame: pd.DataFrame, columns: list[Column]) -> None:
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
-    sheet = book.create_sheet("Wards")
-    sheet.freeze_panes = "D2"  # header row and rank, code, name stay in view
-    for i, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = column.width
-    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, column.header)
-        cell.font, cell.alignment = bold, wrap
-        header.append(cell)
-    sheet.append(header)
-    formats = [c.fmt for c in columns]
-    values = [frame[c.source].tolist() for c in columns]
-    for row in zip(*values, strict=True):
-        sheet.append([_cell(sheet, v, f) for v, f in zip(row, formats, strict=True)])
-    total = [_total(frame, c) for c in columns]
-    cells = [_cell(sheet, v, c.fmt) for v, c in zip(total, columns, strict=True)]
-    cells[1] = WriteOnlyCell(sheet, "Total")
-    for cell in cells:
-        if cell is not None:
-            cell.font = bold
-    sheet.append(cells)
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(frame) + 1}"
+    sheet = book.add_worksheet("Wards")
+    bold = book.add_format({"bold": True})
+    header = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+    for i, column in enumerate(columns):
+        # The column's number format applies to every cell written in it.
+        sheet.set_column(i, i, column.width, book.add_format({"num_format": column.fmt}))
+    sheet.write_row(0, 0, [c.header for c in columns], header)
+    values = [[_plain(v) for v in frame[c.source].tolist()] for c in columns]
+    for r, row in enumerate(zip(*values, strict=True), start=1):
+        sheet.write_row(r, 0, row)
+    last = len(frame) + 1
+    totals = [_total(frame, c) for c in columns]
+    totals[1] = "Total"
+    for i, (value, column) in enumerate(zip(totals, columns, strict=True)):
+        if value is not None:
+            sheet.write(last, i, value, book.add_format({"bold": True,
+                                                         "num_format": column.fmt}))
+    sheet.set_row(last, None, bold)
+    sheet.freeze_panes(1, 3)  # header row and rank, code, name stay in view
+    sheet.autofilter(0, 0, len(frame), len(columns) - 1)
 
 
 def _total(frame: pd.DataFrame, column: Column) -> Any:
@@ -178,43 +175,39 @@ def _total(frame: pd.DataFrame, column: Column) -> Any:
     return None
 
 
-def _cell(sheet: Any, value: Any, fmt: str) -> Any:
-    from openpyxl.cell import WriteOnlyCell
-
-    if value is None or (isinstance(value, float) and not np.isfinite(value)) or value is pd.NA:
+def _plain(value: Any) -> Any:
+    """A cell value: blanks for missing numbers, Python numbers, whole counts as int."""
+    if value is None or value is pd.NA:
         return None
     if isinstance(value, np.generic):
         value = value.item()
-    if isinstance(value, float) and fmt == COUNT and value.is_integer():
-        value = int(value)
-    cell = WriteOnlyCell(sheet, value)
-    if not isinstance(value, str):
-        cell.number_format = fmt
-    return cell
+    if isinstance(value, float):
+        if not np.isfinite(value):
+            return None
+        if value.is_integer() and abs(value) < 2**53:
+            return int(value)
+    return value
 
 
 def _columns_sheet(book: Any, columns: list[Column]) -> None:
-    from openpyxl.styles import Font
-
-    sheet = book.create_sheet("Columns")
-    sheet.column_dimensions["A"].width = 28
-    sheet.column_dimensions["B"].width = 90
-    sheet.column_dimensions["C"].width = 18
-    sheet.append(_bold_row(sheet, ["Column", "What it means", "wards.csv column"], Font))
-    for column in columns:
+    sheet = book.add_worksheet("Columns")
+    sheet.set_column(0, 0, 28)
+    sheet.set_column(1, 1, 90)
+    sheet.set_column(2, 2, 18)
+    sheet.write_row(0, 0, ["Column", "What it means", "wards.csv column"],
+                    book.add_format({"bold": True}))
+    for r, column in enumerate(columns, start=1):
         derived = column.source in ("rank", "share", "gi_label")
-        sheet.append([column.header, column.meaning,
-                      "(worked out here)" if derived else column.source])
+        sheet.write_row(r, 0, [column.header, column.meaning,
+                               "(worked out here)" if derived else column.source])
 
 
 def _notes_sheet(book: Any, result: RunResult) -> None:
-    from openpyxl.styles import Font
-
     meta, stats = result.meta, result.config.stats
-    sheet = book.create_sheet("Notes")
-    sheet.column_dimensions["A"].width = 24
-    sheet.column_dimensions["B"].width = 100
-    sheet.append(_bold_row(sheet, ["Run", ""], Font))
+    sheet = book.add_worksheet("Notes")
+    sheet.set_column(0, 0, 24)
+    sheet.set_column(1, 1, 100)
+    sheet.write_row(0, 0, ["Run", ""], book.add_format({"bold": True}))
     rows = [
         ("Area", meta.area_name),
         ("Period", meta.period_label),
@@ -238,16 +231,5 @@ def _notes_sheet(book: Any, result: RunResult) -> None:
         rows.append(("Data", SYNTHETIC_NOTICE))
     rows += [("Warning", w) for w in result.warnings]
     rows += [("Attribution", a) for a in meta.attributions]
-    for label, value in rows:
-        sheet.append([label, "" if value is None else value])
-
-
-def _bold_row(sheet: Any, values: list[str], font: Any) -> list[Any]:
-    from openpyxl.cell import WriteOnlyCell
-
-    cells = []
-    for value in values:
-        cell = WriteOnlyCell(sheet, value)
-        cell.font = font(bold=True)
-        cells.append(cell)
-    return cells
+    for r, (label, value) in enumerate(rows, start=1):
+        sheet.write_row(r, 0, [label, "" if value is None else value])
