@@ -65,11 +65,13 @@ def write_run(result: RunResult, out_dir: Path, maps: bool = True,
     """Write the contract's files (and any extra writers' files) into ``out_dir``."""
     started = time.perf_counter()
     with atomic_folder(out_dir) as tmp:
-        write_tables(result, tmp)
         if maps and result.config.maps.enabled:
             from wardmap.maps import write_maps
 
-            write_maps(result, tmp)
+            # The tables are written while a second process draws its share of the maps.
+            write_maps(result, tmp, alongside=lambda: write_tables(result, tmp))
+        else:
+            write_tables(result, tmp)
         for writer in extra_writers:
             writer(result, tmp)
         result.timings["export"] = round(time.perf_counter() - started, 4)

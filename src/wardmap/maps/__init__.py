@@ -10,6 +10,7 @@ the submodules, so importing wardmap.maps stays cheap.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,11 +18,15 @@ if TYPE_CHECKING:
     from wardmap.result import RunResult
 
 
-def write_maps(result: RunResult, out_dir: Path) -> list[Path]:
-    """Write map.html and the static images for a run into out_dir; return the paths."""
+def write_maps(result: RunResult, out_dir: Path,
+               alongside: Callable[[], object] | None = None) -> list[Path]:
+    """Write map.html and the static images for a run into out_dir; return the paths.
+
+    ``alongside`` (e.g. writing the tables) runs in this process while the second process
+    draws its share of the maps."""
     from wardmap.maps.writer import write_all
 
-    return write_all(result, Path(out_dir))
+    return write_all(result, Path(out_dir), alongside)
 
 
 __all__ = ["write_maps"]

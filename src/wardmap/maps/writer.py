@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 REQUIRED = ("ward_code", "ward_name", "geometry")
 
 
-def write_all(result: RunResult, out_dir: Path) -> list[Path]:
+def write_all(result: RunResult, out_dir: Path,
+              alongside: Callable[[], object] | None = None) -> list[Path]:
     """map.html, map.png (+ svg/pdf), and map_change, map_lisa, map_gi, map_panels and heatmap
     when the ward table and records allow."""
     from wardmap.maps import interactive, parallel
@@ -35,9 +36,11 @@ def write_all(result: RunResult, out_dir: Path) -> list[Path]:
     jobs = _figure_jobs(result)  # imports matplotlib once, before the work is split
     # Two shares drawn at once (see parallel.py), balanced by each page's usual cost;
     # map.html (with folium's import) goes with the second.
-    mine, theirs = _split(jobs, head_start=COST["html"])
+    mine, theirs = _split(jobs, head_start=COST["html"] - (COST["tables"] if alongside else 0))
 
     def first() -> list[Path]:
+        if alongside is not None:
+            alongside()
         return _draw(mine, out_dir, result)
 
     def second() -> list[Path]:
@@ -50,12 +53,12 @@ def write_all(result: RunResult, out_dir: Path) -> list[Path]:
 
 # Relative cost of each product (measured on Maidstone and England): the four-panel page
 # draws the wards four times.
-COST = {"html": 1.5, "map_panels": 2.5, "heatmap": 0.8}
+COST = {"html": 1.5, "tables": 0.8, "map_panels": 2.5, "heatmap": 0.8}
 
 
 def _split(jobs: list, head_start: float) -> tuple[list, list]:
     """Jobs in two shares of about equal cost (greedy, costliest first); the second share
-    starts with ``head_start`` already given to it."""
+    starts ``head_start`` ahead of the first (behind when negative)."""
     mine, theirs, a, b = [], [], 0.0, head_start
     for job in sorted(jobs, key=lambda j: -COST.get(j[0], 1.0)):
         if a <= b:
