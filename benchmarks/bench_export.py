@@ -72,7 +72,7 @@ def cold_runs(rounds: int) -> None:
 
 def england_result():
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    from bench_maps import ward_table, result_for
+    from bench_maps import result_for, ward_table
 
     wards = ward_table(SHARED / "boundaries" / "england_wards_2013.parquet", "WD13CD",
                        "WD13NM")
