@@ -156,20 +156,10 @@ def _meta(result: RunResult) -> RunMeta:
         measure=measure,
         measure_label=label,
         period_label=_period_label(result.records, config.filters.months),
-        crime_types_label=_crime_types_label(config),
+        crime_types_label=", ".join(config.filters.crime_types) or "All crime types",
         attributions=attributions,
         synthetic=config.inputs.synthetic,
     )
-
-
-def _crime_types_label(config: Config) -> str:
-    """What is counted, in the data's own words: a group is followed by its police.uk types."""
-    groups = {name.lower(): members for name, members in config.crime_groups().items()}
-    parts = []
-    for name in config.filters.crime_types:
-        members = groups.get(name.lower().strip())
-        parts.append(f"{name} ({', '.join(members)})" if members else name)
-    return "; ".join(parts) or "All crime types"
 
 
 def _period_label(records: pd.DataFrame | None, months: str | None) -> str:

@@ -10,7 +10,7 @@ import pytest
 
 from tests.maps.helpers import make_result
 from wardmap.maps import heatmap, interactive
-from wardmap.maps.writer import _figures
+from wardmap.maps.writer import _figure_jobs
 from wardmap.result import SYNTHETIC_NOTICE
 
 pytestmark = pytest.mark.shared
@@ -70,7 +70,8 @@ def test_synthetic_notice_on_every_product(maidstone_wards, tmp_path):
     result = make_result(maidstone_wards, synthetic=True)
     html = interactive.write_html(result, tmp_path / "map.html").read_text(encoding="utf-8")
     assert SYNTHETIC_NOTICE in _info(html)["notes"]
-    name, fig = next(_figures(result))
+    name, build = _figure_jobs(result)[0]
+    fig = build()
     assert name == "map"
     assert SYNTHETIC_NOTICE in [t.get_text() for t in fig.texts]
 

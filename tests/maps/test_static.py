@@ -246,3 +246,15 @@ def test_context_layer_is_drawn_beneath_the_names(maidstone_result, tmp_path):
     (tmp_path / "bad.gpkg").write_text("not a geopackage")
     with pytest.raises(InputError, match="cannot read context layer"):
         read_context(tmp_path / "bad.gpkg", wards)
+
+
+def test_subtitle_names_a_groups_police_uk_types(maidstone_result):
+    from wardmap.maps.writer import _subtitle
+
+    maidstone_result.config.filters.crime_types = ["violent crime"]
+    maidstone_result.meta.crime_types_label = "violent crime"
+    maidstone_result.wards = maidstone_result.wards.assign(population=float("nan"))
+    maidstone_result.meta.measure = "incidents"
+    text = _subtitle(maidstone_result, "incidents")
+    assert "violent crime (Violence and sexual offences, Robbery)" in text
+    assert "counts — no population given" in text

@@ -231,8 +231,22 @@ def _subtitle(result: RunResult, what: str | None) -> str:
         what = measure_label(what, meta.measure_label if what == meta.measure else None)
         if counts and not _has_population(result.wards):
             what += " (counts — no population given)"
-    parts = [what, meta.crime_types_label, meta.period_label]
+    parts = [what, crime_types_text(result), meta.period_label]
     return " · ".join(p for p in parts if p)
+
+
+def crime_types_text(result: RunResult) -> str:
+    """What is counted, in the data's own words: a named group is followed by the police.uk
+    types it stands for ("violent crime (Violence and sexual offences, Robbery)")."""
+    wanted = result.config.filters.crime_types
+    if not wanted:
+        return result.meta.crime_types_label
+    groups = {name.lower(): members for name, members in result.config.crime_groups().items()}
+    parts = []
+    for name in wanted:
+        members = groups.get(name.lower().strip())
+        parts.append(f"{name} ({', '.join(members)})" if members else name)
+    return "; ".join(parts)
 
 
 def _has_population(wards: pd.DataFrame) -> bool:

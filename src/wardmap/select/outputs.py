@@ -40,8 +40,9 @@ def _title(result: RunResult) -> str:
 
 
 def _subtitle(result: RunResult) -> str:
-    meta = result.meta
-    return " · ".join(x for x in (meta.crime_types_label, meta.period_label) if x)
+    from wardmap.maps.writer import crime_types_text
+
+    return " · ".join(x for x in (crime_types_text(result), result.meta.period_label) if x)
 
 
 def write_focus_map(
