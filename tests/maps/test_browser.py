@@ -99,9 +99,14 @@ class Page:
         ward = wards.loc[wards["ward_code"] == code]
         pt = ward.geometry.to_crs(4326).representative_point().iloc[0]
         x, y = self.map_point(pt.x, pt.y)
-        self.page.mouse.move(x, y)
-        self.page.mouse.move(x + 1, y + 1)
         tip = self.page.locator(".leaflet-tooltip", has_text=f"({code})")
+        # A canvas map finds the ward under the pointer only once it has drawn its frame:
+        # move again until the tooltip shows (a busy machine can take seconds).
+        for step in range(40):
+            self.page.mouse.move(x + step % 2, y + 1)
+            if tip.count():
+                break
+            self.page.wait_for_timeout(250)
         tip.wait_for()
         return tip.inner_text()
 
