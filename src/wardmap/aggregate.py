@@ -10,8 +10,6 @@ in, so a comparison period can be counted from the same table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -21,6 +19,7 @@ from pyproj.exceptions import CRSError
 
 from wardmap.config import Config
 from wardmap.errors import InputError
+from wardmap.result import Placement
 
 STATUSES = ("assigned", "snapped", "outside", "missing_coordinates", "invalid_coordinates",
             "filtered_out")
@@ -28,13 +27,6 @@ PLACED = ("assigned", "snapped")
 # Great Britain in WGS84, generously: used to spot swapped latitude/longitude.
 _GB_LON = (-9.0, 3.0)
 _GB_LAT = (49.0, 61.5)
-
-
-@dataclass
-class Placement:
-    records: pd.DataFrame
-    accounting: dict[str, int]
-    invalid_detail: dict[str, int]
 
 
 def place_records(records: pd.DataFrame, wards: gpd.GeoDataFrame, config: Config) -> Placement:
@@ -60,7 +52,8 @@ def place_records(records: pd.DataFrame, wards: gpd.GeoDataFrame, config: Config
     accounting = {"input_rows": len(records)} | {s: int(counts.get(s, 0)) for s in STATUSES}
     kept = status != "filtered_out"
     detail = pd.Series(problem[kept & (problem != "") & (problem != "missing")]).value_counts()
-    return Placement(records, accounting, {str(k): int(v) for k, v in detail.items()})
+    return Placement(wards=None, records=records, accounting=accounting,
+                     invalid_detail={str(k): int(v) for k, v in detail.items()})
 
 
 def count_by_ward(records: pd.DataFrame, wards: pd.DataFrame) -> pd.Series:

@@ -10,6 +10,7 @@ import functools
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import click
 from wardmap import __version__
 from wardmap.config import Config, load_config
 from wardmap.errors import WardmapError
+from wardmap.vocabulary import format_p
 
 # Flag → (config section, field). Only flags the user actually gave override the config file.
 _FLAG_FIELDS: dict[str, tuple[str, str]] = {
@@ -227,7 +229,7 @@ def demo(out: str, no_maps: bool, regenerate: bool) -> None:
         click.echo(f"wrote the demo inputs: {', '.join(str(p) for p in paths.values())}")
         return
     config = demo_config()
-    config.maps.enabled = not no_maps
+    config = replace(config, maps=replace(config.maps, enabled=not no_maps))
     result = run_pipeline(config, out, Steps())
     report_run(result, Path(out))
 
@@ -242,12 +244,11 @@ def report_run(result: Any, out: Path) -> None:
                      f"{acc['snapped']} snapped, {acc['outside']} outside, "
                      f"{acc['missing_coordinates']} without coordinates, "
                      f"{acc['invalid_coordinates']} invalid, {acc['filtered_out']} filtered out")
-    moran = summary.get("moran") or {}
-    if moran.get("I") is not None:
-        p = moran.get("p_sim") if moran.get("p_sim") is not None else moran.get("p_norm")
-        lines.append(f"Moran's I = {moran['I']:.3f}" + (f" (p = {p:.3f})" if p is not None
-                                                          else ""))
-    lines += [f"warning: {w}" for w in summary.get("warnings", [])]
+    moran = result.moran
+    if moran is not None and moran.I is not None:
+        lines.append(f"Moran's I = {moran.I:.3f}" + (f" (p = {format_p(moran.p)})"
+                                                       if moran.p is not None else ""))
+    lines += [f"warning: {w}" for w in result.warnings]
     lines.append(f"outputs in {out}")
     click.echo("\n".join(lines), err=True)
 
@@ -266,8 +267,7 @@ def _select_config(config_path: str | None, options: dict[str, Any], demo: bool)
     from wardmap.demo import demo_config
 
     config = config_from_options(None, options, demo_config())
-    config.output.out = options.get("out") or "outputs/demo"
-    return config
+    return replace(config, output=replace(config.output, out=options.get("out") or "outputs/demo"))
 
 
 def _given(section: Any, **values: Any) -> None:
@@ -353,24 +353,19 @@ def brief(config_path: str | None, title: str | None, with_focus: bool | None,
     control chart and hot spot findings; --public suppresses small numbers throughout.
     """
     from wardmap.brief import write_briefing
-    from wardmap.export import write_run
-    from wardmap.pipeline import analyse
+    from wardmap.pipeline import run as run_pipeline
     from wardmap.progress import Steps
 
     config = _select_config(config_path, options, use_demo)
-    config.brief.title = title or config.brief.title
-    config.brief.focus = bool(with_focus) or config.brief.focus
-    steps = Steps()
-    result = analyse(config, steps)
+    config = replace(config, brief=replace(config.brief, title=title or config.brief.title,
+                                           focus=bool(with_focus) or config.brief.focus))
     writers: list[Any] = [write_briefing]
+    select = None
     if config.brief.focus:
-        from wardmap.select.focus import find_focus_areas
         from wardmap.select.outputs import focus_writer
+        from wardmap.select.stage import with_focus as choose_focus
 
-        with steps.step("choosing focus areas"):
-            result.focus = find_focus_areas(result, config.focus)
         writers.insert(0, focus_writer)
-    with steps.step("writing outputs and the briefing"):
-        write_run(result, Path(config.output.out), maps=config.maps.enabled,
-                  extra_writers=writers)
+        select = ("choosing focus areas", choose_focus)
+    result = run_pipeline(config, config.output.out, Steps(), writers, select=select)
     report_run(result, Path(config.output.out))

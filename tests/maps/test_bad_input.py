@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from tests.maps.helpers import make_records, make_result
 from wardmap.errors import WardmapError
-from wardmap.maps import write_maps
+from wardmap.maps import maps_writer, write_maps
 
 pytestmark = pytest.mark.shared
 
@@ -26,8 +28,8 @@ def _html(tmp_path) -> str:
 def test_run_with_no_incidents(maidstone_wards, tmp_path):
     wards = maidstone_wards.assign(incidents=0, value=0.0, rate_per_1000=0.0, rate_eb=0.0,
                                    lisa_label="Not significant", gi_bin=0)
-    result = _quick(make_result(wards, measure="incidents"))
-    result.records = make_records(wards, ["2017-11"]).head(0)
+    result = replace(_quick(make_result(wards, measure="incidents")),
+                     records=make_records(wards, ["2017-11"]).head(0))
     paths = write_maps(result, tmp_path)
     assert {p.name for p in paths} >= {"map.html", "map.png", "map_panels.png"}
     assert "heatmap.png" not in {p.name for p in paths}  # no months to show
@@ -79,8 +81,7 @@ def test_wards_without_shapes_are_left_off_with_a_warning(maidstone_wards, tmp_p
     wards = maidstone_wards.copy()
     wards.loc[3, "geometry"] = None
     wards.loc[4, "geometry"] = shapely.Polygon()
-    result = _quick(make_result(wards))
-    write_maps(result, tmp_path)
+    result = maps_writer(_quick(make_result(wards)), tmp_path)
     assert any("2 ward(s) without a boundary shape" in w for w in result.warnings)
     assert '"geometries"' in _html(tmp_path)
     with pytest.raises(WardmapError, match="no ward has a boundary"):

@@ -69,6 +69,7 @@ def find_clusters(result: RunResult, config: ClustersConfig) -> pd.DataFrame:
     labels = capped_skater(z.to_numpy(), neighbors, config.max_size)
     table = _table(wards, indicators.values, z.to_numpy(), labels)
     table.attrs.update(_facts(table, z.to_numpy(), labels, config, indicators.labels))
+    table.attrs["warnings"] = list(indicators.warnings)
     return table
 
 
