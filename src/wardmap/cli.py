@@ -329,7 +329,7 @@ def clusters(config_path: str | None, max_size: int | None, variables: tuple[str
     from wardmap.select.stage import clusters_summary, run_clusters
 
     config = _select_config(config_path, options, use_demo)
-    _given(config.clusters, max_size=max_size, variables=variables, seed=options.get("seed"))
+    _given(config.clusters, max_size=max_size, variables=variables)
     result = run_clusters(config, config.output.out, Steps())
     report_run(result, Path(config.output.out))
     click.echo("\n".join(clusters_summary(result)), err=True)

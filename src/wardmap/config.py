@@ -190,7 +190,6 @@ class ClustersConfig:
 
     max_size: int = 4
     variables: list[str] = field(default_factory=list)  # indicator names, as for focus areas
-    seed: int = 12345
     contiguity: Literal["queen", "rook"] = "queen"
 
 

@@ -127,7 +127,7 @@ def _change_table(result: RunResult, wards: pd.DataFrame, shown: pd.DataFrame) -
         "Change": shown.loc[order, "change"].map(lambda v: "" if pd.isna(v) else f"{v:+,.0f}"),
         "% change": shown.loc[order, "change_pct"].map(signed_pct),
         "p": wards.loc[order, "change_p"].map(p_text).where(~hidden, ""),
-        "q (FDR)": wards.loc[order, "change_q"].map(p_text).where(~hidden, ""),
+        "q (FDR)": wards.loc[order, "change_p_adj"].map(p_text).where(~hidden, ""),
         "Significant": np.where(hidden, "", np.where(wards.loc[order, "change_sig"], "Yes", "")),
     })
     total = pd.DataFrame([{
