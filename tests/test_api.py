@@ -150,3 +150,15 @@ def test_docstring_examples_run(module):
 
     found = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert found.attempted > 0 and found.failed == 0
+
+
+def test_the_measure_is_named_as_its_column():
+    from wardmap.config import StatsConfig
+    from wardmap.stats.stage import run_tests
+
+    wards = _grid().assign(incidents=lambda t: t["crimes"].astype(int), value=0.0)
+    for name, alias in (("incidents", "count"), ("rate_per_1000", "rate")):
+        by_name = run_tests(wards, StatsConfig(measure=name, permutations=9))
+        by_alias = run_tests(wards, StatsConfig(measure=alias, permutations=9))
+        assert by_name.measure == by_alias.measure == name
+        assert by_name.wards.equals(by_alias.wards)

@@ -73,8 +73,8 @@ RUN_FLAGS: tuple[Flag, ...] = (
      "earlier, when the data covers them).", {"metavar": "YYYY-MM:YYYY-MM"}),
     ("--crime-type", "filters.crime_types", "Only these crime types or named groups such as "
      "'violent crime' (repeatable).", {}),
-    ("--measure", "stats.measure", "Measure to test (default auto: smoothed rate with "
-     "population, else count).", {}),
+    ("--measure", "stats.measure", "Ward-table column to test (default auto: rate_eb with a "
+     "population, else incidents; count and rate mean incidents and rate_per_1000).", {}),
     ("--weights", "stats.weights", "Spatial weights (default queen).", {}),
     ("--k", "stats.k", "Neighbours per ward for --weights knn (default 6).",
      {"type": click.IntRange(1, 100)}),

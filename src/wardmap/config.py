@@ -78,7 +78,12 @@ class FiltersConfig:
 class StatsConfig:
     """The test stage: spatial weights, global and local statistics."""
 
-    measure: Literal["auto", "count", "rate", "rate_eb", "value"] = "auto"
+    # The ward-table column to test, by the name it has in wards.csv and summary.json
+    # ("incidents", "rate_per_1000", "rate_eb", "value"); "count" and "rate" are accepted for
+    # incidents and rate_per_1000. "auto": rate_eb when every ward has a population, else the
+    # count or value.
+    measure: Literal["auto", "incidents", "rate_per_1000", "rate_eb", "value", "count",
+                     "rate"] = "auto"
     weights: Literal["queen", "rook", "knn", "distance"] = "queen"
     k: int = 6
     distance: float | None = None  # metres, for distance-band weights

@@ -30,7 +30,9 @@ from wardmap.stats.smoothing import global_eb, spatial_eb
 from wardmap.stats.weights import Weights, build_weights
 
 LABELS = ("High-High", "Low-Low", "High-Low", "Low-High", "Not significant", "Island")
-MEASURES = ("auto", "count", "rate", "rate_eb", "value")
+MEASURES = ("auto", "incidents", "rate_per_1000", "rate_eb", "value", "count", "rate")
+# The names of earlier releases, for the ward-table columns they mean.
+MEASURE_ALIASES = {"count": "incidents", "rate": "rate_per_1000"}
 MIN_WARDS = 3  # Moran's variance and LISA's conditional permutation need at least three
 # Independent random streams per statistic, so adding one never shifts another's draws.
 STREAM_MORAN, STREAM_MORAN_RATE, STREAM_LISA = 1, 2, 3
@@ -174,13 +176,14 @@ def _eb_rates(events: np.ndarray, population: np.ndarray, weights: Weights,
 def _measure(wards: GeoDataFrame, measure: str, events: np.ndarray,
              population: np.ndarray) -> tuple[str, np.ndarray]:
     """The column analysed (named as in the ward table) and its values."""
+    measure = MEASURE_ALIASES.get(measure, measure)
     if measure == "auto":
         known = np.isfinite(population) & (population > 0)
-        measure = "rate_eb" if known.all() and _counts(events) else "count"
-    if measure == "count":
+        measure = "rate_eb" if known.all() and _counts(events) else "incidents"
+    if measure == "incidents":
         name = "incidents" if "incidents" in wards.columns else "value"
         return name, _numeric(wards, name)
-    if measure == "rate":
+    if measure == "rate_per_1000":
         if "rate_per_1000" in wards.columns:
             return "rate_per_1000", _numeric(wards, "rate_per_1000")
         with np.errstate(invalid="ignore", divide="ignore"):
