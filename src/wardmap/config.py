@@ -229,34 +229,37 @@ def load_config(path: str | Path) -> Config:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     config = from_dict(Config, data)
-    _resolve_paths(config.inputs, path.parent)
-    _resolve_focus_paths(config.focus, path.parent)
+    base = path.parent
+    focus = _resolve_focus_paths(config.focus, base)
     if "focus" in data and "enabled" not in data["focus"]:
-        config.focus.enabled = True
-    out = Path(config.output.out)
-    if "output" in data and "out" in data["output"] and not out.is_absolute():
-        config.output.out = str(path.parent / out)
-    return config
+        focus = dataclasses.replace(focus, enabled=True)
+    output = config.output
+    if "output" in data and "out" in data["output"]:
+        output = dataclasses.replace(output, out=_resolve(output.out, base))
+    return dataclasses.replace(config, inputs=_resolve_paths(config.inputs, base), focus=focus,
+                               output=output)
 
 
-def _resolve_paths(inputs: InputsConfig, base: Path) -> None:
-    def resolve(p: str) -> str:
-        return p if Path(p).is_absolute() else str(base / p)
+def _resolve(path: str, base: Path) -> str:
+    return path if Path(path).is_absolute() else str(base / path)
 
+
+def _resolve_paths(inputs: InputsConfig, base: Path) -> InputsConfig:
+    changes: dict[str, Any] = {}
     for name in _PATH_FIELDS:
         value = getattr(inputs, name)
         if isinstance(value, list):
-            setattr(inputs, name, [resolve(v) for v in value])
+            changes[name] = [_resolve(v, base) for v in value]
         elif value is not None:
-            setattr(inputs, name, resolve(value))
+            changes[name] = _resolve(value, base)
+    return dataclasses.replace(inputs, **changes)
 
 
-def _resolve_focus_paths(focus: FocusConfig, base: Path) -> None:
-    if focus.harm_weights and not Path(focus.harm_weights).is_absolute():
-        focus.harm_weights = str(base / focus.harm_weights)
-    for table in focus.tables:
-        if table.path and not Path(table.path).is_absolute():
-            table.path = str(base / table.path)
+def _resolve_focus_paths(focus: FocusConfig, base: Path) -> FocusConfig:
+    tables = [dataclasses.replace(t, path=_resolve(t.path, base)) if t.path else t
+              for t in focus.tables]
+    harm = _resolve(focus.harm_weights, base) if focus.harm_weights else focus.harm_weights
+    return dataclasses.replace(focus, harm_weights=harm, tables=tables)
 
 
 def from_dict(cls: type, data: Any, where: str = "") -> Any:

@@ -22,7 +22,7 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
-from wardmap.config import Config
+from wardmap.config import Config, FiltersConfig, InputsConfig
 
 DEMO_SEED = 2024
 LAYOUT_SEED = 7
@@ -216,14 +216,13 @@ def demo_config() -> Config:
         paths = demo_paths(root)
         if not all(p.exists() for p in paths.values()):
             write_demo_files(root)
-    config = Config()
-    config.inputs.boundaries = str(paths["boundaries"])
-    config.inputs.incidents = [str(paths["incidents"])]
-    config.inputs.population = str(paths["population"])
-    config.inputs.area_name = AREA_NAME
-    config.inputs.synthetic = True
-    config.filters.months = f"{MONTHS[-12]}:{MONTHS[-1]}"
-    return config
+    return Config(
+        inputs=InputsConfig(boundaries=str(paths["boundaries"]),
+                            incidents=[str(paths["incidents"])],
+                            population=str(paths["population"]), area_name=AREA_NAME,
+                            synthetic=True),
+        filters=FiltersConfig(months=f"{MONTHS[-12]}:{MONTHS[-1]}"),
+    )
 
 
 def example_grid() -> gpd.GeoDataFrame:
