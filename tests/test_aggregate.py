@@ -113,3 +113,9 @@ def test_groups_expand_and_unknown_type_is_named(wards):
 def test_bad_month_ranges(text):
     with pytest.raises(WardmapError):
         parse_range(text, "months")
+
+
+def test_records_without_coordinates_columns_are_a_clear_error(wards):
+    points = pd.DataFrame({"lon": [0.5], "lat": [51.2]})
+    with pytest.raises(InputError, match=r"lack column\(s\) cx, cy.*count_incidents"):
+        place_records(points, wards, Config())

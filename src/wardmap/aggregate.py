@@ -30,7 +30,17 @@ _GB_LAT = (49.0, 61.5)
 
 
 def place_records(records: pd.DataFrame, wards: gpd.GeoDataFrame, config: Config) -> Placement:
-    """Give each record a status, analysis-CRS coordinates and (when placed) a ward code."""
+    """Give each record a status, analysis-CRS coordinates and (when placed) a ward code.
+
+    ``records`` is read_incidents' table (cx, cy, unparsable, month, crime_type); for any
+    other table of points use ``wardmap.count_incidents``, which names the coordinate columns.
+    """
+    missing = [c for c in ("cx", "cy", "unparsable", "month", "crime_type")
+               if c not in records.columns]
+    if missing:
+        raise InputError(f"records lack column(s) {', '.join(missing)}: read them with "
+                         "wardmap.read_incidents, or use wardmap.count_incidents with "
+                         "lon_col/lat_col or x_col/y_col")
     records = records.copy()
     records["type_match"] = _type_match(records, config)
     records["period_match"] = _period_match(records, config.filters.months)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import textwrap
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -101,7 +102,10 @@ def cluster_colours(shapes: gpd.GeoDataFrame) -> dict[int, str]:
     outlines = shapes.dissolve(by="cluster")
     if len(outlines) == 1:
         return {int(outlines.index[0]): CLUSTER_COLOURS[0]}
-    index = mapclassify.greedy(outlines, strategy="balanced", min_distance=2.0)
+    with warnings.catch_warnings():  # libpysal's fuzzy contiguity uses a deprecated pandas call
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        index = mapclassify.greedy(outlines, strategy="balanced", min_distance=2.0)
     return {int(c): CLUSTER_COLOURS[int(i) % len(CLUSTER_COLOURS)] for c, i in index.items()}
 
 
