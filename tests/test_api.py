@@ -144,7 +144,8 @@ def test_focus_areas_and_clusters_take_ward_columns():
 
 
 @pytest.mark.parametrize("module", ["wardmap.api", "wardmap.result", "wardmap.vocabulary",
-                                    "wardmap.demo", "wardmap.pipeline"])
+                                    "wardmap.demo", "wardmap.pipeline",
+                                    "wardmap.config"])
 def test_docstring_examples_run(module):
     import importlib
 
@@ -162,3 +163,15 @@ def test_the_measure_is_named_as_its_column():
         by_alias = run_tests(wards, StatsConfig(measure=alias, permutations=9))
         assert by_name.measure == by_alias.measure == name
         assert by_name.wards.equals(by_alias.wards)
+
+
+def test_read_boundaries_reports_repairs_as_a_warning(tmp_path):
+    from shapely.geometry import Polygon
+
+    bowtie = Polygon([(0, 0), (1000, 1000), (1000, 0), (0, 1000)])  # self-intersecting
+    wards = _grid(2).assign(geometry=lambda t: [bowtie, *t.geometry.iloc[1:]])
+    wards.rename(columns={"ward_code": "WD23CD", "ward_name": "WD23NM"}).to_file(
+        tmp_path / "w.gpkg", layer="wards")
+    with pytest.warns(wardmap.WardmapWarning, match="repaired 1 invalid"):
+        read = wardmap.read_boundaries(tmp_path / "w.gpkg", layer="wards")
+    assert read.geometry.is_valid.all() and list(read["ward_code"]) == list(wards["ward_code"])

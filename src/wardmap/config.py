@@ -200,6 +200,17 @@ class ClustersConfig:
 
 @dataclass
 class Config:
+    """A whole run: one dataclass per section, built in code or read by ``load_config``.
+
+    Examples
+    --------
+    >>> from wardmap import Config
+    >>> config = Config()
+    >>> config.inputs.boundaries = "wards.gpkg"
+    >>> config.stats.permutations, config.stats.weights
+    (999, 'queen')
+    """
+
     inputs: InputsConfig = field(default_factory=InputsConfig)
     filters: FiltersConfig = field(default_factory=FiltersConfig)
     groups: dict[str, list[str]] = field(default_factory=dict)
@@ -220,7 +231,33 @@ _PATH_FIELDS = {"boundaries", "incidents", "counts", "population"}
 
 
 def load_config(path: str | Path) -> Config:
-    """Read and validate a TOML run description."""
+    """Read and validate a TOML run description.
+
+    Parameters
+    ----------
+    path : str or Path
+        A TOML file with any of the sections [inputs], [filters], [groups], [stats], [maps],
+        [output], [focus], [clusters], [periods], [brief]; paths in it are relative to it.
+
+    Returns
+    -------
+    Config
+        Every setting not in the file keeps its default. Unknown keys and wrong types are a
+        ``ConfigError`` naming the key.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile, wardmap
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "run.toml"
+    >>> _ = path.write_text('[inputs]\\nboundaries = "wards.gpkg"\\n[stats]\\npermutations = 99\\n')
+    >>> config = wardmap.load_config(path)
+    >>> config.stats.permutations, pathlib.Path(config.inputs.boundaries).name
+    (99, 'wards.gpkg')
+    >>> wardmap.load_config(path.with_name("x.toml"))
+    Traceback (most recent call last):
+    ...
+    wardmap.errors.ConfigError: config file not found: ...x.toml
+    """
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
