@@ -22,7 +22,7 @@ import click
 from wardmap import __version__
 from wardmap.config import Config, load_config
 from wardmap.errors import WardmapError
-from wardmap.vocabulary import format_p
+from wardmap.vocabulary import p_phrase
 
 # Every flag that sets a config field: (flag, "section.field", help, click overrides). Type,
 # choices and repeatability come from the field's type hint, as TOML validation does; a flag
@@ -304,7 +304,7 @@ def report_run(result: Any, out: Path) -> None:
                      f"{acc['invalid_coordinates']} invalid, {acc['filtered_out']} filtered out")
     moran = result.moran
     if moran is not None and moran.I is not None:
-        lines.append(f"Moran's I = {moran.I:.3f}" + (f" (p = {format_p(moran.p)})"
+        lines.append(f"Moran's I = {moran.I:.3f}" + (f" ({p_phrase(moran.p)})"
                                                        if moran.p is not None else ""))
     lines += [f"warning: {w}" for w in result.warnings]
     lines.append(f"outputs in {out}")

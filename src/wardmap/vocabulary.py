@@ -42,6 +42,20 @@ def format_p(p: object) -> str | None:
     return "<0.001" if float(p) < 0.001 else f"{float(p):.3f}"
 
 
+def p_phrase(p: object) -> str:
+    """'p < 0.001', 'p = 0.043' or 'p = n/a', as a sentence or a terminal line says it.
+
+    Examples
+    --------
+    >>> p_phrase(0.0004), p_phrase(0.04321), p_phrase(None)
+    ('p < 0.001', 'p = 0.043', 'p = n/a')
+    """
+    text = format_p(p)
+    if text is None:
+        return "p = n/a"
+    return f"p < {text[1:]}" if text.startswith("<") else f"p = {text}"
+
+
 def join_words(words: list[str]) -> str:
     """'a', 'a and b', 'a, b and c': a list as it reads in a sentence."""
     words = list(words)

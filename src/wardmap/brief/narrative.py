@@ -15,7 +15,7 @@ import pandas as pd
 from wardmap.disclosure import format_count, is_small
 from wardmap.periods.presets import month_label
 from wardmap.result import Moran, RunResult
-from wardmap.vocabulary import format_p, join_words
+from wardmap.vocabulary import join_words, p_phrase
 
 NUMBER_WORDS = {0: "no", 1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven",
                 8: "eight", 9: "nine", 10: "ten"}
@@ -290,7 +290,7 @@ def _hot_spot_paragraphs(result: RunResult, style: Style) -> list[str]:
                    if moran.clustered(result.config.stats.alpha)
                    else "shows no significant clustering across the wards")
         paragraphs.append(f"The pattern {verdict} (Moran's I = {moran.I:.3f}, "
-                          f"p = {format_p(moran.p) or 'n/a'}).")
+                          f"{p_phrase(moran.p)}).")
     if "gi_bin" in wards:
         bins = pd.to_numeric(wards["gi_bin"], errors="coerce").fillna(0)
         hot = wards[bins >= 2].assign(_bin=bins[bins >= 2]).sort_values(["_bin", "ward_name"],
