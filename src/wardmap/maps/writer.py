@@ -101,7 +101,7 @@ def check_config(cfg: MapsConfig) -> None:
 
 
 def _drawable(result: RunResult) -> RunResult:
-    """The run with only wards that have a shape; the others are named in a warning."""
+    """The run with only wards that have a shape (the others are named by shapeless_warning)."""
     import dataclasses
 
     geometry = result.wards.geometry
@@ -110,11 +110,18 @@ def _drawable(result: RunResult) -> RunResult:
         return result
     if missing.all():
         raise WardmapError("no ward has a boundary shape: nothing to draw")
-    names = ", ".join(result.wards.loc[missing, "ward_name"].astype(str).head(5))
-    message = f"{int(missing.sum())} ward(s) without a boundary shape left off the maps: {names}"
-    log.warning(message)
-    result.warnings.append(message)
+    log.warning(shapeless_warning(result))
     return dataclasses.replace(result, wards=result.wards.loc[~missing])
+
+
+def shapeless_warning(result: RunResult) -> str | None:
+    """The warning naming wards left off the maps for want of a shape, if any."""
+    geometry = result.wards.geometry
+    missing = geometry.isna() | geometry.is_empty
+    if not missing.any() or missing.all():
+        return None
+    names = ", ".join(result.wards.loc[missing, "ward_name"].astype(str).head(5))
+    return f"{int(missing.sum())} ward(s) without a boundary shape left off the maps: {names}"
 
 
 def _figure_jobs(result: RunResult) -> list[tuple[str, Callable[[], Figure]]]:
@@ -200,12 +207,17 @@ def _save(figure, out_dir: Path, stem: str, result: RunResult) -> list[Path]:
 
 
 def save_figure(figure: Figure, path: Path, dpi: int, fmt: str = "png") -> Path:
-    """Save a figure; PNGs through png.figure_png (quicker, and the dpi recorded)."""
-    if fmt == "png":
-        from wardmap.maps.png import figure_png
+    """Save a figure; PNGs through png.figure_png (quicker, and the dpi recorded). Text is
+    drawn as plain text: names come from input files, and tick labels made while drawing
+    must not be parsed as mathtext either (an unparsable "$...$" would end the run)."""
+    import matplotlib
 
-        return figure_png(figure, path, dpi)
-    figure.savefig(path, dpi=dpi, format=fmt, metadata=_metadata(fmt))
+    with matplotlib.rc_context({"text.parse_math": False}):
+        if fmt == "png":
+            from wardmap.maps import png
+
+            return png.figure_png(figure, path, dpi)
+        figure.savefig(path, dpi=dpi, format=fmt, metadata=_metadata(fmt))
     return path
 
 
