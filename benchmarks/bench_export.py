@@ -80,17 +80,19 @@ def england_result():
     wards["gi_z"] = np.random.default_rng(2).normal(0, 2, len(wards))
     wards["gi_p"] = np.random.default_rng(3).uniform(0, 1, len(wards))
     wards["gi_p_adj"] = np.minimum(wards["gi_p"] * 2, 1)
+    from dataclasses import replace
+
     result = result_for(wards, "England")
     rng = np.random.default_rng(4)
     n = 1_000_000
     months = np.array([f"2023-{m:02d}" for m in range(1, 13)])
-    result.records = pd.DataFrame({
+    records = pd.DataFrame({
         "month": months[rng.integers(0, 12, n)],
         "ward_code": wards["ward_code"].to_numpy()[rng.integers(0, len(wards), n)],
         "type_match": True, "period_match": True, "status": "assigned",
     })
-    result.meta.period_label = "Jan 2023 – Dec 2023"
-    return result
+    return replace(result, records=records,
+                   meta=replace(result.meta, period_label="Jan 2023 – Dec 2023"))
 
 
 def england_export(rounds: int) -> None:
