@@ -77,6 +77,8 @@ def test_public_workbook_shows_suppressed_counts_and_no_total_for_them(shared_da
     col = rows[0].index("Incidents")
     assert "<5" in [r[col] for r in rows[1:-1]]
     assert rows[-1][col] is None
+    # A share beside the counts shown would give the suppressed total away.
+    assert "Share of incidents" not in rows[0]
 
 
 def test_geopackage_has_qgis_styles_matching_the_map(written):

@@ -115,7 +115,11 @@ def workbook_frame(table: pd.DataFrame, measure: str) -> pd.DataFrame:
     if key in frame:
         frame["rank"] = pd.to_numeric(frame[key], errors="coerce").rank(
             ascending=False, method="min")
-    if counts is not None and counts.sum() > 0:
+    suppressed = "incidents" in frame and frame["incidents"].map(
+        lambda v: isinstance(v, str)).any()
+    # No shares beside suppressed counts: a share and a count give the total, and the total
+    # less the counts shown gives what was suppressed.
+    if counts is not None and counts.sum() > 0 and not suppressed:
         frame["share"] = counts / counts.sum()
     bins = gi_bins(frame)
     if bins is not None:
