@@ -142,6 +142,9 @@ def _overview(result: RunResult, style: Style) -> list[str]:
     paragraphs = [text]
     if not change.get("available") and change.get("reason"):
         paragraphs.append(change["reason"])
+    if change.get("missing_label"):
+        paragraphs.append(f"The data holds no records for {change['missing_label']}: those "
+                          "months are missing from the data, not counted as zero.")
     return paragraphs
 
 
