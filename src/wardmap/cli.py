@@ -122,7 +122,9 @@ _INPUT_OPTIONS = [
     click.option("--no-maps", is_flag=True, help="Write the tables only."),
     click.option("--public", is_flag=True, default=None,
                  help="Suppress small counts (1-4 shown as '<5') in every output."),
-    click.option("--out", type=click.Path(), help="Output folder (default outputs/run)."),
+    click.option("--out", type=click.Path(), help="Output folder (default outputs/COMMAND: "
+                 "outputs/run, outputs/brief, ...). Only an empty folder or one wardmap "
+                 "wrote is replaced."),
 ]
 
 
@@ -199,6 +201,7 @@ def run(config_path: str | None, **options: Any) -> None:
     from wardmap.progress import Steps
 
     config = config_from_options(config_path, options)
+    _default_out(config, options, "run")
     if config.focus.enabled:
         from wardmap.select.stage import focus_summary, run_focus
 
@@ -257,17 +260,29 @@ def main() -> None:
 
 
 # --- select stage: `wardmap focus` and `wardmap clusters` (docs/focus.md) -------------------
-def _select_config(config_path: str | None, options: dict[str, Any], demo: bool) -> Config:
+def _select_config(config_path: str | None, options: dict[str, Any], demo: bool,
+                   command: str) -> Config:
     """The run's config, or with --demo the demo borough's, with the flags given laid over."""
     if not demo:
-        return config_from_options(config_path, options)
+        config = config_from_options(config_path, options)
+        _default_out(config, options, command)
+        return config
     if config_path:
         raise click.UsageError("give either --demo or a CONFIG.toml, not both")
     from wardmap.demo import demo_config
 
     config = config_from_options(None, options, demo_config())
-    config.output.out = options.get("out") or "outputs/demo"
+    if options.get("out") is None:
+        config.output.out = f"outputs/demo-{command}"
     return config
+
+
+def _default_out(config: Config, options: dict[str, Any], command: str) -> None:
+    """Each command writes its own default folder, so one never replaces another's files."""
+    from wardmap.config import OutputConfig
+
+    if options.get("out") is None and config.output.out == OutputConfig().out:
+        config.output.out = f"outputs/{command}"
 
 
 def _given(section: Any, **values: Any) -> None:
@@ -304,7 +319,7 @@ def focus(config_path: str | None, size: int | None, exclude: tuple[str, ...],
     from wardmap.progress import Steps
     from wardmap.select.stage import focus_summary, run_focus
 
-    config = _select_config(config_path, options, use_demo)
+    config = _select_config(config_path, options, use_demo, "focus")
     _given(config.focus, size=size, exclude=exclude, max_population=max_population, top=top,
            indicators=indicator, harm_weights=harm_weights, standardise=standardise)
     result = run_focus(config, config.output.out, Steps())
@@ -328,7 +343,7 @@ def clusters(config_path: str | None, max_size: int | None, variables: tuple[str
     from wardmap.progress import Steps
     from wardmap.select.stage import clusters_summary, run_clusters
 
-    config = _select_config(config_path, options, use_demo)
+    config = _select_config(config_path, options, use_demo, "clusters")
     _given(config.clusters, max_size=max_size, variables=variables, seed=options.get("seed"))
     result = run_clusters(config, config.output.out, Steps())
     report_run(result, Path(config.output.out))
@@ -354,13 +369,15 @@ def brief(config_path: str | None, title: str | None, with_focus: bool | None,
     """
     from wardmap.brief import write_briefing
     from wardmap.export import write_run
+    from wardmap.outfolder import check_output_folder, config_inputs
     from wardmap.pipeline import analyse
     from wardmap.progress import Steps
 
-    config = _select_config(config_path, options, use_demo)
+    config = _select_config(config_path, options, use_demo, "brief")
     config.brief.title = title or config.brief.title
     config.brief.focus = bool(with_focus) or config.brief.focus
     steps = Steps()
+    check_output_folder(config.output.out, config_inputs(config))
     result = analyse(config, steps)
     writers: list[Any] = [write_briefing]
     if config.brief.focus:

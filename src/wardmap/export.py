@@ -25,6 +25,7 @@ import geopandas as gpd
 import pandas as pd
 
 from wardmap import __version__
+from wardmap.outfolder import check_output_folder
 from wardmap.result import RunResult
 
 Writer = Callable[[RunResult, Path], object]
@@ -39,25 +40,60 @@ _PACKAGES = ["wardmap", "numpy", "pandas", "geopandas", "shapely", "pyproj", "py
 
 @contextmanager
 def atomic_folder(out_dir: Path) -> Iterator[Path]:
-    """Yield a temporary folder beside ``out_dir``; on success it replaces ``out_dir``."""
-    out_dir = Path(out_dir)
+    """Yield a temporary folder beside ``out_dir``; on success it replaces ``out_dir``.
+
+    Only a folder the output-folder guard vouches for (empty, or written by wardmap) is
+    replaced. SIGTERM while writing removes the temporary folder before the process stops.
+    """
+    out_dir = check_output_folder(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; outputs are for sharing
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with _sigterm_raises():
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; outputs are for sharing
+        try:
+            yield tmp
+            check_output_folder(out_dir)  # nothing of the user's arrived meanwhile
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        _replace(out_dir, tmp)
+
+
+def _replace(out_dir: Path, tmp: Path) -> None:
+    """Move ``tmp`` into place; the old folder is moved aside first and removed last."""
     old = None
     if out_dir.exists():
         old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
         out_dir.rename(old)
-    tmp.rename(out_dir)
+    try:
+        tmp.rename(out_dir)
+    except BaseException:
+        if old is not None:
+            old.rename(out_dir)
+        raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """Turn SIGTERM into SystemExit(143) (main thread only), so cleanup code runs."""
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread: signals cannot be handled here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def write_run(result: RunResult, out_dir: Path, maps: bool = True,
@@ -73,7 +109,9 @@ def write_run(result: RunResult, out_dir: Path, maps: bool = True,
         for writer in extra_writers:
             writer(result, tmp)
         result.timings["export"] = round(time.perf_counter() - started, 4)
-        write_json(tmp / "manifest.json", manifest(result))
+        # The files this run wrote: the guard replaces a folder holding nothing else.
+        files = sorted(p.name for p in tmp.iterdir())
+        write_json(tmp / "manifest.json", {**manifest(result), "files": files})
     return Path(out_dir)
 
 

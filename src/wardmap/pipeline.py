@@ -20,6 +20,7 @@ from wardmap.load.files import sha256
 from wardmap.load.incidents import read_incidents
 from wardmap.load.tables import read_population, read_ward_values
 from wardmap.normalise import add_rates, rate_summary
+from wardmap.outfolder import check_output_folder, config_inputs
 from wardmap.progress import Steps
 from wardmap.result import BOUNDARY_ATTRIBUTION, POLICE_ATTRIBUTION, RunMeta, RunResult
 
@@ -69,12 +70,17 @@ def analyse(config: Config, steps: Steps | None = None) -> RunResult:
 
 def run(config: Config, out_dir: str | Path | None = None, steps: Steps | None = None,
         extra_writers: list[Writer] = ()) -> RunResult:
-    """Analyse and write the output folder (atomically)."""
+    """Analyse and write the output folder (atomically).
+
+    The output folder is checked first (``wardmap.outfolder.check_output_folder``): a folder
+    wardmap did not write, or one that cannot be written, is an error before any work.
+    """
     steps = steps or Steps(show=False)
+    out = check_output_folder(config.output.out if out_dir is None else out_dir,
+                              config_inputs(config))
     result = analyse(config, steps)
     with steps.step("writing outputs"):
-        write_run(result, Path(out_dir or config.output.out), maps=config.maps.enabled,
-                  extra_writers=list(extra_writers))
+        write_run(result, out, maps=config.maps.enabled, extra_writers=list(extra_writers))
     return result
 
 

@@ -42,9 +42,11 @@ def _run_with(config: Config, out_dir: str | Path, steps: Steps | None, what: st
               select: Callable[[RunResult], None], writer: Writer) -> RunResult:
     """Analyse, run one select step before export (so the maps can show it), write."""
     from wardmap.export import write_run
+    from wardmap.outfolder import check_output_folder, config_inputs
     from wardmap.pipeline import analyse
 
     steps = steps or Steps(show=False)
+    check_output_folder(out_dir, config_inputs(config))
     result = analyse(config, steps)
     with steps.step(what):
         select(result)
