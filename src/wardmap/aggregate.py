@@ -80,6 +80,8 @@ def monthly_counts(records: pd.DataFrame, wards: pd.DataFrame,
 
 
 def _type_match(records: pd.DataFrame, config: Config) -> pd.Series:
+    if config.groups and records["crime_type"].notna().any():
+        check_groups(config.groups, records["crime_type"])
     wanted = config.filters.crime_types
     if not wanted:
         return pd.Series(True, index=records.index)
@@ -92,16 +94,22 @@ def _type_match(records: pd.DataFrame, config: Config) -> pd.Series:
 
 def expand_crime_types(wanted: list[str], groups: dict[str, list[str]],
                        present: pd.Series) -> set[str]:
-    """Crime types and group names (case-insensitive) → the set of crime types they mean."""
+    """Crime types and group names → the crime types of the data they mean.
+
+    Compared without regard to case or spacing ("BURGLARY", "Burglary " and "burglary" are
+    one type), as the readers normalise the data's types.
+    """
     from rapidfuzz import process
 
-    known = {str(t).lower(): str(t) for t in present.dropna().unique()}
-    group_keys = {g.lower(): members for g, members in groups.items()}
+    from wardmap.load.incidents import crime_type_key
+
+    known = {crime_type_key(t): str(t) for t in present.dropna().unique()}
+    group_keys = {crime_type_key(g): members for g, members in groups.items()}
     types: set[str] = set()
     for name in wanted:
-        key = name.lower().strip()
+        key = crime_type_key(name)
         if key in group_keys:
-            types.update(group_keys[key])
+            types.update(known.get(crime_type_key(m), m) for m in group_keys[key])
         elif key in known:
             types.add(known[key])
         else:
@@ -110,6 +118,27 @@ def expand_crime_types(wanted: list[str], groups: dict[str, list[str]],
             raise InputError(f"crime type {name!r} is neither in the data nor a group "
                              f"(closest: {', '.join(map(repr, close))})")
     return types
+
+
+def check_groups(groups: dict[str, list[str]], present: pd.Series) -> None:
+    """Every member of a configured group is a police.uk crime type or a type in the data.
+
+    A typo ("Pubic order") would otherwise drop that type from the group without a word.
+    """
+    from rapidfuzz import process
+
+    from wardmap.load.incidents import POLICE_CRIME_TYPES, crime_type_key
+
+    known = {crime_type_key(t): str(t) for t in (*POLICE_CRIME_TYPES,
+                                                  *present.dropna().unique())}
+    for group, members in groups.items():
+        for member in members:
+            if crime_type_key(member) not in known:
+                close = [c for c, _, _ in process.extract(member, list(known.values()),
+                                                          limit=3)]
+                raise InputError(f"[groups] {group!r}: {member!r} is neither a police.uk crime "
+                                 f"type nor in the data (closest: "
+                                 f"{', '.join(map(repr, close))})")
 
 
 def _period_match(records: pd.DataFrame, months: str | None) -> pd.Series:

@@ -244,7 +244,8 @@ def report_run(result: Any, out: Path) -> None:
         lines[0] += (f", {acc['input_rows']} records: {acc['assigned']} in a ward, "
                      f"{acc['snapped']} snapped, {acc['outside']} outside, "
                      f"{acc['missing_coordinates']} without coordinates, "
-                     f"{acc['invalid_coordinates']} invalid, {acc['filtered_out']} filtered out")
+                     f"{acc['invalid_coordinates']} invalid, {acc['filtered_out']} filtered out"
+                     + (f", {acc['duplicates']} duplicates" if acc.get("duplicates") else ""))
     moran = summary.get("moran") or {}
     if moran.get("I") is not None:
         p = moran.get("p_sim") if moran.get("p_sim") is not None else moran.get("p_norm")

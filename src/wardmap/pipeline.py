@@ -100,6 +100,12 @@ def _add_incidents(result: RunResult, steps: Steps) -> None:
     with steps.step("reading incidents"):
         raw, files = read_incidents(result.config.inputs.incidents, result.config.inputs)
     result.inputs.extend({"role": "incidents", **f} for f in files)
+    result.warnings.extend(str(f["warning"]) for f in files if f.get("warning"))
+    skipped = [f for f in files if f.get("skipped")]
+    if skipped:
+        result.warnings.append(f"skipped {len(skipped)} macOS resource-fork "
+                               f"{'entry' if len(skipped) == 1 else 'entries'} (._* files, "
+                               "__MACOSX folders): not data")
     if raw.empty:
         result.warnings.append("the incident files hold no records")
     # A period preset (rolling 12 months, financial year to date...) is the month filter.
@@ -109,10 +115,13 @@ def _add_incidents(result: RunResult, steps: Steps) -> None:
     with steps.step("placing incidents in wards"):
         placement = place_records(raw, result.wards, result.config)
     result.records = placement.records
-    result.accounting = placement.accounting
+    # Records not read because they repeat others (wardmap.load.duplicates) are counted too.
+    repeated = sum(int(f.get("duplicates", 0)) for f in files)
+    result.accounting = {**placement.accounting,
+                         "input_rows": placement.accounting["input_rows"] + repeated,
+                         "duplicates": repeated}
     if placement.invalid_detail:
-        result.accounting = {**placement.accounting,
-                             "invalid_detail": placement.invalid_detail}
+        result.accounting = {**result.accounting, "invalid_detail": placement.invalid_detail}
         detail = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in
                            placement.invalid_detail.items())
         result.warnings.append(f"records with invalid coordinates: {detail}")

@@ -1,5 +1,6 @@
-"""Incident records: police.uk street-level CSVs (files, folders, the download zip) or any
-point CSV with longitude/latitude or easting/northing columns.
+"""Incident records: police.uk street-level CSVs (files, folders, the download zip), any
+point CSV with longitude/latitude or easting/northing columns, or a force's extract as a
+spreadsheet (xlsx, xls, ods: its first sheet, read by python-calamine).
 
 Read with pyarrow's multi-threaded CSV parser, not row by row. The reader does not judge
 coordinates; it parses them (NaN when empty, flagged when not a number) and the aggregate stage
@@ -9,6 +10,7 @@ accounts for every row.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import zipfile
 from dataclasses import dataclass
@@ -22,13 +24,23 @@ import pyarrow.csv as pacsv
 
 from wardmap.config import InputsConfig
 from wardmap.errors import InputError
+from wardmap.load import duplicates
 from wardmap.load.files import check_encoding, existing_file, sha256
 
+dt_types = (datetime.date, datetime.datetime, pd.Timestamp)
 POLICE_COLUMNS = ("Month", "Longitude", "Latitude", "Crime type")
 _LON_NAMES = ("longitude", "lon", "lng", "long")
 _LAT_NAMES = ("latitude", "lat")
 _X_NAMES = ("easting", "x", "eastings")
 _Y_NAMES = ("northing", "y", "northings")
+SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods")
+# police.uk's crime types as published: variants in case and spacing ("BURGLARY",
+# "Burglary ") are read as these.
+POLICE_CRIME_TYPES = (
+    "Anti-social behaviour", "Bicycle theft", "Burglary", "Criminal damage and arson",
+    "Drugs", "Other crime", "Other theft", "Possession of weapons", "Public order", "Robbery",
+    "Shoplifting", "Theft from the person", "Vehicle crime", "Violence and sexual offences",
+)
 
 
 @dataclass
@@ -38,6 +50,7 @@ class Source:
     name: str
     data: bytes
     origin: Path
+    modified: float = 0.0  # file (or zip member) date: the newer of two overlapping files wins
 
 
 @dataclass
@@ -51,6 +64,8 @@ class Layout:
     crime_type: str | None
     location: str | None
     police: bool
+    crime_id: str | None = None
+    force: str | None = None
 
 
 def read_incidents(
@@ -62,55 +77,190 @@ def read_incidents(
     coordinate that is present but not a number), source (file name). ``df.attrs["crs"]``
     holds the coordinates' CRS.
     """
-    frames, manifest, crs_seen = [], [], set()
-    for source in _sources(paths):
+    sources, skipped = _sources(paths)
+    seen = duplicates.SeenFiles()
+    frames, manifest, crs_seen, rows_by_name, read = [], [], set(), {}, []
+    for source in sources:
+        first = seen.first_name(source.data, source.name)
+        if first is not None:  # the same content again: counted, not read again
+            rows = rows_by_name[first]
+            manifest.append({"path": source.name, "rows": rows, "format": "duplicate",
+                             "duplicates": rows, "duplicate_of": first,
+                             "warning": f"{source.name} was given twice: read once"
+                             if first == source.name else f"{source.name} is the same file "
+                             f"as {first}: read once"})
+            continue
         frame, layout = _read_one(source, inputs)
         crs_seen.add(layout.crs)
         frames.append(frame)
+        rows_by_name[source.name] = len(frame)
+        read.append(source)
         manifest.append({"path": source.name, "rows": len(frame), "format":
-                         "police.uk" if layout.police else "points"})
+                         "police.uk" if layout.police else "points", "duplicates": 0})
     if len(crs_seen) > 1:
         raise InputError("incident files mix longitude/latitude and easting/northing columns; "
                          "read them in separate runs or convert them first")
+    entries = [e for e in manifest if e["format"] != "duplicate"]
+    frames = _drop_duplicates(frames, entries, read)
     records = _concat(frames) if frames else _empty()
+    records["crime_type"] = normalise_crime_types(records["crime_type"])
     records.attrs["crs"] = crs_seen.pop() if crs_seen else "EPSG:4326"
+    manifest += [{"path": name, "rows": 0, "format": "skipped", "skipped": reason}
+                 for name, reason in skipped]
     _add_hashes(paths, manifest)
     return records, manifest
 
 
-def _sources(paths: list[str]) -> list[Source]:
+def _drop_duplicates(frames: list[pd.DataFrame], entries: list[dict[str, object]],
+                     sources: list[Source]) -> list[pd.DataFrame]:
+    """Overlapping force-months read from the newer file; repeated Crime IDs counted once.
+
+    Each file's entry gets ``duplicates`` (its rows not counted) and any ``warning``.
+    """
+    names = [str(e["path"]) for e in entries]
+    held = [duplicates.blocks(f["force"], f["month"]) if f["force"].notna().any() else set()
+            for f in frames]
+    chosen = duplicates.newest_sources(held, [s.modified for s in sources])
+    overlaps = [duplicates.overlap_mask(f["force"], f["month"], i, chosen)
+                for i, f in enumerate(frames)]
+    dropped = [int(m.sum()) for m in overlaps]
+    warnings = duplicates.overlap_warnings(names, held, chosen, dropped)
+    kept = []
+    for entry, frame, overlap in zip(entries, frames, overlaps, strict=True):
+        repeated = duplicates.repeated_ids(frame["crime_id"], frame["force"], frame["month"])
+        repeated = repeated & ~overlap
+        entry["duplicates"] = int(overlap.sum() + repeated.sum())
+        lines = [w for w in warnings if w.startswith(f"{entry['path']} and ")]
+        if repeated.any():
+            lines.append(f"{entry['path']}: {int(repeated.sum()):,} records repeat a Crime ID "
+                         "already read for the same force and month: counted once")
+        if lines:
+            entry["warning"] = "; ".join(lines)
+        keep = ~(overlap | repeated)
+        kept.append(frame.loc[keep].drop(columns=["crime_id", "force"]).reset_index(drop=True))
+    return kept
+
+
+def normalise_crime_types(types: pd.Series) -> pd.Series:
+    """Crime types with spaces trimmed and collapsed, and police.uk's types in their
+    published case ("BURGLARY", "Burglary " → "Burglary"); other types keep their first
+    spelling, so "Fly tipping" and "FLY TIPPING" are one type."""
+    values = pd.Series(types, copy=False)
+    if values.isna().all():
+        return values
+    canonical = {t.casefold(): t for t in POLICE_CRIME_TYPES}
+    mapping: dict[str, str] = {}
+    for raw in pd.unique(values.dropna().astype(str)):
+        key = crime_type_key(raw)
+        canonical.setdefault(key, " ".join(raw.split()))
+        mapping[raw] = canonical[key]
+    return values.astype(object).map(mapping).astype("category")
+
+
+def crime_type_key(text: str) -> str:
+    """How crime types are compared: case-insensitive, spaces trimmed and collapsed."""
+    return " ".join(str(text).split()).casefold()
+
+
+def _sources(paths: list[str]) -> tuple[list[Source], list[tuple[str, str]]]:
+    """The files to read, and the entries skipped (macOS resource forks: ``._*`` files and
+    ``__MACOSX/`` folders that copying or zipping on a Mac adds) with the reason."""
     sources: list[Source] = []
+    skipped: list[tuple[str, str]] = []
     for raw in paths:
         path = existing_file(raw, "incident file")
         if path.is_dir():
-            sources.extend(_folder_sources(path))
+            sources.extend(_folder_sources(path, skipped))
         elif path.suffix.lower() == ".zip":
-            sources.extend(_zip_sources(path))
+            sources.extend(_zip_sources(path, skipped))
+        elif _resource_fork(str(path)):
+            skipped.append((str(path), _FORK_REASON))
         else:
-            sources.append(Source(str(path), path.read_bytes(), path))
-    return sources
+            sources.append(_file_source(path))
+    return sources, skipped
 
 
-def _folder_sources(folder: Path) -> list[Source]:
-    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() == ".csv")
+_FORK_REASON = "macOS resource fork (not data)"
+
+
+def _resource_fork(name: str) -> bool:
+    parts = Path(name).parts
+    return "__MACOSX" in parts or (bool(parts) and parts[-1].startswith("._"))
+
+
+def _file_source(path: Path) -> Source:
+    data = path.read_bytes()
+    if path.suffix.lower() in SPREADSHEETS:
+        data = _spreadsheet_csv(data, str(path))
+    return Source(str(path), data, path, path.stat().st_mtime)
+
+
+def _folder_sources(folder: Path, skipped: list[tuple[str, str]]) -> list[Source]:
+    files = sorted(p for p in folder.rglob("*")
+                   if p.is_file() and p.suffix.lower() in (".csv", *SPREADSHEETS))
+    skipped += [(str(p), _FORK_REASON) for p in files if _resource_fork(str(p.relative_to(
+        folder)))]
+    files = [p for p in files if not _resource_fork(str(p.relative_to(folder)))]
     street = [p for p in files if p.name.lower().endswith("-street.csv")]
     chosen = street or files
     if not chosen:
-        raise InputError(f"incident folder holds no CSV files: {folder}")
-    return [Source(str(p), p.read_bytes(), p) for p in chosen]
+        raise InputError(f"incident folder holds no CSV or spreadsheet files: {folder}")
+    return [_file_source(p) for p in chosen]
 
 
-def _zip_sources(path: Path) -> list[Source]:
+def _zip_sources(path: Path, skipped: list[tuple[str, str]]) -> list[Source]:
     try:
         with zipfile.ZipFile(path) as archive:
             names = sorted(n for n in archive.namelist() if n.lower().endswith(".csv"))
+            skipped += [(f"{path}!{n}", _FORK_REASON) for n in names if _resource_fork(n)]
+            names = [n for n in names if not _resource_fork(n)]
             street = [n for n in names if n.lower().endswith("-street.csv")]
             chosen = street or names
             if not chosen:
                 raise InputError(f"zip holds no CSV files: {path}")
-            return [Source(f"{path}!{n}", archive.read(n), path) for n in chosen]
+            return [Source(f"{path}!{n}", archive.read(n), path,
+                           datetime.datetime(*archive.getinfo(n).date_time).timestamp())
+                    for n in chosen]
     except zipfile.BadZipFile:
         raise InputError(f"not a readable zip file: {path}") from None
+
+
+def _spreadsheet_csv(data: bytes, name: str) -> bytes:
+    """A force extract's first non-empty sheet as UTF-8 CSV, read by the CSV path.
+
+    Title rows above the header are skipped (the header is the first row naming a month or
+    date and coordinate columns); date cells in a Month column become YYYY-MM.
+    """
+    try:
+        sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None,
+                               engine="calamine")
+    except Exception as exc:  # calamine raises its own error types for damaged files
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"cannot read spreadsheet {name}: {reason}") from None
+    sheet = next((s.dropna(how="all") for s in sheets.values() if not s.dropna(how="all")
+                  .empty), None)
+    if sheet is None:
+        raise InputError(f"{name}: every sheet is empty")
+    header = _header_row(sheet)
+    table = sheet.iloc[header + 1:].reset_index(drop=True)
+    table.columns = [str(v).strip() if pd.notna(v) else f"column {j + 1}"
+                     for j, v in enumerate(sheet.iloc[header])]
+    for column in table.columns:
+        if pd.api.types.is_datetime64_any_dtype(table[column]) or table[column].map(
+                lambda v: isinstance(v, dt_types)).any():
+            fmt = "%Y-%m" if column.lower() == "month" else "%Y-%m-%d"
+            table[column] = table[column].map(
+                lambda v, f=fmt: v.strftime(f) if isinstance(v, dt_types) else v)
+    return table.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def _header_row(sheet: pd.DataFrame) -> int:
+    wanted = {"month", "date", *_LON_NAMES, *_LAT_NAMES, *_X_NAMES, *_Y_NAMES}
+    for position, (_, row) in enumerate(sheet.head(30).iterrows()):
+        cells = {str(v).strip().lower() for v in row.dropna()}
+        if len(cells & wanted) >= 2:
+            return position
+    return 0
 
 
 def _read_one(source: Source, inputs: InputsConfig) -> tuple[pd.DataFrame, Layout]:
@@ -124,6 +274,9 @@ def _read_one(source: Source, inputs: InputsConfig) -> tuple[pd.DataFrame, Layou
         "month": _months(table, layout, source.name),
         "crime_type": _text(table, layout.crime_type),
         "location": _text(table, layout.location),
+        # For duplicate detection only (dropped after it): police.uk's Crime ID and force.
+        "crime_id": _text(table, layout.crime_id),
+        "force": _text(table, layout.force),
     })
     frame["cx"], bad_x = _numbers(table.column(layout.cx))
     frame["cy"], bad_y = _numbers(table.column(layout.cy))
@@ -155,13 +308,16 @@ def _layout(header: list[str], inputs: InputsConfig, name: str) -> Layout:
     month = find(inputs.date_col, ("month", "date"))
     crime = find(inputs.crime_type_col, ("crime type", "crime_type", "category", "type"))
     location = lower.get("location")
+    crime_id = lower.get("crime id")
+    force = lower.get("falls within") or lower.get("reported by")
+    ids = {"crime_id": crime_id, "force": force}
     lon, lat = find(inputs.lon_col, _LON_NAMES), find(inputs.lat_col, _LAT_NAMES)
     if inputs.x_col or inputs.y_col or not (lon or lat):
         x, y = find(inputs.x_col, _X_NAMES), find(inputs.y_col, _Y_NAMES)
         if x and y:
-            return Layout(x, y, inputs.points_crs, month, crime, location, police)
+            return Layout(x, y, inputs.points_crs, month, crime, location, police, **ids)
     if lon and lat:
-        return Layout(lon, lat, "EPSG:4326", month, crime, location, police)
+        return Layout(lon, lat, "EPSG:4326", month, crime, location, police, **ids)
     missing = "Longitude" if not lon else "Latitude"
     if police:
         raise InputError(f"{name}: police.uk file has no {missing} column "
@@ -172,7 +328,7 @@ def _layout(header: list[str], inputs: InputsConfig, name: str) -> Layout:
 
 def _parse(source: Source, encoding: str, layout: Layout, header: list[str]) -> pa.Table:
     wanted = [c for c in (layout.cx, layout.cy, layout.month, layout.crime_type,
-                          layout.location) if c]
+                          layout.location, layout.crime_id, layout.force) if c]
     types = {c: pa.string() for c in wanted}
     try:
         return pacsv.read_csv(
