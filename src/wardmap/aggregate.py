@@ -182,6 +182,20 @@ def _coordinate_problems(records: pd.DataFrame, crs: str) -> np.ndarray:
                      default="").astype(object)
 
 
+def metres_hint(records: pd.DataFrame) -> str | None:
+    """A hint when longitude/latitude columns hold what look like eastings/northings."""
+    if records.attrs.get("crs", "EPSG:4326") != "EPSG:4326" or "status" not in records:
+        return None
+    bad = records["status"] == "invalid_coordinates"
+    cx, cy = records.loc[bad, "cx"], records.loc[bad, "cy"]
+    metres = cx.between(1_000, 700_000) & cy.between(1_000, 1_300_000)
+    if not bad.any() or metres.sum() < max(1, 0.5 * bad.sum()):
+        return None
+    return (f"{int(metres.sum()):,} records have longitude/latitude like {cx[metres].iat[0]:g}, "
+            f"{cy[metres].iat[0]:g}: these look like eastings/northings in metres; name the "
+            "columns with --x-col/--y-col (and --points-crs if not British National Grid)")
+
+
 def _within(values: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
     return (values >= bounds[0]) & (values <= bounds[1])
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from wardmap.aggregate import count_by_ward, place_records
+from wardmap.aggregate import count_by_ward, metres_hint, place_records
 from wardmap.config import Config
 from wardmap.errors import InputError
 from wardmap.export import Writer, write_run
@@ -125,6 +125,9 @@ def _add_incidents(result: RunResult, steps: Steps) -> None:
         detail = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in
                            placement.invalid_detail.items())
         result.warnings.append(f"records with invalid coordinates: {detail}")
+        hint = metres_hint(placement.records)
+        if hint:
+            result.warnings.append(hint)
     counts = count_by_ward(placement.records, result.wards)
     result.wards["incidents"] = counts.to_numpy()
     result.wards["value"] = result.wards["incidents"]
