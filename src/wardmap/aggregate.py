@@ -3,7 +3,8 @@
 Each record gets exactly one status: filtered_out (fails a crime-type or month filter),
 missing_coordinates, invalid_coordinates (not a number, out of range, latitude/longitude
 swapped, or 0,0), assigned (inside a ward), snapped (outside every ward but within the snap
-tolerance of one: police.uk snap points and generalised boundaries shave the edges) or outside.
+tolerance of one and inside the study area's outer edge: generalised boundaries leave slivers
+between wards) or outside (a neighbouring district's records are never snapped in).
 The counts add up to the input rows. Records that fail a filter still carry the ward they fall
 in, so a comparison period can be counted from the same table.
 """
@@ -237,8 +238,32 @@ def _locate(x: np.ndarray, y: np.ndarray, wards: gpd.GeoDataFrame, tolerance: fl
             points[outside], max_distance=tolerance)
         near = np.full(len(points), -1)
         near[outside] = _first_hit(near_point, near_ward, outside.size)
+        candidates = np.flatnonzero(near >= 0)
+        enclosed = within_outer_edge(points[candidates], wards.geometry.values, tolerance)
+        near[candidates[~enclosed]] = -1
         snapped[usable] = near[back]
     return inside, snapped
+
+
+def within_outer_edge(points: np.ndarray, geoms: np.ndarray, tolerance: float) -> np.ndarray:
+    """True for points inside the study area's outer edge: in a gap or sliver between wards.
+
+    Snapping is for the slivers that generalised boundaries leave between wards, not for a
+    neighbouring district's records just over the border. The study area is the union of the
+    wards closed by ``tolerance`` (grown, then shrunk back: slivers narrower than twice the
+    tolerance are filled, the outer edge stays where it is) with its holes filled. Only the
+    wards near the points are used: a national run need not union 7,681 wards.
+    """
+    if points.size == 0:
+        return np.zeros(0, bool)
+    nearby = np.unique(shapely.STRtree(geoms).query(points, predicate="dwithin",
+                                                     distance=4 * tolerance)[1])
+    grown = shapely.union_all(shapely.buffer(geoms[nearby], tolerance, quad_segs=4))
+    closed = shapely.buffer(grown, -tolerance, quad_segs=4)
+    parts = shapely.get_parts(closed)
+    area = shapely.union_all(shapely.polygons(shapely.get_exterior_ring(parts)))
+    shapely.prepare(area)
+    return shapely.intersects(area, points)
 
 
 def _first_hit(point: np.ndarray, ward: np.ndarray, n: int) -> np.ndarray:
