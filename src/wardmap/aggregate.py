@@ -11,7 +11,7 @@ in, so a comparison period can be counted from the same table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -36,6 +36,8 @@ class Placement:
     records: pd.DataFrame
     accounting: dict[str, int]
     invalid_detail: dict[str, int]
+    # Records inside two wards at once (overlapping polygons): counted in the first by code.
+    overlaps: list[str] = field(default_factory=list)
 
 
 def place_records(records: pd.DataFrame, wards: gpd.GeoDataFrame, config: Config) -> Placement:
@@ -46,7 +48,7 @@ def place_records(records: pd.DataFrame, wards: gpd.GeoDataFrame, config: Config
     problem = _coordinate_problems(records, records.attrs.get("crs", "EPSG:4326"))
     x, y = _project(records, wards.crs, problem == "")
     records["x"], records["y"] = x, y
-    inside, snapped = _locate(x, y, wards, config.inputs.snap_tolerance)
+    inside, snapped, overlapping = _locate(x, y, wards, config.inputs.snap_tolerance)
     code = np.where(inside >= 0, inside, snapped)
     codes = wards["ward_code"].to_numpy(dtype=object)
     records["ward_code"] = np.where(code >= 0, codes[np.maximum(code, 0)], None)
@@ -61,7 +63,17 @@ def place_records(records: pd.DataFrame, wards: gpd.GeoDataFrame, config: Config
     accounting = {"input_rows": len(records)} | {s: int(counts.get(s, 0)) for s in STATUSES}
     kept = status != "filtered_out"
     detail = pd.Series(problem[kept & (problem != "") & (problem != "missing")]).value_counts()
-    return Placement(records, accounting, {str(k): int(v) for k, v in detail.items()})
+    return Placement(records, accounting, {str(k): int(v) for k, v in detail.items()},
+                     _overlap_notes(overlapping, wards))
+
+
+def _overlap_notes(overlapping: dict[tuple[int, int], int], wards: gpd.GeoDataFrame) -> list[
+        str]:
+    names = wards["ward_name"].to_numpy(dtype=object)
+    codes = wards["ward_code"].to_numpy(dtype=object)
+    return [f"wards {names[a]} ({codes[a]}) and {names[b]} ({codes[b]}) overlap: {n:,} records "
+            f"inside both are counted once, in {names[a]}; check the boundary file"
+            for (a, b), n in sorted(overlapping.items())]
 
 
 def count_by_ward(records: pd.DataFrame, wards: pd.DataFrame) -> pd.Series:
@@ -216,22 +228,25 @@ def _project(records: pd.DataFrame, target: object, usable: np.ndarray) -> tuple
 
 
 def _locate(x: np.ndarray, y: np.ndarray, wards: gpd.GeoDataFrame, tolerance: float) -> tuple[
-        np.ndarray, np.ndarray]:
+        np.ndarray, np.ndarray, dict[tuple[int, int], int]]:
     """Ward position for each point inside a ward (-1 if none), and for each point outside but
     within ``tolerance`` metres of a ward (-1 if none). A point on a shared edge goes to the
-    first ward in code order, so each record lands in exactly one ward."""
+    first ward in code order, so each record lands in exactly one ward. Also the records inside
+    two wards at once, per pair of ward positions (overlapping polygons)."""
     inside, snapped = np.full(len(x), -1), np.full(len(x), -1)
     usable = np.flatnonzero(~np.isnan(x))
     if usable.size == 0:
-        return inside, snapped
+        return inside, snapped, {}
     # police.uk records share anonymised map points: place each distinct point once.
     xy = np.ascontiguousarray(np.column_stack([x[usable], y[usable]]))
     unique, back = np.unique(xy.view(np.complex128).ravel(), return_inverse=True)
     points = shapely.points(unique.real, unique.imag)
-    ward_of = _first_hit(*shapely.STRtree(points).query(wards.geometry.values,
-                                                       predicate="intersects")[::-1],
-                         len(points))
+    hit_ward, hit_point = shapely.STRtree(points).query(wards.geometry.values,
+                                                         predicate="intersects")
+    ward_of = _first_hit(hit_point, hit_ward, len(points))
     inside[usable] = ward_of[back]
+    overlapping = _overlaps(hit_point, hit_ward, points, wards.geometry.values,
+                            np.bincount(back, minlength=len(points)))
     outside = np.flatnonzero(ward_of < 0)
     if tolerance > 0 and outside.size:
         near_point, near_ward = shapely.STRtree(wards.geometry.values).query_nearest(
@@ -242,7 +257,30 @@ def _locate(x: np.ndarray, y: np.ndarray, wards: gpd.GeoDataFrame, tolerance: fl
         enclosed = within_outer_edge(points[candidates], wards.geometry.values, tolerance)
         near[candidates[~enclosed]] = -1
         snapped[usable] = near[back]
-    return inside, snapped
+    return inside, snapped, overlapping
+
+
+def _overlaps(hit_point: np.ndarray, hit_ward: np.ndarray, points: np.ndarray,
+              geoms: np.ndarray, records_at: np.ndarray) -> dict[tuple[int, int], int]:
+    """Records strictly inside two or more wards, per pair (first two wards by position).
+
+    A point on a shared edge touches two wards but lies inside neither's interior, so only
+    points that several wards contain properly count: only those few points are tested.
+    """
+    multi = np.flatnonzero(np.bincount(hit_point, minlength=len(points)) > 1)
+    if multi.size == 0:
+        return {}
+    pairs = np.isin(hit_point, multi)
+    p, w = hit_point[pairs], hit_ward[pairs]
+    proper = shapely.contains_properly(geoms[w], points[p])
+    p, w = p[proper], w[proper]
+    found: dict[tuple[int, int], int] = {}
+    for point in np.unique(p):
+        wards_here = np.sort(w[p == point])
+        if wards_here.size > 1:
+            key = (int(wards_here[0]), int(wards_here[1]))
+            found[key] = found.get(key, 0) + int(records_at[point])
+    return found
 
 
 def within_outer_edge(points: np.ndarray, geoms: np.ndarray, tolerance: float) -> np.ndarray:

@@ -128,6 +128,7 @@ def _add_incidents(result: RunResult, steps: Steps) -> None:
         hint = metres_hint(placement.records)
         if hint:
             result.warnings.append(hint)
+    result.warnings.extend(placement.overlaps)
     counts = count_by_ward(placement.records, result.wards)
     result.wards["incidents"] = counts.to_numpy()
     result.wards["value"] = result.wards["incidents"]

@@ -67,6 +67,7 @@ def read_boundaries(
     report.repaired = _repair(wards)
     if report.repaired:
         report.warnings.append(f"repaired {report.repaired} invalid boundary geometries")
+    report.warnings.extend(_same_shapes(wards, path))
     return wards.sort_values("ward_code", kind="stable").reset_index(drop=True), report
 
 
@@ -81,12 +82,47 @@ def _analysis_crs(crs: str) -> CRS:
     return parsed
 
 
+_VECTOR_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".parquet", ".geoparquet", ".fgb")
+
+
+def _vector_in(path: Path) -> str:
+    """What to read for ``path``: the file itself, the one vector file in a folder (a
+    shapefile's .shp beside its .dbf, .shx, .prj), or the one in a zip (GDAL's /vsizip/)."""
+    if path.is_dir():
+        found = sorted(str(p.relative_to(path)) for p in path.rglob("*")
+                       if p.suffix.lower() in _VECTOR_SUFFIXES)
+        where = f"folder {path}"
+    elif path.suffix.lower() == ".zip":
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(path) as archive:
+                found = sorted(n for n in archive.namelist()
+                               if Path(n).suffix.lower() in _VECTOR_SUFFIXES)
+        except zipfile.BadZipFile:
+            raise InputError(f"not a readable zip file: {path}") from None
+        where = f"zip {path}"
+    else:
+        return str(path)
+    found = [n for n in found if "__MACOSX" not in Path(n).parts
+             and not Path(n).name.startswith("._")]
+    if not found:
+        raise InputError(f"{where} holds no boundary file (looked for "
+                         f"{', '.join(_VECTOR_SUFFIXES)})")
+    if len(found) > 1:
+        shown = ", ".join(found[:5]) + (" ..." if len(found) > 5 else "")
+        raise InputError(f"{where} holds {len(found)} boundary files ({shown}): give the one "
+                         "to use as --boundaries")
+    return str(path / found[0]) if path.is_dir() else f"/vsizip/{path}/{found[0]}"
+
+
 def _read_vector(path: Path) -> gpd.GeoDataFrame:
+    source = _vector_in(path)
     try:
-        if path.suffix.lower() in {".parquet", ".geoparquet"}:
-            frame = gpd.read_parquet(path)
+        if source.lower().endswith((".parquet", ".geoparquet")):
+            frame = gpd.read_parquet(source)
         else:
-            frame = gpd.read_file(path, engine="pyogrio")
+            frame = gpd.read_file(source, engine="pyogrio")
     except Exception as exc:  # pyogrio/pyarrow raise many types; all mean "cannot read"
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"cannot read boundary file {path}: {reason}") from None
@@ -158,6 +194,17 @@ def _check_codes(wards: gpd.GeoDataFrame, path: Path) -> None:
         raise InputError(f"{path.name}: duplicate ward codes in {_rows(wards, dup.to_numpy())}")
 
 
+def _same_shapes(wards: gpd.GeoDataFrame, path: Path) -> list[str]:
+    """Wards drawn with the same shape (a copied row under another code): every record
+    inside goes to the first, the copy gets none. Found by hashing normalised geometries."""
+    keys = pd.Series(shapely.to_wkb(shapely.normalize(wards.geometry.values)))
+    repeated = keys.duplicated(keep=False).to_numpy()
+    if not repeated.any():
+        return []
+    return [f"{path.name}: {_rows(wards, repeated)} have the same shape: records inside are "
+            "counted in the first by code only; check the boundary file"]
+
+
 def _rows(wards: gpd.GeoDataFrame, mask: np.ndarray, limit: int = 5) -> str:
     idx = np.flatnonzero(mask)
     parts = [f"row {i + 1} ({wards['ward_code'].iat[i]}, {wards['ward_name'].iat[i]})"
@@ -172,10 +219,26 @@ def _type_counts(geoms: np.ndarray) -> str:
 
 
 def _assume_crs(wards: gpd.GeoDataFrame, report: BoundaryReport) -> gpd.GeoDataFrame:
-    """A file without a CRS: guess from the coordinates and say so (never silently)."""
+    """A file without a CRS: guess from the coordinates and say so (never silently).
+
+    GeoJSON without a ``crs`` member is read as longitude/latitude (RFC 7946); coordinates
+    far outside that range are projected metres, British National Grid when they fit it.
+    """
+    minx, miny, maxx, maxy = wards.total_bounds
+    lon_lat = minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90
+    if wards.crs is not None and wards.crs.is_geographic and not lon_lat:
+        if minx >= 0 and maxx <= 700_000 and miny >= 0 and maxy <= 1_300_000:
+            report.warnings.append(
+                f"{Path(report.path).name}: coordinates are metres, not longitude/latitude, "
+                "though the file says WGS84 (GeoJSON without a 'crs' member): assumed British "
+                "National Grid (EPSG:27700)")
+            report.source_crs = "EPSG:27700"
+            return wards.set_crs("EPSG:27700", allow_override=True)
+        raise InputError(f"{report.path}: coordinates ({minx:.0f}, {miny:.0f} to {maxx:.0f}, "
+                         f"{maxy:.0f}) are not longitude/latitude though the file says WGS84; "
+                         "save it with its CRS (e.g. as GeoPackage)")
     if wards.crs is not None:
         return wards
-    minx, miny, maxx, maxy = wards.total_bounds
     if minx >= -9 and maxx <= 3 and miny >= 49 and maxy <= 61:
         guess = "EPSG:4326"
     elif minx >= 0 and maxx <= 700_000 and miny >= 0 and maxy <= 1_300_000:
