@@ -239,7 +239,7 @@ def report_run(result: Any, out: Path) -> None:
     """A few lines for the analyst: where the outputs are and anything to look at."""
     summary = result.summary
     lines = [f"wardmap: {summary['wards']} wards"]
-    if result.accounting:
+    if result.accounting and "assigned" in result.accounting:
         acc = result.accounting
         lines[0] += (f", {acc['input_rows']} records: {acc['assigned']} in a ward, "
                      f"{acc['snapped']} snapped, {acc['outside']} outside, "

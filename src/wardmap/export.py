@@ -119,12 +119,37 @@ def write_tables(result: RunResult, folder: Path) -> None:
     table = ward_table(result.wards)
     if result.config.output.public:
         table = _suppressed(table, result.config.output.threshold)
-    table.drop(columns="geometry").to_csv(folder / "wards.csv", index=False,
-                                          lineterminator="\n")
+    spreadsheet_safe(table.drop(columns="geometry")).to_csv(folder / "wards.csv", index=False,
+                                                            lineterminator="\n")
     table.to_file(folder / "wards.gpkg", layer="wards", driver="GPKG", engine="pyogrio")
     write_json(folder / "summary.json", result.summary)
     if result.accounting is not None:
         write_json(folder / "accounting.json", result.accounting)
+
+
+# Text a spreadsheet would run as a formula (OWASP's CSV injection list): "=HYPERLINK(...)".
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that start with = + - @ (or a tab or carriage return) prefixed with "'", so
+    Excel shows them as text instead of running them. Numbers are never changed: -3 stays -3.
+
+    Examples
+    --------
+    >>> spreadsheet_safe(pd.DataFrame({"ward_name": ["=HYPERLINK(1)", "Fant"], "gi_bin": [-3, 0]}))
+          ward_name  gi_bin
+    0  '=HYPERLINK(1)      -3
+    1           Fant       0
+    """
+    out = table.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            values = out[column]
+            risky = values.map(lambda v: isinstance(v, str) and v.startswith(_FORMULA_START))
+            if risky.any():
+                out[column] = values.where(~risky, "'" + values.astype(str))
+    return out
 
 
 def _suppressed(table: gpd.GeoDataFrame, threshold: int) -> gpd.GeoDataFrame:

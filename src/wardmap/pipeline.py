@@ -94,6 +94,21 @@ def _check_inputs(config: Config) -> None:
     if inputs.counts and (config.filters.months or config.filters.crime_types):
         raise InputError("--months and --crime-type filter incident records; they do not "
                          "apply to a ward-level --counts table")
+    if inputs.snap_tolerance < 0:
+        raise InputError(f"--snap-tolerance must be 0 metres or more (got "
+                         f"{inputs.snap_tolerance:g}); 0 turns snapping off")
+    _check_periods(config)
+
+
+def _check_periods(config: Config) -> None:
+    """Period flags that would otherwise be silently ignored are errors."""
+    period = config.periods.period
+    if config.filters.months and period not in ("filter", "custom"):
+        raise InputError(f"give either --months or --period {period}, not both (--period "
+                         "custom analyses the --months range)")
+    if config.periods.end and period in ("filter", "custom"):
+        raise InputError("--period-end needs --period rolling12, fytd or calendar (it sets "
+                         "their last month)")
 
 
 def _add_incidents(result: RunResult, steps: Steps) -> None:
@@ -144,6 +159,7 @@ def _add_ward_values(result: RunResult) -> None:
     # Taken now: the test stage replaces "value" with the measure analysed (a rate, say).
     result.summary["value_total"] = float(result.wards["value"].sum(skipna=True))
     result.inputs.append({"role": "counts", **table.manifest})
+    result.accounting = table.accounting
     result.warnings.extend(table.warnings)
 
 

@@ -14,7 +14,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from wardmap.errors import InputError
-from wardmap.load.files import existing_file
+from wardmap.load.files import columns_note, existing_file
 
 # ONS column names: WD13CD/WD13NM, WD23CD/WD23NM, LSOA11CD/LSOA11NM, LAD21CD/LAD21NM, ...
 _ONS_CODE = re.compile(r"^(WD|WED|LSOA|MSOA|OA|LAD|CTY|PAR|UTLA|LTLA)\d{2}CD$", re.IGNORECASE)
@@ -146,7 +146,7 @@ def _pick_column(
         if given not in frame.columns:
             raise InputError(
                 f"{path.name}: no column {given!r} for ward {what}s "
-                f"(columns: {', '.join(map(str, columns))})"
+                f"{columns_note(columns)}"
             )
         return given
     matches = [c for c in columns if pattern.match(str(c))]
@@ -161,7 +161,7 @@ def _pick_column(
     flag = "--code-col" if what == "code" else "--name-col"
     raise InputError(
         f"{path.name}: cannot tell which column holds the ward {what}s; name it with {flag} "
-        f"(columns: {', '.join(map(str, columns))})"
+        f"{columns_note(columns)}"
     )
 
 

@@ -42,3 +42,9 @@ def check_encoding(data: bytes, name: str, encoding: str) -> None:
             f"{name}: line {line} is not valid {encoding} text (byte 0x{data[exc.start]:02x})"
             f"{hint}"
         ) from None
+
+
+def columns_note(columns: object) -> str:
+    """"(columns: a, b)" for an error message, or "(no columns)"."""
+    names = [str(c) for c in columns if str(c).strip()]  # type: ignore[attr-defined]
+    return f"(columns: {', '.join(names)})" if names else "(no columns)"

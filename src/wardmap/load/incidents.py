@@ -25,7 +25,7 @@ import pyarrow.csv as pacsv
 from wardmap.config import InputsConfig
 from wardmap.errors import InputError
 from wardmap.load import duplicates
-from wardmap.load.files import check_encoding, existing_file, sha256
+from wardmap.load.files import check_encoding, columns_note, existing_file, sha256
 
 dt_types = (datetime.date, datetime.datetime, pd.Timestamp)
 POLICE_COLUMNS = ("Month", "Longitude", "Latitude", "Crime type")
@@ -300,7 +300,7 @@ def _layout(header: list[str], inputs: InputsConfig, name: str) -> Layout:
     def find(given: str | None, names: tuple[str, ...]) -> str | None:
         if given is not None:
             if given not in header:
-                raise InputError(f"{name}: no column {given!r} (columns: {', '.join(header)})")
+                raise InputError(f"{name}: no column {given!r} {columns_note(header)}")
             return given
         return next((lower[n] for n in names if n in lower), None)
 
@@ -321,7 +321,7 @@ def _layout(header: list[str], inputs: InputsConfig, name: str) -> Layout:
     missing = "Longitude" if not lon else "Latitude"
     if police:
         raise InputError(f"{name}: police.uk file has no {missing} column "
-                         f"(columns: {', '.join(header)})")
+                         f"{columns_note(header)}")
     raise InputError(f"{name}: no coordinate columns found (looked for Longitude/Latitude and "
                      "Easting/Northing); name them with --lon-col/--lat-col or --x-col/--y-col")
 

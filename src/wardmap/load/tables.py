@@ -12,7 +12,7 @@ import pandas as pd
 
 from wardmap.align import match_keys, name_key
 from wardmap.errors import InputError
-from wardmap.load.files import check_encoding, existing_file, sha256
+from wardmap.load.files import check_encoding, columns_note, existing_file, sha256
 
 _KEY_NAMES = ("ward code", "ward_code", "code", "ward name", "ward_name", "ward", "name")
 _POPULATION_NAMES = ("all ages", "all_ages", "population", "total", "usual residents",
@@ -26,6 +26,8 @@ class WardValues:
     values: pd.Series  # float, indexed by ward_code; wards missing from the table are NaN
     manifest: dict[str, object]
     warnings: list[str] = field(default_factory=list)
+    # The table's rows: input_rows = matched + no_value + outside (accounting.json).
+    accounting: dict[str, int] = field(default_factory=dict)
 
 
 def read_table(path: str | Path, encoding: str = "utf-8") -> pd.DataFrame:
@@ -76,9 +78,10 @@ def read_ward_values(
     wards: pd.DataFrame,
     value_col: str | None,
     key_col: str | None = None,
-    what: str = "ward table",
+    what: str = "value",
     encoding: str = "utf-8",
     value_names: tuple[str, ...] = (),
+    value_flag: str = "--value-col",
 ) -> WardValues:
     """One numeric column of a ward-level table, as a float Series indexed by ward_code.
 
@@ -87,7 +90,7 @@ def read_ward_values(
     """
     table = read_table(path, encoding)
     key = _key_column(table, key_col, wards, f"{what} key", path)
-    value = _column(table, value_col, value_names, f"{what} value", path, "--value-col")
+    value = _column(table, value_col, value_names, what, path, value_flag)
     numbers = _numeric(table[value], f"{Path(path).name} column {value!r}", table[key])
     keys = table[key].astype(str).str.strip()
     dup = keys[keys.duplicated(keep=False)]
@@ -109,21 +112,43 @@ def read_ward_values(
         warnings.append(f"{name}: {len(matching.unknown)} row(s) are for areas outside these "
                         f"boundaries and were left out, e.g. {matching.unknown[0][0]!r}")
     if absent:
-        warnings.append(f"{name}: no {what} value for {len(absent)} ward(s), e.g. {absent[0]}")
+        warnings.append(f"{name}: no {what} for {len(absent)} ward(s): "
+                        f"{ward_names(wards, absent)}")
     manifest = {"path": str(path), "rows": len(table), "sha256": sha256(Path(path)),
                 "key_col": key, "value_col": value}
-    return WardValues(values, manifest, warnings)
+    ward = mapped.notna().to_numpy()
+    given = numbers.notna().to_numpy()
+    accounting = {"input_rows": len(table), "matched": int((ward & given).sum()),
+                  "no_value": int((ward & ~given).sum()), "outside": int((~ward).sum())}
+    return WardValues(values, manifest, warnings, accounting)
 
 
 def read_population(path: str | Path, wards: pd.DataFrame, value_col: str | None = None,
                     key_col: str | None = None, encoding: str = "utf-8") -> WardValues:
     """Residents per ward (ONS ward estimates: 'Ward Code', 'Ward Name', 'All Ages')."""
     result = read_ward_values(path, wards, value_col, key_col, "population", encoding,
-                              _POPULATION_NAMES)
+                              _POPULATION_NAMES, "--population-col")
     negative = result.values[result.values < 0]
     if not negative.empty:
-        raise InputError(f"population is negative for ward {negative.index[0]}")
+        raise InputError(f"{Path(path).name}: population is negative for ward "
+                         f"{ward_names(wards, list(negative.index))}")
+    zero = result.values.index[result.values == 0].tolist()
+    if zero:
+        result.warnings.append(f"{Path(path).name}: population is 0 for {len(zero)} ward(s): "
+                               f"{ward_names(wards, zero)}; they get no rate")
+    if zero or result.values.isna().any():
+        result.warnings.append("without a population for every ward, rates are not compared: "
+                               "the run analyses counts (--measure auto)")
     return result
+
+
+def ward_names(wards: pd.DataFrame, codes: list[str], limit: int = 5) -> str:
+    """ "Allington (E05004982), Bearsted (E05004983) and 2 more": wards named for a message."""
+    names = dict(zip(wards["ward_code"], wards["ward_name"], strict=True))
+    shown = [f"{names.get(c, c)} ({c})" if names.get(c, c) != c else str(c)
+             for c in codes[:limit]]
+    more = f" and {len(codes) - limit} more" if len(codes) > limit else ""
+    return ", ".join(shown) + more
 
 
 def _column(table: pd.DataFrame, given: str | None, names: tuple[str, ...], what: str,
@@ -132,14 +157,14 @@ def _column(table: pd.DataFrame, given: str | None, names: tuple[str, ...], what
     if given is not None:
         if given not in columns:
             raise InputError(f"{Path(path).name}: no column {given!r} for the {what} "
-                             f"(columns: {', '.join(columns)})")
+                             f"{columns_note(columns)}")
         return given
     lower = {c.lower().strip(): c for c in columns}
     for name in names:
         if name in lower:
             return lower[name]
     raise InputError(f"{Path(path).name}: cannot tell which column holds the {what}; name it "
-                     f"with {flag} (columns: {', '.join(columns)})")
+                     f"with {flag} {columns_note(columns)}")
 
 
 def _key_column(table: pd.DataFrame, given: str | None, wards: pd.DataFrame, what: str,
@@ -162,8 +187,7 @@ def _key_column(table: pd.DataFrame, given: str | None, wards: pd.DataFrame, wha
         best = next((lower[n] for n in _KEY_NAMES if n in lower), None)
     if best is None:
         raise InputError(f"{Path(path).name}: no column holds the ward codes or names of these "
-                         f"boundaries; name it with --key-col (columns: "
-                         f"{', '.join(map(str, table.columns))})")
+                         f"boundaries; name it with --key-col {columns_note(table.columns)}")
     return str(best)
 
 

@@ -126,7 +126,10 @@ def write_clusters(
         "png": out / "clusters.png",
         "similarity": out / "cluster_similarity.png",
     }
-    clusters.to_csv(paths["csv"], index=False, float_format="%.4f", lineterminator="\n")
+    from wardmap.export import spreadsheet_safe
+
+    spreadsheet_safe(clusters).to_csv(paths["csv"], index=False, float_format="%.4f",
+                                      lineterminator="\n")
     shapes = _cluster_shapes(clusters, wards)
     note = "; ".join([*(notes or []), *(attributions or [])])
     _html_map(shapes, paths["html"], note)

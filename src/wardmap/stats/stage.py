@@ -29,7 +29,8 @@ from wardmap.stats.permutation import generator
 from wardmap.stats.smoothing import global_eb, spatial_eb
 from wardmap.stats.weights import Weights, build_weights
 
-LABELS = ("High-High", "Low-Low", "High-Low", "Low-High", "Not significant", "Island")
+LABELS = ("High-High", "Low-Low", "High-Low", "Low-High", "Not significant", "Not tested",
+          "Island")
 MEASURES = ("auto", "count", "rate", "rate_eb", "value")
 MIN_WARDS = 3  # Moran's variance and LISA's conditional permutation need at least three
 # Independent random streams per statistic, so adding one never shifts another's draws.
@@ -187,6 +188,9 @@ def _measure(wards: GeoDataFrame, measure: str, events: np.ndarray,
 
 
 def _weights_warnings(weights: Weights, codes: list[str], warnings: list[str]) -> None:
+    if len(codes) == 1:
+        warnings.append("only one ward: there are no neighbours, so no spatial statistics")
+        return
     if weights.islands:
         names = ", ".join(codes[i] for i in weights.islands[:10])
         action = ("joined to their nearest ward" if weights.island_policy == "nearest"
@@ -230,6 +234,8 @@ def _label(out: GeoDataFrame, local: dict[str, np.ndarray], valid: np.ndarray,
     significant = np.nan_to_num(lisa_adj, nan=1.0) <= config.alpha
     quadrant = pd.Series(local["lisa_q"]).map(QUADRANT_LABELS).fillna("Not significant")
     label = np.where(significant, quadrant.to_numpy(), "Not significant").astype(object)
+    if config.permutations == 0:  # no pseudo p-values: LISA is not tested at all
+        label[:] = "Not tested"
     island = _islands_left(weights, valid)
     label[island] = "Island"
     out["lisa_I"], out["lisa_q"], out["lisa_p"] = local["lisa_I"], local["lisa_q"], local["lisa_p"]
