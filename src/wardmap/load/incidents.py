@@ -387,9 +387,15 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     text = ("month", "crime_type", "location", "source")
     records = pd.concat([f.drop(columns=list(text)) for f in frames], ignore_index=True)
     for column in text:
-        parts = [pd.Categorical(f[column]) for f in frames]
+        parts = [_object_categories(pd.Categorical(f[column])) for f in frames]
         records[column] = union_categoricals(parts) if parts else pd.Categorical([])
     return records[["month", "crime_type", "location", "cx", "cy", "unparsable", "source"]]
+
+
+def _object_categories(values: pd.Categorical) -> pd.Categorical:
+    """Categories as plain objects: an empty or all-blank file's (no categories) and a full
+    file's (text) then union without a dtype clash."""
+    return values.set_categories(pd.Index(values.categories, dtype=object))
 
 
 def _empty() -> pd.DataFrame:
