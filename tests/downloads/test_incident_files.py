@@ -93,3 +93,33 @@ def test_eastings_in_longitude_columns_get_a_hint(police, wards_path, tmp_path):
     result = invoke("run", "--boundaries", wards_path, "--incidents", renamed, "--no-maps",
                     "--permutations", 9, "--out", tmp_path / "en")
     assert result.exit_code == 0 and _placed(tmp_path / "en") == len(frame)
+
+
+def test_exports_with_other_delimiters_blank_lines_and_gzip(police, wards_path, tmp_path):
+    """Tab- and bar-separated exports, blank lines above the header, a .csv.gz."""
+    import gzip
+
+    text = (police / NOV).read_text(encoding="utf-8")
+    tabbed = tmp_path / "tabbed.txt.csv"
+    tabbed.write_text(text.replace(",", "\t"), encoding="utf-8")
+    blank = tmp_path / "blank-first.csv"
+    blank.write_text("\n\n" + text, encoding="utf-8")
+    zipped = tmp_path / "nov.csv.gz"
+    zipped.write_bytes(gzip.compress(text.encode()))
+    for i, given in enumerate((tabbed, blank, zipped)):
+        out = tmp_path / f"out{i}"
+        result = invoke("run", "--boundaries", wards_path, "--incidents", given, "--no-maps",
+                        "--permutations", 9, "--out", out)
+        assert result.exit_code == 0, (given.name, result.output)
+        assert _placed(out) == 1577
+
+
+def test_a_spreadsheet_named_csv_is_a_clear_error(tmp_path, wards_path):
+    path = tmp_path / "extract.csv"
+    pd.DataFrame({"Month": ["2017-11"], "Longitude": [0.5], "Latitude": [51.3]}).to_excel(
+        tmp_path / "e.xlsx", index=False)
+    path.write_bytes((tmp_path / "e.xlsx").read_bytes())
+    result = invoke("run", "--boundaries", wards_path, "--incidents", path, "--no-maps",
+                    "--out", tmp_path / "out")
+    assert result.exit_code == 2 and "name it .zip or .xlsx/.ods" in result.output
+    assert "cp1252" not in result.output

@@ -171,8 +171,10 @@ def expected_counted(files: list[Download], given: list[str]) -> int:
 
 def readable(files: list[Download]) -> bool:
     """Whether every file is one the reader should accept (otherwise: exit 2)."""
-    return all(f.sep == "," and not f.junk and not (f.encoding == "cp1252" and f.rows)
-               and all(r.month != "2017-13" for r in f.rows) for f in files)
+    return all(not f.junk and not (f.encoding == "cp1252" and f.rows)
+               and all(r.month != "2017-13" for r in f.rows)
+               # every coordinate text, not a number: the wrong columns, an error
+               and not (f.rows and all(r.lon == "abc" for r in f.rows)) for f in files)
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,13 @@ from pathlib import Path
 from wardmap.errors import InputError
 
 
-def existing_file(path: str | Path, what: str) -> Path:
+def existing_file(path: str | Path, what: str, folder_ok: bool = True) -> Path:
     """The path as a Path, or a clear error naming what was expected there."""
     p = Path(path)
     if not p.exists():
         raise InputError(f"{what} not found: {p}")
+    if p.is_dir() and not folder_ok:
+        raise InputError(f"{what} {p} is a folder: give the file itself")
     if p.is_file() and p.stat().st_size == 0:
         raise InputError(f"{what} is an empty file: {p}")
     return p
@@ -36,6 +38,9 @@ def check_encoding(data: bytes, name: str, encoding: str) -> None:
     try:
         data.decode(encoding)
     except UnicodeDecodeError as exc:
+        kind = _binary_kind(data)
+        if kind:
+            raise InputError(f"{name}: not a text (CSV) file but {kind}") from None
         line = data[: exc.start].count(b"\n") + 1
         hint = " (try --encoding cp1252)" if encoding.lower().replace("-", "") == "utf8" else ""
         raise InputError(
@@ -48,3 +53,15 @@ def columns_note(columns: object) -> str:
     """"(columns: a, b)" for an error message, or "(no columns)"."""
     names = [str(c) for c in columns if str(c).strip()]  # type: ignore[attr-defined]
     return f"(columns: {', '.join(names)})" if names else "(no columns)"
+
+
+def _binary_kind(data: bytes) -> str | None:
+    """What a file that is not text looks like, from its first bytes."""
+    if data[:4] == b"PK\x03\x04":
+        return ("a zip archive or a spreadsheet (xlsx, ods): name it .zip or .xlsx/.ods so it "
+                "is read as one")
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return "an old Excel workbook: name it .xls so it is read as one"
+    if data[:2] == b"\x1f\x8b":
+        return "a gzip file"
+    return None

@@ -10,8 +10,10 @@ accounts for every row.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -190,6 +192,13 @@ def _resource_fork(name: str) -> bool:
 
 def _file_source(path: Path) -> Source:
     data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":  # gzip (.csv.gz)
+        import gzip
+
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise InputError(f"{path}: damaged gzip file ({exc})") from None
     if path.suffix.lower() in SPREADSHEETS:
         data = _spreadsheet_csv(data, str(path))
     return Source(str(path), data, path, path.stat().st_mtime)
@@ -267,9 +276,14 @@ def _read_one(source: Source, inputs: InputsConfig) -> tuple[pd.DataFrame, Layou
     if not source.data.strip():
         raise InputError(f"{source.name}: empty file")
     check_encoding(source.data, source.name, inputs.encoding)
-    header = _header(source, inputs.encoding)
+    # Blank lines above the header (an export's habit) are not the header.
+    source = dataclasses.replace(source, data=re.sub(rb"\A(?:\xef\xbb\xbf)?(?:[ \t]*\r?\n)+",
+                                                     b"", source.data))
+    delimiter = _delimiter(source.data.split(b"\n", 1)[0].decode(inputs.encoding,
+                                                                   errors="replace"))
+    header = _header(source, inputs.encoding, delimiter)
     layout = _layout(header, inputs, source.name)
-    table = _parse(source, inputs.encoding, layout, header)
+    table = _parse(source, inputs.encoding, layout, delimiter)
     frame = pd.DataFrame({
         "month": _months(table, layout, source.name),
         "crime_type": _text(table, layout.crime_type),
@@ -289,9 +303,17 @@ def _read_one(source: Source, inputs: InputsConfig) -> tuple[pd.DataFrame, Layou
     return frame, layout
 
 
-def _header(source: Source, encoding: str) -> list[str]:
+def _delimiter(first_line: str) -> str:
+    """The header's delimiter: comma, or semicolon, tab or bar (European Excel, exports) when
+    the header holds more of those than commas."""
+    counts = {d: first_line.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > counts[","] else ","
+
+
+def _header(source: Source, encoding: str, delimiter: str = ",") -> list[str]:
     first = source.data.split(b"\n", 1)[0].decode(encoding).lstrip("\ufeff")
-    return [h.strip() for h in next(csv.reader([first]))]
+    return [h.strip() for h in next(csv.reader([first], delimiter=delimiter))]
 
 
 def _layout(header: list[str], inputs: InputsConfig, name: str) -> Layout:
@@ -326,7 +348,7 @@ def _layout(header: list[str], inputs: InputsConfig, name: str) -> Layout:
                      "Easting/Northing); name them with --lon-col/--lat-col or --x-col/--y-col")
 
 
-def _parse(source: Source, encoding: str, layout: Layout, header: list[str]) -> pa.Table:
+def _parse(source: Source, encoding: str, layout: Layout, delimiter: str = ",") -> pa.Table:
     wanted = [c for c in (layout.cx, layout.cy, layout.month, layout.crime_type,
                           layout.location, layout.crime_id, layout.force) if c]
     types = {c: pa.string() for c in wanted}
@@ -334,6 +356,7 @@ def _parse(source: Source, encoding: str, layout: Layout, header: list[str]) -> 
         return pacsv.read_csv(
             io.BytesIO(source.data),
             read_options=pacsv.ReadOptions(encoding=encoding, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter),
             convert_options=pacsv.ConvertOptions(
                 include_columns=list(dict.fromkeys(wanted)), column_types=types,
                 strings_can_be_null=True, quoted_strings_can_be_null=True,

@@ -32,7 +32,7 @@ class WardValues:
 
 def read_table(path: str | Path, encoding: str = "utf-8") -> pd.DataFrame:
     """A CSV or XLSX as text-preserving DataFrame (codes keep leading zeros)."""
-    path = existing_file(path, "table")
+    path = existing_file(path, "table", folder_ok=False)
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
         try:
             sheets = pd.read_excel(path, dtype=object, engine="openpyxl", header=None,
