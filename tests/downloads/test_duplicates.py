@@ -95,7 +95,7 @@ def test_a_repeated_crime_id_in_a_force_and_month_counts_once(tmp_path):
 
 def test_duplicate_functions_work_per_file():
     seen = SeenFiles()
-    assert seen.first_name(b"x", "a") is None and seen.first_name(b"x", "b") == "a"
+    assert seen.first_name("k", "a") is None and seen.first_name("k", "b") == "a"
     ids = pd.Series(["a", "a", None, None, "a"])
     force = pd.Series(["K"] * 5)
     month = pd.Series(["2017-11"] * 4 + ["2017-12"])

@@ -37,17 +37,17 @@ class SeenFiles:
     Examples
     --------
     >>> seen = SeenFiles()
-    >>> seen.first_name(b"a,b\\n", "one.csv") is None
+    >>> seen.first_name(content_hash(b"a,b"), "one.csv") is None
     True
-    >>> seen.first_name(b"a,b\\n", "copy.csv")
+    >>> seen.first_name(content_hash(b"a,b"), "copy.csv")
     'one.csv'
     """
 
     names: dict[str, str] = field(default_factory=dict)
 
-    def first_name(self, data: bytes, name: str) -> str | None:
-        """The name the same content was first read under, or None (and remember this one)."""
-        key = content_hash(data)
+    def first_name(self, key: str, name: str) -> str | None:
+        """The name content with hash ``key`` was first read under, or None (and remember
+        this one)."""
         if key in self.names:
             return self.names[key]
         self.names[key] = name
@@ -56,9 +56,11 @@ class SeenFiles:
 
 def blocks(force: pd.Series, month: pd.Series) -> set[Block]:
     """The (force, month) blocks a police.uk file holds (rows without a month ignored)."""
-    frame = pd.DataFrame({"force": force.astype(object).fillna(""),
-                          "month": month.astype(object)}).dropna()
-    return set(frame.itertuples(index=False, name=None))
+    # Distinct pairs first (on the categorical codes: fast), then plain text for the few left.
+    pairs = pd.DataFrame({"force": force, "month": month}).drop_duplicates()
+    pairs = pd.DataFrame({"force": pairs["force"].astype(object).fillna(""),
+                          "month": pairs["month"].astype(object)}).dropna()
+    return set(pairs.itertuples(index=False, name=None))
 
 
 def newest_sources(file_blocks: list[set[Block]], modified: list[float]) -> dict[Block, int]:
@@ -76,11 +78,16 @@ def newest_sources(file_blocks: list[set[Block]], modified: list[float]) -> dict
 
 
 def overlap_mask(force: pd.Series, month: pd.Series, position: int,
-                 chosen: dict[Block, int]) -> np.ndarray:
-    """True for a file's rows whose block is read from another file."""
-    keys = zip(force.astype(object).fillna(""), month.astype(object), strict=True)
-    return np.fromiter((chosen.get(k, position) != position for k in keys), bool,
-                       count=len(force))
+                 chosen: dict[Block, int], held: set[Block] | None = None) -> np.ndarray:
+    """True for a file's rows whose block is read from another file (``held``: the file's
+    blocks, when already known)."""
+    held = blocks(force, month) if held is None else held
+    lost = [b for b in held if chosen.get(b, position) != position]
+    if not lost:  # the usual case: nothing of this file is read elsewhere
+        return np.zeros(len(force), bool)
+    keys = pd.MultiIndex.from_arrays([force.astype(object).fillna("").to_numpy(),
+                                      month.astype(object).to_numpy()])
+    return np.asarray(keys.isin(lost), bool)
 
 
 def repeated_ids(crime_id: pd.Series, force: pd.Series, month: pd.Series) -> np.ndarray:
@@ -89,6 +96,8 @@ def repeated_ids(crime_id: pd.Series, force: pd.Series, month: pd.Series) -> np.
     Works on one file (one set of blocks): a block is only ever read from one file, so the IDs
     need not be kept across files and memory stays bounded by the largest file.
     """
+    if not crime_id.notna().any():  # no IDs at all (or none repeated: see the reader)
+        return np.zeros(len(crime_id), bool)
     ids = crime_id.astype(object)
     present = ids.notna() & (ids.astype(str).str.strip() != "")
     frame = pd.DataFrame({"id": ids, "force": force.astype(object).fillna(""),

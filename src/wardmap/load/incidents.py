@@ -53,6 +53,10 @@ class Source:
     data: bytes
     origin: Path
     modified: float = 0.0  # file (or zip member) date: the newer of two overlapping files wins
+    digest: str = ""  # sha256 of the file's bytes as given (a zip member: its own bytes)
+
+    def __post_init__(self) -> None:
+        self.digest = self.digest or duplicates.content_hash(self.data)
 
 
 @dataclass
@@ -83,11 +87,11 @@ def read_incidents(
     seen = duplicates.SeenFiles()
     frames, manifest, crs_seen, rows_by_name, read = [], [], set(), {}, []
     for source in sources:
-        first = seen.first_name(source.data, source.name)
+        first = seen.first_name(source.digest, source.name)
         if first is not None:  # the same content again: counted, not read again
             rows = rows_by_name[first]
-            manifest.append({"path": source.name, "rows": rows, "format": "duplicate",
-                             "duplicates": rows, "duplicate_of": first,
+            manifest.append({"path": source.name, "sha256": source.digest, "rows": rows,
+                             "format": "duplicate", "duplicates": rows, "duplicate_of": first,
                              "warning": f"{source.name} was given twice: read once"
                              if first == source.name else f"{source.name} is the same file "
                              f"as {first}: read once"})
@@ -97,7 +101,8 @@ def read_incidents(
         frames.append(frame)
         rows_by_name[source.name] = len(frame)
         read.append(source)
-        manifest.append({"path": source.name, "rows": len(frame), "format":
+        manifest.append({"path": source.name, "sha256": source.digest, "rows": len(frame),
+                         "format":
                          "police.uk" if layout.police else "points", "duplicates": 0})
     if len(crs_seen) > 1:
         raise InputError("incident files mix longitude/latitude and easting/northing columns; "
@@ -123,7 +128,7 @@ def _drop_duplicates(frames: list[pd.DataFrame], entries: list[dict[str, object]
     held = [duplicates.blocks(f["force"], f["month"]) if f["force"].notna().any() else set()
             for f in frames]
     chosen = duplicates.newest_sources(held, [s.modified for s in sources])
-    overlaps = [duplicates.overlap_mask(f["force"], f["month"], i, chosen)
+    overlaps = [duplicates.overlap_mask(f["force"], f["month"], i, chosen, held[i])
                 for i, f in enumerate(frames)]
     dropped = [int(m.sum()) for m in overlaps]
     warnings = duplicates.overlap_warnings(names, held, chosen, dropped)
@@ -147,16 +152,21 @@ def normalise_crime_types(types: pd.Series) -> pd.Series:
     """Crime types with spaces trimmed and collapsed, and police.uk's types in their
     published case ("BURGLARY", "Burglary " → "Burglary"); other types keep their first
     spelling, so "Fly tipping" and "FLY TIPPING" are one type."""
-    values = pd.Series(types, copy=False)
+    values = pd.Series(types, copy=False).astype("category")
     if values.isna().all():
         return values
     canonical = {t.casefold(): t for t in POLICE_CRIME_TYPES}
-    mapping: dict[str, str] = {}
-    for raw in pd.unique(values.dropna().astype(str)):
+    spelled = []
+    for raw in values.cat.categories.astype(str):
         key = crime_type_key(raw)
         canonical.setdefault(key, " ".join(raw.split()))
-        mapping[raw] = canonical[key]
-    return values.astype(object).map(mapping).astype("category")
+        spelled.append(canonical[key])
+    # Recode the categories only: the rows' codes are remapped in one array operation.
+    names = pd.Index(pd.unique(pd.Series(spelled, dtype=object)), dtype=object)
+    remap = names.get_indexer(spelled)
+    codes = values.cat.codes.to_numpy()
+    return pd.Series(pd.Categorical.from_codes(np.where(codes >= 0, remap[codes], -1), names),
+                     index=values.index)
 
 
 def crime_type_key(text: str) -> str:
@@ -192,6 +202,7 @@ def _resource_fork(name: str) -> bool:
 
 def _file_source(path: Path) -> Source:
     data = path.read_bytes()
+    digest = duplicates.content_hash(data)  # of the file itself, for the manifest too
     if data[:2] == b"\x1f\x8b":  # gzip (.csv.gz)
         import gzip
 
@@ -201,7 +212,7 @@ def _file_source(path: Path) -> Source:
             raise InputError(f"{path}: damaged gzip file ({exc})") from None
     if path.suffix.lower() in SPREADSHEETS:
         data = _spreadsheet_csv(data, str(path))
-    return Source(str(path), data, path, path.stat().st_mtime)
+    return Source(str(path), data, path, path.stat().st_mtime, digest)
 
 
 def _folder_sources(folder: Path, skipped: list[tuple[str, str]]) -> list[Source]:
@@ -289,7 +300,7 @@ def _read_one(source: Source, inputs: InputsConfig) -> tuple[pd.DataFrame, Layou
         "crime_type": _text(table, layout.crime_type),
         "location": _text(table, layout.location),
         # For duplicate detection only (dropped after it): police.uk's Crime ID and force.
-        "crime_id": _text(table, layout.crime_id),
+        "crime_id": _repeated_id_text(table, layout.crime_id),
         "force": _text(table, layout.force),
     })
     frame["cx"], bad_x = _numbers(table.column(layout.cx))
@@ -396,6 +407,20 @@ def _months(table: pa.Table, layout: Layout, name: str) -> pd.Series:
     return _text(table, layout.month)
 
 
+def _repeated_id_text(table: pa.Table, column: str | None) -> pd.Series:
+    """The Crime IDs when some non-empty ID appears twice in the file, else all missing.
+
+    Checked with arrow's hash kernel first: IDs are nearly always unique, and turning a
+    million distinct IDs into Python text only to find no repeat costs seconds.
+    """
+    if column is not None:
+        ids = pc.utf8_trim_whitespace(table.column(column))
+        ids = pc.filter(ids, pc.fill_null(pc.not_equal(ids, ""), False))
+        if len(pc.unique(ids)) < len(ids):
+            return _text(table, column)
+    return pd.Series(pd.Categorical.from_codes(np.full(table.num_rows, -1), categories=[]))
+
+
 def _text(table: pa.Table, column: str | None) -> pd.Series:
     """Repeated text (months, crime types, locations) as a pandas Categorical, built by arrow."""
     if column is None:
@@ -429,9 +454,12 @@ def _empty() -> pd.DataFrame:
 
 
 def _add_hashes(paths: list[str], manifest: list[dict[str, object]]) -> None:
-    """sha256 per file on disk (zip members share their archive's hash)."""
+    """sha256 per file on disk (zip members share their archive's hash; files read from disk
+    already have theirs)."""
     hashes = {}
     for entry in manifest:
+        if "!" not in str(entry["path"]) and entry.get("sha256"):
+            continue
         on_disk = Path(str(entry["path"]).split("!")[0])
         if on_disk not in hashes:
             hashes[on_disk] = sha256(on_disk)
