@@ -1,6 +1,7 @@
 """The command line: flags become a Config; the pipeline does the work.
 
-Exit codes: 0 success, 2 bad input or usage (one-line reason on stderr), 1 anything else.
+Exit codes: 0 success, 2 bad input or usage (one-line reason on stderr), 143 stopped by
+SIGTERM (no temporary folder left behind), 1 anything else.
 Set WARDMAP_DEBUG=1 to see a traceback for unexpected errors.
 """
 
