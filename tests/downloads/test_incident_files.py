@@ -123,3 +123,19 @@ def test_a_spreadsheet_named_csv_is_a_clear_error(tmp_path, wards_path):
                     "--out", tmp_path / "out")
     assert result.exit_code == 2 and "name it .zip or .xlsx/.ods" in result.output
     assert "cp1252" not in result.output
+
+
+@pytest.mark.parametrize("month", ["Nov-17", "01/11/2017", "2017/11"])
+def test_police_files_saved_again_by_excel_keep_their_month(police, wards_path, tmp_path,
+                                                            month):
+    """Excel rewrites '2017-11' as 'Nov-17' (or a date) when the file is saved again."""
+    frame = pd.read_csv(police / NOV, dtype=str)
+    frame["Month"] = month
+    path = tmp_path / "resaved.csv"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "out"
+    result = invoke("run", "--boundaries", wards_path, "--incidents", path, "--no-maps",
+                    "--permutations", 9, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "summary.json").read_text())["period"] == "Nov 2017"
+    assert _placed(out) == len(frame)

@@ -402,9 +402,35 @@ def _months(table: pa.Table, layout: Layout, name: str) -> pd.Series:
         return iso.fillna(dates.dt.strftime("%Y-%m")).where(iso.notna() | dates.notna(), None)
     good = pc.fill_null(pc.match_substring_regex(column, r"^\d{4}-(0[1-9]|1[0-2])$"), True)
     if len(column) and not pc.all(good).as_py():
+        resaved = _excel_months(column)
+        if resaved is not None:
+            return resaved
         row = int(pc.index(good, False).as_py())
         raise InputError(f"{name}: Month {column[row].as_py()!r} is not YYYY-MM (row {row + 2})")
     return _text(table, layout.month)
+
+
+# How Excel shows police.uk's "2017-11" after a file is opened and saved again.
+_EXCEL_MONTHS = ("%b-%y", "%b-%Y", "%B %Y", "%Y/%m", "%m/%Y", "%d/%m/%Y", "%Y-%m-%d",
+                 "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S")
+
+
+def _excel_months(column: pa.ChunkedArray) -> pd.Series | None:
+    """Months written by Excel ("Nov-17", "01/11/2017", ...) as YYYY-MM, when every month of
+    the file reads with one of those formats; None otherwise. Only the distinct values are
+    parsed: a file holds a handful of months."""
+    codes = column.dictionary_encode().combine_chunks()
+    distinct = pd.Series(codes.dictionary.to_pylist(), dtype=object).str.strip()
+    if distinct.empty:
+        return None
+    for fmt in _EXCEL_MONTHS:
+        parsed = pd.to_datetime(distinct.where(distinct != ""), format=fmt, errors="coerce")
+        if parsed.notna().sum() == (distinct != "").sum():
+            months = parsed.dt.strftime("%Y-%m").where(parsed.notna(), None)
+            index = pc.fill_null(codes.indices, -1).to_numpy(zero_copy_only=False)
+            values = np.append(months.to_numpy(dtype=object), None)  # -1 (no month): None
+            return pd.Series(values[index], dtype=object).astype("category")
+    return None
 
 
 def _repeated_id_text(table: pa.Table, column: str | None) -> pd.Series:

@@ -33,9 +33,11 @@ class WardValues:
 def read_table(path: str | Path, encoding: str = "utf-8") -> pd.DataFrame:
     """A CSV or XLSX as text-preserving DataFrame (codes keep leading zeros)."""
     path = existing_file(path, "table", folder_ok=False)
-    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+    if path.suffix.lower() in {".xlsx", ".xlsm", ".xls", ".ods"}:
+        # openpyxl for xlsx (as before); python-calamine for old .xls and OpenDocument .ods.
+        engine = "openpyxl" if path.suffix.lower() in {".xlsx", ".xlsm"} else "calamine"
         try:
-            sheets = pd.read_excel(path, dtype=object, engine="openpyxl", header=None,
+            sheets = pd.read_excel(path, dtype=object, engine=engine, header=None,
                                    sheet_name=None)
         except Exception as exc:  # openpyxl raises zipfile/XML/KeyError types for bad files
             raise InputError(f"cannot read spreadsheet {path}: {exc}") from None
