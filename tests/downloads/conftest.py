@@ -37,3 +37,33 @@ def police(shared_data, tmp_path) -> Path:
 @pytest.fixture
 def wards_path(shared_data) -> Path:
     return shared_data / "boundaries" / "maidstone_wards_2013.geojson"
+
+
+def write_ods(path: Path, rows: list[list[object]]) -> Path:
+    """A minimal OpenDocument spreadsheet (one sheet of text cells), as LibreOffice saves:
+    no writer package needed."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    cells = "".join(
+        "<table:table-row>" + "".join(
+            '<table:table-cell office:value-type="string"><text:p>'
+            f"{escape(str(v))}</text:p></table:table-cell>" for v in row)
+        + "</table:table-row>" for row in rows)
+    office = "urn:oasis:names:tc:opendocument:xmlns"
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+               f'xmlns:office="{office}:office:1.0" xmlns:table="{office}:table:1.0" '
+               f'xmlns:text="{office}:text:1.0" office:version="1.2"><office:body>'
+               f'<office:spreadsheet><table:table table:name="Sheet1">{cells}</table:table>'
+               "</office:spreadsheet></office:body></office:document-content>")
+    manifest = (f'<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                f'xmlns:manifest="{office}:manifest:1.0" manifest:version="1.2">'
+                '<manifest:file-entry manifest:full-path="/" manifest:media-type='
+                '"application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry '
+                'manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                "</manifest:manifest>")
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", content)
+        archive.writestr("META-INF/manifest.xml", manifest)
+    return path

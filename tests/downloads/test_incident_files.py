@@ -139,3 +139,21 @@ def test_police_files_saved_again_by_excel_keep_their_month(police, wards_path, 
     assert result.exit_code == 0, result.output
     assert json.loads((out / "summary.json").read_text())["period"] == "Nov 2017"
     assert _placed(out) == len(frame)
+
+
+def test_ods_extract_and_ods_population(police, wards_path, tmp_path):
+    """OpenDocument spreadsheets (LibreOffice) as incidents and as a population table."""
+    from tests.downloads.conftest import write_ods
+
+    frame = pd.read_csv(police / NOV, dtype=str).head(300).fillna("")
+    extract = write_ods(tmp_path / "extract.ods",
+                        [list(frame.columns), *frame.to_numpy().tolist()])
+    wards = gpd.read_file(wards_path)
+    population = write_ods(tmp_path / "pop.ods", [["Ward Code", "All Ages"]] + [
+        [code, 5000] for code in wards["WD13CD"]])
+    out = tmp_path / "out"
+    result = invoke("run", "--boundaries", wards_path, "--incidents", extract, "--population",
+                    population, "--no-maps", "--permutations", 9, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert _placed(out) == 300
+    assert pd.read_csv(out / "wards.csv")["population"].eq(5000).all()
