@@ -157,3 +157,13 @@ def test_ods_extract_and_ods_population(police, wards_path, tmp_path):
     assert result.exit_code == 0, result.output
     assert _placed(out) == 300
     assert pd.read_csv(out / "wards.csv")["population"].eq(5000).all()
+
+
+def test_a_header_without_names_says_no_columns(wards_path, tmp_path):
+    """Item 10: the error read '(columns: )'."""
+    path = tmp_path / "blank-header.csv"
+    path.write_text(",,,\n1,2,3,4\n")
+    result = invoke("run", "--boundaries", wards_path, "--incidents", path, "--lon-col", "lon",
+                    "--lat-col", "lat", "--no-maps", "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "(no columns)" in result.output and "(columns: )" not in result.output

@@ -118,3 +118,17 @@ def test_guard_accepts_new_and_empty_folders(tmp_path):
     (tmp_path / "empty").mkdir()
     assert check_output_folder(tmp_path / "empty") == tmp_path / "empty"
     assert not (tmp_path / "a").exists()  # checking creates nothing
+
+
+def test_a_place_that_refuses_writing_fails_before_reading(tmp_path, monkeypatch):
+    """Item 5 as root sees it: the probe folder cannot be made (read-only mount)."""
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    result = invoke("run", "--boundaries", tmp_path / "missing.geojson", "--incidents",
+                    tmp_path / "missing.csv", "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "cannot write --out" in result.output and "Read-only file system" in result.output
