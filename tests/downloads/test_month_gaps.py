@@ -65,3 +65,23 @@ def test_a_missing_month_inside_the_data_is_named(police, wards_path, tmp_path):
     assert change["current_months"] == ["2017-09", "2017-11", "2017-12"]
     assert change["missing_months"] == ["2017-10"]
     assert "October 2017" in (out / "briefing.html").read_text()
+
+
+def test_the_heatmap_leaves_a_missing_month_blank(police, wards_path):
+    """A missing month is a blank column with a note, never a column of zeros."""
+    from wardmap.config import Config
+    from wardmap.maps.heatmap import ward_month_counts, ward_month_figure
+    from wardmap.pipeline import analyse
+
+    shifted_copy(police / "2017-11-maidstone-street.csv", police / "2017-09-x-street.csv",
+                 "2017-11", "2017-09")
+    config = Config()
+    config.inputs.boundaries, config.inputs.incidents = str(wards_path), [str(police)]
+    config.stats.permutations = 0
+    result = analyse(config)
+    table = ward_month_counts(result.records, result.wards)
+    assert list(table.columns) == ["2017-09", "2017-10", "2017-11", "2017-12"]
+    assert table["2017-10"].isna().all() and table["2017-11"].sum() == 1577
+    figure = ward_month_figure(table)
+    texts = [t.get_text() for t in figure.texts]
+    assert any("No records in the data for 2017-10" in t for t in texts)
