@@ -118,3 +118,19 @@ def test_macos_resource_forks_are_skipped_and_listed(police, wards_path, tmp_pat
         assert len(skipped) == 1 and skipped[0]["rows"] == 0
         assert _accounting(out)["input_rows"] == (NOV + DEC if given == police else DEC)
     assert os.path.exists(police / "._2017-11-maidstone-street.csv")
+
+
+def test_a_transport_police_file_is_not_taken_for_an_overlap(tmp_path):
+    """BTP's rows 'fall within' Kent Police: the publishing force ('Reported by') keys the
+    month, so Kent's and BTP's files of one month are both read."""
+    kent = [f"k{i},2017-11,Kent Police,Kent Police,0.52,51.27,On or near X,,,Burglary,,"
+            for i in range(3)]
+    btp = [f"b{i},2017-11,British Transport Police,Kent Police,0.52,51.27,On or near Station,"
+           ",,Public order,," for i in range(2)]
+    paths = []
+    for name, lines in (("2017-11-kent-street.csv", kent), ("2017-11-btp-street.csv", btp)):
+        path = tmp_path / name
+        path.write_text("\n".join([POLICE_HEADER, *lines]) + "\n")
+        paths.append(str(path))
+    records, manifest = read_incidents(paths, InputsConfig())
+    assert len(records) == 5 and all(m["duplicates"] == 0 for m in manifest)

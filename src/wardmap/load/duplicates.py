@@ -6,7 +6,9 @@ can apply them too:
 - a file whose content (sha256) was already read is not read again: the same file given twice,
   under two names, or a folder plus a file inside it;
 - a force and month held by two files (overlapping police.uk downloads) is read from one
-  only, the newer (file date; on a tie the one given last), with a warning;
+  only, the newer (file date; on a tie the one given last), with a warning. The force is the
+  one that published the records ("Reported by"), so British Transport Police's file, whose
+  rows "fall within" the territorial force, is never taken for a second copy of that force's;
 - records with the same non-empty Crime ID within a force and month are counted once.
 
 Identical rows are never merged otherwise: police.uk publishes genuinely identical

@@ -342,7 +342,10 @@ def _layout(header: list[str], inputs: InputsConfig, name: str) -> Layout:
     crime = find(inputs.crime_type_col, ("crime type", "crime_type", "category", "type"))
     location = lower.get("location")
     crime_id = lower.get("crime id")
-    force = lower.get("falls within") or lower.get("reported by")
+    # The force that published the record: a British Transport Police file's rows "fall
+    # within" the territorial force, so that column would make Kent's and BTP's files of a
+    # month look like one download given twice.
+    force = lower.get("reported by") or lower.get("falls within")
     ids = {"crime_id": crime_id, "force": force}
     lon, lat = find(inputs.lon_col, _LON_NAMES), find(inputs.lat_col, _LAT_NAMES)
     if inputs.x_col or inputs.y_col or not (lon or lat):
