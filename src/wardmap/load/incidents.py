@@ -345,7 +345,8 @@ def _layout(header: list[str], inputs: InputsConfig, name: str) -> Layout:
     # The force that published the record: a British Transport Police file's rows "fall
     # within" the territorial force, so that column would make Kent's and BTP's files of a
     # month look like one download given twice.
-    force = lower.get("reported by") or lower.get("falls within")
+    # police.uk layout only: a force's own extract may be split into parts of one month.
+    force = (lower.get("reported by") or lower.get("falls within")) if police else None
     ids = {"crime_id": crime_id, "force": force}
     lon, lat = find(inputs.lon_col, _LON_NAMES), find(inputs.lat_col, _LAT_NAMES)
     if inputs.x_col or inputs.y_col or not (lon or lat):
