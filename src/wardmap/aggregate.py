@@ -254,7 +254,8 @@ def _locate(x: np.ndarray, y: np.ndarray, wards: gpd.GeoDataFrame, tolerance: fl
         near = np.full(len(points), -1)
         near[outside] = _first_hit(near_point, near_ward, outside.size)
         candidates = np.flatnonzero(near >= 0)
-        enclosed = within_outer_edge(points[candidates], wards.geometry.values, tolerance)
+        enclosed = within_outer_edge(points[candidates], wards.geometry.values, tolerance,
+                                     near[candidates])
         near[candidates[~enclosed]] = -1
         snapped[usable] = near[back]
     return inside, snapped, overlapping
@@ -283,25 +284,33 @@ def _overlaps(hit_point: np.ndarray, hit_ward: np.ndarray, points: np.ndarray,
     return found
 
 
-def within_outer_edge(points: np.ndarray, geoms: np.ndarray, tolerance: float) -> np.ndarray:
-    """True for points inside the study area's outer edge: in a gap or sliver between wards.
+def within_outer_edge(points: np.ndarray, geoms: np.ndarray, tolerance: float,
+                      nearest: np.ndarray) -> np.ndarray:
+    """True for points (outside every ward) that lie inside the study area's outer edge.
 
-    Snapping is for the slivers that generalised boundaries leave between wards, not for a
-    neighbouring district's records just over the border. The study area is the union of the
-    wards closed by ``tolerance`` (grown, then shrunk back: slivers narrower than twice the
-    tolerance are filled, the outer edge stays where it is) with its holes filled. Only the
-    wards near the points are used: a national run need not union 7,681 wards.
+    Snapping is for the slivers that generalised boundaries leave between wards and for holes
+    inside the area, not for a neighbouring district's records just over the border. A point
+    is inside when it is within ``tolerance`` of two or more wards (a sliver between them) or
+    inside the outer ring of its nearest ward (a hole in it). Both tests are local: a national
+    run need not union 7,681 wards (seconds), which an exact outer edge would.
     """
     if points.size == 0:
         return np.zeros(0, bool)
-    nearby = np.unique(shapely.STRtree(geoms).query(points, predicate="dwithin",
-                                                     distance=4 * tolerance)[1])
-    grown = shapely.union_all(shapely.buffer(geoms[nearby], tolerance, quad_segs=4))
-    closed = shapely.buffer(grown, -tolerance, quad_segs=4)
-    parts = shapely.get_parts(closed)
-    area = shapely.union_all(shapely.polygons(shapely.get_exterior_ring(parts)))
-    shapely.prepare(area)
-    return shapely.intersects(area, points)
+    point, _ = shapely.STRtree(geoms).query(points, predicate="dwithin", distance=tolerance)
+    between = np.bincount(point, minlength=len(points)) >= 2
+    rest = np.flatnonzero(~between)
+    if rest.size:
+        wards = np.unique(nearest[rest])
+        filled = np.empty(len(geoms), dtype=object)
+        filled[wards] = [_filled(g) for g in geoms[wards]]
+        between[rest] = shapely.intersects(filled[nearest[rest]].astype(object), points[rest])
+    return between
+
+
+def _filled(geom: shapely.Geometry) -> shapely.Geometry:
+    """A polygon with its holes filled (each part of a multipolygon)."""
+    parts = shapely.get_parts(geom)
+    return shapely.union_all(shapely.polygons(shapely.get_exterior_ring(parts)))
 
 
 def _first_hit(point: np.ndarray, ward: np.ndarray, n: int) -> np.ndarray:
