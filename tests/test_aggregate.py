@@ -135,3 +135,18 @@ def test_groups_expand_and_unknown_type_is_named(wards):
 def test_bad_month_ranges(text):
     with pytest.raises(InputError):
         parse_month_range(text)
+
+
+def test_a_hole_inside_a_ward_is_inside_the_outer_edge(tmp_path):
+    """A record in a small hole of a ward (an unassigned enclave) is snapped to it."""
+    import shapely
+
+    grid = grid_wards()
+    grid.loc[0, "geometry"] = shapely.box(570000, 150000, 571000, 151000).difference(
+        shapely.box(570400, 150400, 570460, 150460))
+    path = tmp_path / "holed.gpkg"
+    grid.to_file(path)
+    wards = read_boundaries(path)[0]
+    placed = place_records(records_at([(570430, 150430)]), wards, Config())
+    assert placed.records["status"].tolist() == ["snapped"]
+    assert placed.records["ward_code"].tolist() == ["W01"]
