@@ -117,3 +117,13 @@ def test_one_ward_is_not_joined_to_a_nearest_ward(wards_path, police, tmp_path):
     result = _run(path, police, tmp_path / "out")
     assert result.exit_code == 0, result.output
     assert "only one ward" in result.output and "nearest ward" not in result.output
+
+
+def test_a_semicolon_population_table_is_read(population, police, wards_path, tmp_path):
+    """European Excel saves CSVs with semicolons."""
+    path = tmp_path / "pop.csv"
+    population.to_csv(path, index=False, sep=";")
+    out = tmp_path / "out"
+    result = _run(wards_path, police, out, "--population", path)
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(out / "wards.csv")["population"].eq(5000).all()

@@ -65,3 +65,12 @@ def _binary_kind(data: bytes) -> str | None:
     if data[:2] == b"\x1f\x8b":
         return "a gzip file"
     return None
+
+
+def sniff_delimiter(data: bytes, encoding: str) -> str:
+    """The delimiter of a CSV's header line: comma, or semicolon, tab or bar (European Excel,
+    database exports) when the header holds more of those than commas."""
+    first = data.split(b"\n", 1)[0].decode(encoding, errors="replace")
+    counts = {d: first.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > counts[","] else ","

@@ -27,7 +27,13 @@ import pyarrow.csv as pacsv
 from wardmap.config import InputsConfig
 from wardmap.errors import InputError
 from wardmap.load import duplicates
-from wardmap.load.files import check_encoding, columns_note, existing_file, sha256
+from wardmap.load.files import (
+    check_encoding,
+    columns_note,
+    existing_file,
+    sha256,
+    sniff_delimiter,
+)
 
 dt_types = (datetime.date, datetime.datetime, pd.Timestamp)
 POLICE_COLUMNS = ("Month", "Longitude", "Latitude", "Crime type")
@@ -290,8 +296,7 @@ def _read_one(source: Source, inputs: InputsConfig) -> tuple[pd.DataFrame, Layou
     # Blank lines above the header (an export's habit) are not the header.
     source = dataclasses.replace(source, data=re.sub(rb"\A(?:\xef\xbb\xbf)?(?:[ \t]*\r?\n)+",
                                                      b"", source.data))
-    delimiter = _delimiter(source.data.split(b"\n", 1)[0].decode(inputs.encoding,
-                                                                   errors="replace"))
+    delimiter = sniff_delimiter(source.data, inputs.encoding)
     header = _header(source, inputs.encoding, delimiter)
     layout = _layout(header, inputs, source.name)
     table = _parse(source, inputs.encoding, layout, delimiter)
@@ -312,14 +317,6 @@ def _read_one(source: Source, inputs: InputsConfig) -> tuple[pd.DataFrame, Layou
                          f"{layout.cx!r}/{layout.cy!r} (first value: "
                          f"{table.column(layout.cx)[0].as_py()!r})")
     return frame, layout
-
-
-def _delimiter(first_line: str) -> str:
-    """The header's delimiter: comma, or semicolon, tab or bar (European Excel, exports) when
-    the header holds more of those than commas."""
-    counts = {d: first_line.count(d) for d in (",", ";", "\t", "|")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] > counts[","] else ","
 
 
 def _header(source: Source, encoding: str, delimiter: str = ",") -> list[str]:

@@ -12,7 +12,13 @@ import pandas as pd
 
 from wardmap.align import match_keys, name_key
 from wardmap.errors import InputError
-from wardmap.load.files import check_encoding, columns_note, existing_file, sha256
+from wardmap.load.files import (
+    check_encoding,
+    columns_note,
+    existing_file,
+    sha256,
+    sniff_delimiter,
+)
 
 _KEY_NAMES = ("ward code", "ward_code", "code", "ward name", "ward_name", "ward", "name")
 _POPULATION_NAMES = ("all ages", "all_ages", "population", "total", "usual residents",
@@ -45,7 +51,8 @@ def read_table(path: str | Path, encoding: str = "utf-8") -> pd.DataFrame:
     data = path.read_bytes()
     check_encoding(data, str(path), encoding)
     try:
-        frame = pd.read_csv(io.BytesIO(data), dtype=str, encoding=encoding, engine="pyarrow")
+        frame = pd.read_csv(io.BytesIO(data), dtype=str, encoding=encoding, engine="pyarrow",
+                            sep=sniff_delimiter(data, encoding))
     except Exception as exc:  # pyarrow's CSV errors: malformed rows, no columns
         raise InputError(f"cannot parse CSV {path}: {str(exc).splitlines()[0]}") from None
     if frame.columns.size == 0:
