@@ -127,3 +127,15 @@ def test_a_semicolon_population_table_is_read(population, police, wards_path, tm
     result = _run(wards_path, police, out, "--population", path)
     assert result.exit_code == 0, result.output
     assert pd.read_csv(out / "wards.csv")["population"].eq(5000).all()
+
+
+def test_briefing_without_permutations_uses_the_normal_p_and_says_not_tested(
+        police, wards_path, tmp_path):
+    out = tmp_path / "out"
+    result = invoke("brief", "--boundaries", wards_path, "--incidents", police, "--no-maps",
+                    "--permutations", 0, "--out", out)
+    assert result.exit_code == 0, result.output
+    html = (out / "briefing.html").read_text()
+    moran = json.loads((out / "summary.json").read_text())["moran"]
+    assert moran["p_sim"] is None
+    assert f"p = {moran['p_norm']:.3f})" in html and "were not tested" in html

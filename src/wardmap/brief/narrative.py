@@ -288,7 +288,8 @@ def _hot_spot_paragraphs(result: RunResult, style: Style) -> list[str]:
     paragraphs = []
     moran = summary.get("moran") or {}
     if moran.get("I") is not None:
-        p = moran.get("p_sim", moran.get("p_norm"))
+        # Without permutations (--permutations 0) p_sim is empty: the normal approximation.
+        p = moran["p_sim"] if moran.get("p_sim") is not None else moran.get("p_norm")
         clustered = p is not None and p < result.config.stats.alpha and moran["I"] > 0
         verdict = ("is clustered: wards with high values tend to neighbour each other"
                    if clustered else "shows no significant clustering across the wards")
@@ -316,6 +317,9 @@ def _hot_spot_paragraphs(result: RunResult, style: Style) -> list[str]:
         if hh:
             paragraphs.append(f"Local Moran's I places {_join(hh)} in a high-high cluster "
                               "(high values surrounded by high values).")
+        elif (wards["lisa_label"] == "Not tested").any():
+            paragraphs.append("Local Moran's I clusters were not tested (the run used no "
+                              "permutations).")
     if not paragraphs:
         paragraphs.append("No spatial statistics were computed for this run.")
     return paragraphs
