@@ -139,3 +139,12 @@ def test_briefing_without_permutations_uses_the_normal_p_and_says_not_tested(
     moran = json.loads((out / "summary.json").read_text())["moran"]
     assert moran["p_sim"] is None
     assert f"p = {moran['p_norm']:.3f})" in html and "were not tested" in html
+
+
+def test_a_period_flag_replaces_the_demo_boroughs_month_range(tmp_path):
+    """--demo brings its own month range; --period asked for on top of it is not a conflict."""
+    out = tmp_path / "out"
+    result = invoke("brief", "--demo", "--period", "rolling12", "--no-maps", "--permutations",
+                    9, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert len(json.loads((out / "summary.json").read_text())["change"]["current_months"]) == 12

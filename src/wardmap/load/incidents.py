@@ -36,7 +36,6 @@ from wardmap.load.files import (
 )
 
 dt_types = (datetime.date, datetime.datetime, pd.Timestamp)
-POLICE_COLUMNS = ("Month", "Longitude", "Latitude", "Crime type")
 _LON_NAMES = ("longitude", "lon", "lng", "long")
 _LAT_NAMES = ("latitude", "lat")
 _X_NAMES = ("easting", "x", "eastings")

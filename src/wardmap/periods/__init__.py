@@ -41,7 +41,7 @@ def analyse_periods(result: RunResult, config: PeriodsConfig | None = None) -> R
     if gap:
         warning = (f"the data holds no records for {gap}: those months are missing from the "
                    "data, not counted as zero")
-        result = dataclasses.replace(result, warnings=[*result.warnings, warning])
+        result = result.with_warnings(warning)
     return result
 
 
