@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pandas as pd
+
 from wardmap.errors import InputError
 
 
@@ -74,3 +76,12 @@ def sniff_delimiter(data: bytes, encoding: str) -> str:
     counts = {d: first.count(d) for d in (",", ";", "\t", "|")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] > counts[","] else ","
+
+
+def sheet_with_header(sheet: pd.DataFrame, header: int) -> pd.DataFrame:
+    """A spreadsheet read without a header, as a table whose columns are row ``header``
+    (by position; blank header cells become "column N") and whose blank rows are dropped."""
+    table = sheet.iloc[header + 1:].reset_index(drop=True)
+    table.columns = [str(v).strip() if pd.notna(v) else f"column {j + 1}"
+                     for j, v in enumerate(sheet.iloc[header])]
+    return table.dropna(how="all")

@@ -32,6 +32,7 @@ from wardmap.load.files import (
     columns_note,
     existing_file,
     sha256,
+    sheet_with_header,
     sniff_delimiter,
 )
 
@@ -266,10 +267,7 @@ def _spreadsheet_csv(data: bytes, name: str) -> bytes:
                   .empty), None)
     if sheet is None:
         raise InputError(f"{name}: every sheet is empty")
-    header = _header_row(sheet)
-    table = sheet.iloc[header + 1:].reset_index(drop=True)
-    table.columns = [str(v).strip() if pd.notna(v) else f"column {j + 1}"
-                     for j, v in enumerate(sheet.iloc[header])]
+    table = sheet_with_header(sheet, _header_row(sheet))
     for column in table.columns:
         if pd.api.types.is_datetime64_any_dtype(table[column]) or table[column].map(
                 lambda v: isinstance(v, dt_types)).any():

@@ -17,6 +17,7 @@ from wardmap.load.files import (
     columns_note,
     existing_file,
     sha256,
+    sheet_with_header,
     sniff_delimiter,
 )
 
@@ -71,15 +72,8 @@ def _ward_sheet(sheets: dict[str, pd.DataFrame], path: Path) -> pd.DataFrame:
         for i, row in sheet.head(30).iterrows():
             cells = {re.sub(r"[\s\d]+$", "", str(v)).strip().lower() for v in row.dropna()}
             if cells & set(_KEY_NAMES):
-                return _with_header(sheet, int(i))
-    return _with_header(next(iter(sheets.values())), 0)
-
-
-def _with_header(sheet: pd.DataFrame, header: int) -> pd.DataFrame:
-    table = sheet.iloc[header + 1:].reset_index(drop=True)
-    table.columns = [str(v).strip() if pd.notna(v) else f"column {j + 1}"
-                     for j, v in enumerate(sheet.iloc[header])]
-    return table.dropna(how="all")
+                return sheet_with_header(sheet, int(i))
+    return sheet_with_header(next(iter(sheets.values())), 0)
 
 
 def read_ward_values(
