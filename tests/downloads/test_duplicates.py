@@ -134,3 +134,14 @@ def test_a_transport_police_file_is_not_taken_for_an_overlap(tmp_path):
         paths.append(str(path))
     records, manifest = read_incidents(paths, InputsConfig())
     assert len(records) == 5 and all(m["duplicates"] == 0 for m in manifest)
+
+
+def test_the_briefing_names_the_file_given_twice(police, wards_path, tmp_path):
+    out = tmp_path / "out"
+    result = invoke("brief", "--boundaries", wards_path, "--incidents", police, "--incidents",
+                    police / "2017-12-maidstone-street.csv", "--no-maps", "--permutations", 9,
+                    "--out", out)
+    assert result.exit_code == 0, result.output
+    html = (out / "briefing.html").read_text()
+    assert "the same file as one above: read once" in html
+    assert "1,374 duplicates" in html

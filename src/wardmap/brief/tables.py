@@ -204,7 +204,8 @@ def data_notes(result: RunResult, public: bool, threshold: int) -> list[tuple[st
             f"{acc.get('invalid_coordinates', 0):,} with invalid coordinates, "
             f"{acc.get('filtered_out', 0):,} outside the crime types or months chosen and "
             f"{acc.get('duplicates', 0):,} duplicates (records given twice, counted once)."]))
-    sources = [f"{i.get('role', 'input')}: {i.get('path', '')}" for i in result.inputs]
+    sources = [f"{i.get('role', 'input')}: {i.get('path', '')}{_source_note(i)}"
+               for i in result.inputs]
     if sources:
         notes.append(("Sources", sources))
     attributions = list(result.meta.attributions)
@@ -216,6 +217,17 @@ def data_notes(result: RunResult, public: bool, threshold: int) -> list[tuple[st
     if public:
         notes.append(("Small numbers", [suppression_note(threshold)]))
     return notes
+
+
+def _source_note(entry: dict) -> str:
+    """What happened to an input that was not read as given (wardmap.load.duplicates)."""
+    if entry.get("skipped"):
+        return f" (skipped: {entry['skipped']})"
+    if entry.get("duplicate_of"):
+        return " (the same file as one above: read once)"
+    if entry.get("duplicates"):
+        return f" ({entry['duplicates']:,} records already read from another file)"
+    return ""
 
 
 def _method_lines(result: RunResult) -> list[str]:
