@@ -242,3 +242,34 @@ def test_cli_invariants(files, folder_too, public, tmp_path_factory, wards_file)
     assert counted == expected_counted(files, given[: len(files)])
     summary = json.loads((out / "summary.json").read_text())
     assert summary["incidents"] <= accounting["assigned"] + accounting["snapped"]
+
+
+@settings(settings.get_profile(PROFILE), max_examples=settings.get_profile(PROFILE)
+          .max_examples * 2)
+@given(listed=st.sets(st.sampled_from(["wards.csv", "map.png", "briefing.docx"]), max_size=3),
+       present=st.sets(st.sampled_from(["wards.csv", "map.png", "briefing.docx", "report.docx",
+                                        "notes.txt"]), max_size=4),
+       ours=st.booleans())
+def test_the_guard_replaces_only_what_wardmap_wrote(listed, present, ours, tmp_path_factory):
+    """A folder is replaced only when every file in it is one a wardmap run listed."""
+    from wardmap.export import atomic_folder
+    from wardmap.outfolder import OutputFolderError
+
+    out = tmp_path_factory.mktemp("guard") / "out"
+    out.mkdir()
+    for name in present:
+        (out / name).write_text(name)
+    if ours:
+        (out / "manifest.json").write_text(json.dumps(
+            {"wardmap": "0", "inputs": [], "files": sorted(listed)}))
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    foreign = set(present) - (set(listed) if ours else set())
+    try:
+        with atomic_folder(out) as tmp:
+            (tmp / "wards.csv").write_text("new")
+    except OutputFolderError:
+        assert foreign
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+        return
+    assert not foreign
+    assert (out / "wards.csv").read_text() == "new"
