@@ -155,10 +155,9 @@ def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> spreadsheet_safe(pd.DataFrame({"ward_name": ["=HYPERLINK(1)", "Fant"], "gi_bin": [-3, 0]}))
-          ward_name  gi_bin
-    0  '=HYPERLINK(1)      -3
-    1           Fant       0
+    >>> table = pd.DataFrame({"ward_name": ["=HYPERLINK(1)", "Fant"], "gi_bin": [-3, 0]})
+    >>> spreadsheet_safe(table).values.tolist()
+    [["'=HYPERLINK(1)", -3], ['Fant', 0]]
     """
     out = table.copy()
     for column in out.columns:

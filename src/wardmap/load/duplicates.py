@@ -57,7 +57,13 @@ class SeenFiles:
 
 
 def blocks(force: pd.Series, month: pd.Series) -> set[Block]:
-    """The (force, month) blocks a police.uk file holds (rows without a month ignored)."""
+    """The (force, month) blocks a police.uk file holds (rows without a month ignored).
+
+    Examples
+    --------
+    >>> sorted(blocks(pd.Series(["Kent Police"] * 3), pd.Series(["2017-11", "2017-11", None])))
+    [('Kent Police', '2017-11')]
+    """
     # Distinct pairs first (on the categorical codes: fast), then plain text for the few left.
     pairs = pd.DataFrame({"force": force, "month": month}).drop_duplicates()
     pairs = pd.DataFrame({"force": pairs["force"].astype(object).fillna(""),
@@ -69,6 +75,12 @@ def newest_sources(file_blocks: list[set[Block]], modified: list[float]) -> dict
     """For each block, the position of the file it is read from: the newest that holds it.
 
     Ties go to the file given last (a later download of the same date).
+
+    Examples
+    --------
+    >>> nov, dec = ("Kent Police", "2017-11"), ("Kent Police", "2017-12")
+    >>> newest_sources([{nov, dec}, {nov}], modified=[200.0, 100.0]) == {nov: 0, dec: 0}
+    True
     """
     chosen: dict[Block, int] = {}
     for position, held in enumerate(file_blocks):
@@ -97,6 +109,13 @@ def repeated_ids(crime_id: pd.Series, force: pd.Series, month: pd.Series) -> np.
 
     Works on one file (one set of blocks): a block is only ever read from one file, so the IDs
     need not be kept across files and memory stays bounded by the largest file.
+
+    Examples
+    --------
+    >>> ids = pd.Series(["a1", "a1", None, None, "a1"])
+    >>> month = pd.Series(["2017-11"] * 4 + ["2017-12"])
+    >>> repeated_ids(ids, pd.Series(["Kent Police"] * 5), month).tolist()
+    [False, True, False, False, False]
     """
     if not crime_id.notna().any():  # no IDs at all (or none repeated: see the reader)
         return np.zeros(len(crime_id), bool)

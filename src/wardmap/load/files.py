@@ -71,7 +71,13 @@ def _binary_kind(data: bytes) -> str | None:
 
 def sniff_delimiter(data: bytes, encoding: str) -> str:
     """The delimiter of a CSV's header line: comma, or semicolon, tab or bar (European Excel,
-    database exports) when the header holds more of those than commas."""
+    database exports) when the header holds more of those than commas.
+
+    Examples
+    --------
+    >>> sniff_delimiter(b"Month;Longitude;Latitude\\n2017-11;0,52;51,27\\n", "utf-8")
+    ';'
+    """
     first = data.split(b"\n", 1)[0].decode(encoding, errors="replace")
     counts = {d: first.count(d) for d in (",", ";", "\t", "|")}
     best = max(counts, key=lambda d: counts[d])

@@ -176,7 +176,13 @@ def normalise_crime_types(types: pd.Series) -> pd.Series:
 
 
 def crime_type_key(text: str) -> str:
-    """How crime types are compared: case-insensitive, spaces trimmed and collapsed."""
+    """How crime types are compared: case-insensitive, spaces trimmed and collapsed.
+
+    Examples
+    --------
+    >>> crime_type_key(" BURGLARY ") == crime_type_key("Burglary") == "burglary"
+    True
+    """
     return " ".join(str(text).split()).casefold()
 
 

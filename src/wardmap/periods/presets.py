@@ -121,6 +121,13 @@ def default_months(available: list[str]) -> list[str]:
     and the same months a year earlier (this year's months plus last year's, as analysts
     download them), the latest block is the period, so that the earlier block is its
     comparison.
+
+    Examples
+    --------
+    >>> default_months(["2016-11", "2016-12", "2017-11", "2017-12"])
+    ['2017-11', '2017-12']
+    >>> default_months(["2017-09", "2017-11", "2017-12"])
+    ['2017-09', '2017-11', '2017-12']
     """
     block = latest_block(available)
     year_before = {shift_month(m, -12) for m in block}
@@ -130,7 +137,13 @@ def default_months(available: list[str]) -> list[str]:
 
 
 def missing_months(months: Iterable[str], available: Iterable[str]) -> list[str]:
-    """Months between the first and last of ``months`` that the data does not hold."""
+    """Months between the first and last of ``months`` that the data does not hold.
+
+    Examples
+    --------
+    >>> missing_months(["2017-09", "2017-12"], ["2017-09", "2017-11", "2017-12"])
+    ['2017-10']
+    """
     chosen = sorted(set(months))
     if not chosen:
         return []
