@@ -33,10 +33,11 @@ _PATH = {"type": click.Path()}
 RUN_FLAGS: tuple[Flag, ...] = (
     ("--boundaries", "inputs.boundaries", "Ward boundaries: GeoJSON, GeoPackage, Shapefile or "
      "GeoParquet.", _PATH),
-    ("--incidents", "inputs.incidents", "Incident records: a CSV, a folder of CSVs or a "
-     "police.uk zip (repeatable).", _PATH),
-    ("--counts", "inputs.counts", "A ward-level table (CSV/XLSX) keyed by ward code or name, "
-     "instead of incident records.", _PATH),
+    ("--incidents", "inputs.incidents", "Incident records: a CSV (.csv.gz too), a folder of "
+     "CSVs, a police.uk zip or a spreadsheet extract (xlsx, xls, ods) (repeatable; records "
+     "given twice are counted once).", _PATH),
+    ("--counts", "inputs.counts", "A ward-level table (CSV, XLSX, XLS or ODS) keyed by ward "
+     "code or name, instead of incident records.", _PATH),
     ("--value-col", "inputs.value_col", "The numeric column of --counts to analyse.", {}),
     ("--key-col", "inputs.counts_key_col", "The ward code or name column of --counts "
      "(detected if omitted).", {}),
@@ -60,8 +61,8 @@ RUN_FLAGS: tuple[Flag, ...] = (
      "often writes cp1252).", {}),
     ("--area-name", "inputs.area_name", "Name of the area for titles, e.g. 'Maidstone'.", {}),
     ("--crs", "inputs.crs", "Projected CRS for analysis (default EPSG:27700).", {}),
-    ("--snap-tolerance", "inputs.snap_tolerance", "Metres within which records outside every "
-     "ward are snapped to the nearest (default 100).", {}),
+    ("--snap-tolerance", "inputs.snap_tolerance", "Metres within which records in a gap "
+     "between wards are snapped to the nearest (default 100; 0 turns snapping off).", {}),
     ("--months", "filters.months", "Only records in this month range.",
      {"metavar": "YYYY-MM:YYYY-MM"}),
     ("--period", "periods.period", "rolling12: the 12 months ending --period-end; fytd: April "
