@@ -205,17 +205,24 @@ def _coordinate_problems(records: pd.DataFrame, crs: str) -> np.ndarray:
 
 
 def metres_hint(records: pd.DataFrame) -> str | None:
-    """A hint when longitude/latitude columns hold what look like eastings/northings."""
-    if records.attrs.get("crs", "EPSG:4326") != "EPSG:4326" or "status" not in records:
+    """A hint when the coordinate columns hold the other kind of coordinates: eastings and
+    northings under longitude/latitude headers, or degrees under easting/northing ones."""
+    if "status" not in records:
         return None
-    bad = records["status"] == "invalid_coordinates"
+    degrees = records.attrs.get("crs", "EPSG:4326") == "EPSG:4326"
+    bad = records["status"] == ("invalid_coordinates" if degrees else "outside")
     cx, cy = records.loc[bad, "cx"], records.loc[bad, "cy"]
-    metres = cx.between(1_000, 700_000) & cy.between(1_000, 1_300_000)
-    if not bad.any() or metres.sum() < max(1, 0.5 * bad.sum()):
+    if degrees:
+        other = cx.between(1_000, 700_000) & cy.between(1_000, 1_300_000)
+        found, use = "eastings/northings in metres", "--x-col/--y-col (and --points-crs if "
+        use += "not British National Grid)"
+    else:
+        other = cx.between(-9, 3) & cy.between(49, 61.5)
+        found, use = "longitude/latitude in degrees", "--lon-col/--lat-col"
+    if not bad.any() or other.sum() < max(1, 0.5 * bad.sum()):
         return None
-    return (f"{int(metres.sum()):,} records have longitude/latitude like {cx[metres].iat[0]:g}, "
-            f"{cy[metres].iat[0]:g}: these look like eastings/northings in metres; name the "
-            "columns with --x-col/--y-col (and --points-crs if not British National Grid)")
+    return (f"{int(other.sum()):,} records have coordinates like {cx[other].iat[0]:g}, "
+            f"{cy[other].iat[0]:g}: these look like {found}; name the columns with {use}")
 
 
 def _within(values: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:

@@ -191,9 +191,9 @@ def _add_incidents(result: RunResult, steps: Steps) -> RunResult:
         detail = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in
                            placement.invalid_detail.items())
         warnings.append(f"records with invalid coordinates: {detail}")
-        hint = metres_hint(placement.records)
-        if hint:
-            warnings.append(hint)
+    hint = metres_hint(placement.records)
+    if hint:
+        warnings.append(hint)
     warnings.extend(placement.overlaps)
     counts = count_by_ward(placement.records, result.wards).to_numpy()
     wards = result.wards.assign(incidents=counts, value=counts)

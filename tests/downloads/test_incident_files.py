@@ -167,3 +167,15 @@ def test_a_header_without_names_says_no_columns(wards_path, tmp_path):
                     "--lat-col", "lat", "--no-maps", "--out", tmp_path / "out")
     assert result.exit_code == 2
     assert "(no columns)" in result.output and "(columns: )" not in result.output
+
+
+def test_degrees_under_easting_headers_get_a_hint(police, wards_path, tmp_path):
+    frame = pd.read_csv(police / NOV).rename(columns={"Longitude": "Easting",
+                                                       "Latitude": "Northing"})
+    path = tmp_path / "degrees.csv"
+    frame.to_csv(path, index=False)
+    result = invoke("run", "--boundaries", wards_path, "--incidents", path, "--no-maps",
+                    "--permutations", 9, "--out", tmp_path / "out")
+    assert result.exit_code == 0
+    assert "look like longitude/latitude in degrees" in result.output
+    assert "--lon-col/--lat-col" in result.output
