@@ -49,7 +49,11 @@ def check_output_folder(out: str | Path | None, inputs: Iterable[str | Path] = (
                                 "name (wardmap never replaces a file)")
     _check_no_inputs_inside(folder, inputs)
     if folder.is_dir():
-        foreign = foreign_files(folder)
+        try:
+            foreign = foreign_files(folder)
+        except OSError as exc:
+            raise OutputFolderError(f"cannot look inside --out {folder}: "
+                                    f"{exc.strerror or exc}") from None
         if foreign:
             shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more"
                                               if len(foreign) > 3 else "")
