@@ -212,6 +212,10 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except (click.ClickException, click.exceptions.Exit, KeyboardInterrupt, SystemExit):
             raise
         except Exception as exc:
+            from wardmap.export import stopped_by_signal
+
+            if stopped_by_signal():  # SIGTERM, re-raised by library code as its own error
+                sys.exit(stopped_by_signal())
             if os.environ.get("WARDMAP_DEBUG") == "1":
                 raise
             click.echo(f"wardmap: unexpected error: {type(exc).__name__}: {exc} "

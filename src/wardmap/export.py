@@ -61,7 +61,24 @@ def atomic_folder(out_dir: Path) -> Iterator[Path]:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        _replace(out_dir, tmp)
+        with _sigterm_held():  # the swap itself is never cut short half-way
+            _replace(out_dir, tmp)
+
+
+@contextmanager
+def _sigterm_held() -> Iterator[None]:
+    """Hold SIGTERM back (main thread, POSIX) until the block ends; it is delivered then."""
+    import signal
+
+    try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    except (AttributeError, ValueError, OSError):  # no signal masks here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
 
 
 def _replace(out_dir: Path, tmp: Path) -> None:
@@ -80,12 +97,23 @@ def _replace(out_dir: Path, tmp: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+# The exit status once SIGTERM has stopped a write: library code that catches SystemExit and
+# raises its own error instead must not turn a stop into an "unexpected error".
+_STOPPED: list[int] = []
+
+
+def stopped_by_signal() -> int | None:
+    """128 + the signal number when a signal stopped the output folder's writing, else None."""
+    return _STOPPED[-1] if _STOPPED else None
+
+
 @contextmanager
 def _sigterm_raises() -> Iterator[None]:
     """Turn SIGTERM into SystemExit(143) (main thread only), so cleanup code runs."""
     import signal
 
     def stop(signum: int, frame: object) -> None:
+        _STOPPED.append(128 + signum)
         raise SystemExit(128 + signum)
 
     try:
