@@ -374,3 +374,57 @@ def brief(config_path: str | None, title: str | None, with_focus: bool | None,
         write_run(result, Path(config.output.out), maps=config.maps.enabled,
                   extra_writers=writers)
     report_run(result, Path(config.output.out))
+
+
+# --- wardmap fetch: a district's boundaries, populations and police.uk records (wardmap.fetch)
+
+_FETCH_FLAGS = ("district", "months", "out", "ward_year", "source", "archive", "force",
+                "police_url", "ons_url", "nomis_url", "cache")
+
+
+@cli.command()
+@click.argument("config_path", required=False, type=click.Path(), metavar="[CONFIG.toml]")
+@click.option("--district", help="Local authority district: a name ('Maidstone') or code "
+              "(E07000110).")
+@click.option("--months", metavar="YYYY-MM:YYYY-MM", help="Months of police.uk records.")
+@click.option("--out", type=click.Path(), help="Folder to write (boundaries.gpkg, "
+              "population.csv, police/, wardmap.toml, fetch.json).")
+@click.option("--ward-year", help="Ward vintage (default: the latest known).")
+@click.option("--source", type=click.Choice(["api", "archive"]),
+              help="police.uk records from the API (default) or a downloaded zip (--archive).")
+@click.option("--archive", type=click.Path(), help="police.uk archive or custom-download zip, "
+              "for --source archive.")
+@click.option("--force", help="police.uk force id, e.g. kent (default: found from the "
+              "district).")
+@click.option("--police-url", help="police.uk API root (default https://data.police.uk/api).")
+@click.option("--ons-url", help="ONS ArcGIS services root.")
+@click.option("--nomis-url", help="Nomis API root (default https://www.nomisweb.co.uk/api/v01).")
+@click.option("--cache", type=click.Path(), help="Cache folder (default OUT/cache).")
+@click.option("--refresh", is_flag=True, help="Fetch everything again, ignoring the cache and "
+              "months already fetched.")
+@click.option("--list-districts", is_flag=True, help="List the districts of the ward vintage "
+              "and stop.")
+@reports_errors
+def fetch(config_path: str | None, refresh: bool, list_districts: bool,
+          **options: Any) -> None:
+    """Fetch a district's ward boundaries (ONS), ward populations (Nomis) and police.uk
+    records, ready for `wardmap run OUT/wardmap.toml`.
+
+    Example: wardmap fetch --district Maidstone --months 2024-04:2025-03 --out data/maidstone
+    """
+    from wardmap.fetch.stage import fetch_district
+    from wardmap.fetch.stage import list_districts as districts
+
+    config = (load_config(config_path) if config_path else Config()).fetch
+    _given(config, **{name: options.get(name) for name in _FETCH_FLAGS})
+    if list_districts:
+        click.echo("\n".join(f"{code}\t{name}" for code, name in districts(config)))
+        return
+    report = fetch_district(config, refresh=refresh)
+    total = sum(report.records.values())
+    lines = [f"wardmap: {report.district_name} ({report.district_code}): {report.wards} wards, "
+             f"population for {report.population_wards}, {total} police.uk records in "
+             f"{len(report.records)} months"]
+    lines += [f"warning: {w}" for w in report.warnings]
+    lines.append(f"next: wardmap run {report.out / 'wardmap.toml'}")
+    click.echo("\n".join(lines), err=True)

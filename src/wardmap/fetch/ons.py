@@ -109,8 +109,8 @@ def districts(client: Client, base: str, vintage: WardVintage, *,
 
 
 def resolve_district(name_or_code: str, table: pd.DataFrame) -> tuple[str, str]:
-    """(code, name) of the district meant: its code, its exact name, or the one name that
-    contains the words given. Anything else is an error listing close matches.
+    """(code, name) of the district meant: its code, its exact name, or the one name with
+    words starting as given. Anything else is an error listing close matches.
 
     Examples
     --------
@@ -129,7 +129,7 @@ def resolve_district(name_or_code: str, table: pd.DataFrame) -> tuple[str, str]:
         if hit.sum() == 1:
             row = table[hit.to_numpy()].iloc[0]
             return row["lad_code"], row["lad_name"]
-    contains = names.map(lambda n: f" {wanted} " in f" {n} ")
+    contains = names.map(lambda n: f" {wanted}" in f" {n}")  # words starting as given
     if contains.sum() == 1:
         row = table[contains.to_numpy()].iloc[0]
         return row["lad_code"], row["lad_name"]

@@ -282,7 +282,9 @@ def _police_warnings(run: _Run, counts: dict[str, int], entries: list[dict[str, 
                             "fetched (some forces publish none, e.g. Greater Manchester Police "
                             "since 2019); the run will find no records")
     elif empty:
-        run.warnings.append(f"no records in {', '.join(empty)} (an empty month from police.uk)")
+        run.warnings.append(f"no records in {', '.join(empty)} (an empty month from "
+                            "police.uk); wardmap.toml's months leave out empty first and last "
+                            "months")
     no_location = [(e["month"], e.get("no_location_force_wide")) for e in entries]
     total = sum(n for _, n in no_location if n)
     if total:
@@ -320,7 +322,8 @@ def _police_archive(run: _Run, area: Any, slug: str, months: list[str]) -> dict[
 
 def _finish(run: _Run, name: str, population: bool, fetched: dict[str, int]) -> None:
     _check_police_folder(run)
-    months = sorted(fetched)
+    # The run's period: months with records (it refuses a period the records do not cover).
+    months = sorted(m for m, n in fetched.items() if n)
     config = run.config
     fetch_section = {"district": run.record["district"]["code"], "months": config.months,
                      "out": ".", "ward_year": run.vintage.year, "source": config.source,
@@ -334,7 +337,7 @@ def _finish(run: _Run, name: str, population: bool, fetched: dict[str, int]) -> 
                    population=population, attributions=list(run.record["attribution"].values()),
                    fetch=fetch_section)
     run.files.append(file_entry(run.out, toml))
-    run.record |= {"finished": _now(), "complete": True, "months_fetched": months,
+    run.record |= {"finished": _now(), "complete": True, "months_fetched": sorted(fetched),
                    "files": run.files, "warnings": run.warnings, "requests": run.client.log}
     write_fetch_json(run.out / "fetch.json", run.record)
 
