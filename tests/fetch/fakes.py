@@ -180,6 +180,7 @@ class FakePolice:
         self.no_location, self.too_many_requests, self.down = no_location, too_many_requests, down
         self.points = [Point(float(r["location"]["longitude"]), float(r["location"]["latitude"]))
                        for r in records]
+        self.down_at: str | None = None  # the service goes down when this month is asked
         self.requests: list[dict[str, Any]] = []
 
     def install(self, server: Any, prefix: str = "/police/api") -> str:
@@ -191,6 +192,8 @@ class FakePolice:
         path = request.path.split("/api", 1)[1]
         self.requests.append({"path": path, "method": request.method,
                               "url_length": len(request.url), **params})
+        if self.down_at and params.get("date") == self.down_at:
+            self.down = True
         if self.too_many_requests > 0:
             self.too_many_requests -= 1
             return Response("Too Many Requests", status=429)

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from tests.fetch.fakes import MAIDSTONE, poly_polygon
 from wardmap.cli import cli
+from wardmap.fetch.http import FetchError
 
 pytestmark = [pytest.mark.shared, pytest.mark.slow]
 
@@ -168,3 +169,52 @@ def test_ambiguous_district(tmp_path, fetch_config):
 
 def test_poly_round_trip():
     assert poly_polygon("51.2,0.5:51.3,0.5:51.3,0.6").bounds == (0.5, 51.2, 0.6, 51.3)
+
+
+def test_outage_mid_fetch_keeps_months_and_resumes(tmp_path, fetch_config, fake_police):
+    from wardmap.fetch.stage import fetch_district
+
+    fake_police.down_at = "2017-11"  # the service fails once 2017-10 is written
+    fetch_config.retries = 1
+    with pytest.raises(FetchError, match="down"):
+        fetch_district(fetch_config)
+    out = Path(fetch_config.out)
+    assert [p.name for p in (out / "police").iterdir()] == ["2017-10-maidstone-street.csv"]
+    assert not (out / "fetch.json").exists()
+    fake_police.down, fake_police.down_at = False, None
+    before = len(fake_police.street_requests())
+    report = fetch_district(fetch_config)
+    asked = {r["date"] for r in fake_police.street_requests()[before:]}
+    assert asked == {"2017-11", "2017-12"}  # 2017-10 was kept
+    assert sorted(report.records) == ["2017-10", "2017-11", "2017-12"]
+
+
+def test_force_without_data_is_reported(tmp_path, fetch_config, fake_police):
+    fake_police.records, fake_police.points, fake_police.no_location = [], [], 0
+    result = CliRunner().invoke(cli, _fetch_args(fetch_config, _speed_toml(tmp_path)))
+    assert result.exit_code == 0, result.output
+    assert "no street-level records for Kent Police in any month" in result.output
+    text = (Path(fetch_config.out) / "wardmap.toml").read_text(encoding="utf-8")
+    assert "[filters]" not in text
+
+
+def test_urls_from_config(tmp_path, fetch_config, fake_police):
+    config = tmp_path / "fetch.toml"
+    config.write_text(
+        "[fetch]\n"
+        f'district = "E07000110"\nmonths = "2017-11:2017-11"\nout = "data"\n'
+        f'police_url = "{fetch_config.police_url}"\nons_url = "{fetch_config.ons_url}"\n'
+        f'nomis_url = "{fetch_config.nomis_url}"\nbackoff = 0.001\nrate = 1000.0\n',
+        encoding="utf-8")
+    result = CliRunner().invoke(cli, ["fetch", str(config)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "data" / "police" / "2017-11-maidstone-street.csv").is_file()
+    again = CliRunner().invoke(cli, ["fetch", str(tmp_path / "data" / "wardmap.toml")])
+    assert again.exit_code == 0, again.output  # the written config fetches again
+
+
+def test_list_districts(fetch_config):
+    result = CliRunner().invoke(cli, ["fetch", "--list-districts", "--ons-url",
+                                      fetch_config.ons_url])
+    assert result.exit_code == 0, result.output
+    assert "E07000110\tMaidstone" in result.output.splitlines()

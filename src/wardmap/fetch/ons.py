@@ -40,11 +40,13 @@ def query(client: Client, base: str, service: str, params: dict[str, Any], *,
     features: list[dict[str, Any]] = []
     while True:
         page = {**params, "resultOffset": len(features), "resultRecordCount": page_size}
-        body = _body(_send(client, url, page), url)
+        answer = _send(client, url, page)
+        body = _body(answer, url)
         batch = body.get("features")
         if not isinstance(batch, list):
             raise FetchError(f"{SERVICE}: {service} answered without a feature list "
                              f"(keys: {', '.join(sorted(body))})")
+        answer.entry["records"] = len(batch)
         features += batch
         more = body.get("exceededTransferLimit") or (body.get("properties") or {}).get(
             "exceededTransferLimit")

@@ -96,7 +96,7 @@ def fetch_district(config: FetchConfig, *, refresh: bool = False, show: bool | N
                                 "confirmed against the live ONS and Nomis services")
         code, name, boundaries = _boundaries(run)
         population = _population(run, code, list(boundaries[vintage.ward_code]))
-        area = shapely.union_all(boundaries.geometry.array).buffer(0)
+        area = shapely.union_all(shapely.make_valid(boundaries.geometry.array))
         fetched = (_police_archive(run, area, _slug(name), months)
                    if config.source == "archive"
                    else _police_api(run, area, _slug(name), months))
@@ -205,6 +205,7 @@ def _police_api(run: _Run, area: Any, slug: str, months: list[str]) -> dict[str,
     for month in wanted:
         path = run.out / "police" / f"{month}-{slug}-street.csv"
         state = run.cache / "police" / f"{month}-{slug}.json"
+        run.bar.update(task, description=f"police.uk: {month}")
         entry = None if run.refresh else _kept(state, path, key)
         if entry is None:
             start = len(client.log)
@@ -218,15 +219,14 @@ def _police_api(run: _Run, area: Any, slug: str, months: list[str]) -> dict[str,
                      "splits": got.splits, "duplicates_dropped": got.duplicates,
                      "outside_district": got.outside, "no_location_force_wide": no_location,
                      "area": key, "file": file_entry(run.out, path, len(rows)),
-                     "requests": client.log[start:]}
+                     "fetched": _now(), "requests": client.log[start:]}
             write_atomic(state, json.dumps(entry, indent=1).encode("utf-8"))
         else:
             entry = {**entry, "kept_from": entry.get("fetched", "an earlier fetch")}
-        entry.setdefault("fetched", _now())
         entries.append(entry)
         counts[month] = entry["records"]
         run.files.append(entry["file"])
-        run.bar.update(task, advance=1, description=f"police.uk: {month}")
+        run.bar.advance(task)
     run.record["police"] = {"force": {"id": force[0], "name": force[1]} if force else None,
                             "query_parts": len(parts), "months": entries}
     _police_warnings(run, counts, entries, force)
