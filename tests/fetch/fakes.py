@@ -61,6 +61,7 @@ class FakeONS:
                              "LAD24NM": DISTRICT_NAMES[r.LAD13CD]} for r in table.itertuples()]
         self.services = {lookup: "lookup", boundaries: "boundaries"}
         self.max_records, self.ignore_where = max_records, ignore_where
+        self.distinct = True  # False: refuse returnDistinctValues, as some servers do
         self.requests: list[dict[str, str]] = []
 
     def install(self, server: Any, prefix: str = "/arcgis/rest/services") -> str:
@@ -84,6 +85,9 @@ class FakeONS:
                                     "details": ["Unable to perform query. Please check your "
                                                 "parameters."]}})
         fields = [f for f in params.get("outFields", "*").split(",") if f and f != "*"]
+        if params.get("returnDistinctValues") == "true" and not self.distinct:
+            return _json({"error": {"code": 400, "message": "'returnDistinctValues' is not "
+                                    "supported with pagination", "details": []}})
         if params.get("returnDistinctValues") == "true":
             seen = {tuple((f, r["properties"][f]) for f in fields) for r in rows}
             rows = [{"properties": dict(s), "geometry": None} for s in sorted(seen)]

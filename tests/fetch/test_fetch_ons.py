@@ -56,7 +56,9 @@ def test_ward_without_boundary_is_named(fake_ons):
         ons.ward_boundaries(_client(), fake_ons.url, ward_vintage("2024"), wards)
 
 
-def test_districts_are_distinct(fake_ons):
+@pytest.mark.parametrize("distinct", [True, False])
+def test_districts_are_distinct(fake_ons, distinct):
+    fake_ons.distinct = distinct
     table = ons.districts(_client(), fake_ons.url, ward_vintage("2024"), page_size=2)
     assert sorted(table["lad_name"]) == ["Ashfield", "Ashford", "Maidstone",
                                          "Tonbridge and Malling", "Tunbridge Wells"]

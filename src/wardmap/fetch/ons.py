@@ -99,12 +99,19 @@ def _not_found_hint(code: Any) -> str:
 
 def districts(client: Client, base: str, vintage: WardVintage, *,
               page_size: int = 2000) -> pd.DataFrame:
-    """Every local authority district in the lookup: columns lad_code, lad_name."""
-    rows = query(client, base, vintage.lookup_service, {
-        "where": "1=1", "outFields": f"{vintage.lad_code},{vintage.lad_name}",
-        "returnDistinctValues": "true", "returnGeometry": "false",
-        "orderByFields": vintage.lad_code, "f": "json"}, page_size=page_size,
-        what="districts")
+    """Every local authority district in the lookup: columns lad_code, lad_name.
+
+    Asks for distinct values (a few hundred rows); a server that refuses to page them gets the
+    plain query (one row per ward), made distinct here."""
+    params = {"where": "1=1", "outFields": f"{vintage.lad_code},{vintage.lad_name}",
+              "returnGeometry": "false", "orderByFields": vintage.lad_code, "f": "json"}
+    try:
+        rows = query(client, base, vintage.lookup_service,
+                     {**params, "returnDistinctValues": "true"}, page_size=page_size,
+                     what="districts")
+    except FetchError:
+        rows = query(client, base, vintage.lookup_service, params, page_size=page_size,
+                     what="rows")
     table = _attributes(rows, {vintage.lad_code: "lad_code", vintage.lad_name: "lad_name"},
                         vintage.lookup_service)
     return table.drop_duplicates().sort_values("lad_code", ignore_index=True)
