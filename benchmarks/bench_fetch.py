@@ -1,0 +1,81 @@
+"""police.uk fetch by polygon parts against a local stand-in: requests, bytes and time.
+
+    .venv/bin/python benchmarks/bench_fetch.py [--records 40000] [--limit 10000]
+
+Kent's 2013 wards (13 districts, from ../shared/data) are one area; one month of synthetic
+records spread over it is served by the test suite's fake police.uk, which refuses (HTTP 503)
+any polygon holding more than --limit records. Reports the requests made against the fewest
+possible (records / limit), the polygon text sent, and the wall time of the whole fetch
+(splitting, merging by id, cutting to the area) with the network being local.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import random
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import shapely
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+KENT = [f"E070001{n:02d}" for n in range(5, 17)] + ["E06000035"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--records", type=int, default=40_000)
+    parser.add_argument("--limit", type=int, default=10_000)
+    args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+    from pytest_httpserver import HTTPServer
+
+    from tests.fetch.fakes import FakePolice, api_record
+    from wardmap.fetch import police
+    from wardmap.fetch.http import Client
+    from wardmap.fetch.parts import covering_parts, poly_param
+
+    shared = HERE.parent.parent / "shared" / "data" / "boundaries"
+    table = pq.read_table(shared / "england_wards_2013.parquet").to_pandas()
+    wards = shapely.from_wkb(table.loc[table["LAD13CD"].isin(KENT), "geometry"])
+    area = shapely.make_valid(shapely.union_all(wards))
+    rng = random.Random(1)
+    minx, miny, maxx, maxy = area.bounds
+    records = []
+    while len(records) < args.records:
+        lon, lat = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
+        records.append(api_record({"Month": "2024-01", "Longitude": f"{lon:.6f}",
+                                   "Latitude": f"{lat:.6f}", "Location": "On or near X",
+                                   "Crime type": "Burglary", "Last outcome category": "",
+                                   "Context": ""}, len(records)))
+    fake = FakePolice(records, ["2024-01"], limit=args.limit)
+    server = HTTPServer()
+    server.start()
+    try:
+        url = fake.install(server)
+        parts = covering_parts(area)
+        start = time.perf_counter()
+        got = police.month_records(Client(rate=1000, burst=100), url, parts, area, "2024-01")
+        seconds = time.perf_counter() - start
+    finally:
+        server.stop()
+    expected = len(fake.within(area, "2024-01"))
+    street = fake.street_requests()
+    raw = sum(len(p.exterior.coords) for p in getattr(area, "geoms", [area]))
+    print(f"records in area {expected}, fetched {len(got.records)}, "
+          f"duplicates dropped {got.duplicates}, outside {got.outside}")
+    print(f"requests {len(street)} (answered {got.parts}, refused {len(street) - got.parts}); "
+          f"fewest possible {-(-expected // args.limit)}")
+    print(f"outline vertices {raw}, sent {sum(len(p.exterior.coords) for p in parts)}; "
+          f"poly text {sum(len(poly_param(p)) for p in parts)} characters")
+    print(f"seconds {seconds:.2f}")
+
+
+if __name__ == "__main__":
+    main()
