@@ -106,3 +106,14 @@ def test_post_form_is_logged_shortened(httpserver):
     client.request("POST", httpserver.url_for("/x"), data={"poly": "5" * 1000, "date": "2024"})
     form = client.log[0]["form"]
     assert form["date"] == "2024" and "1000 characters, sha256" in form["poly"]
+
+
+def test_not_a_web_address_is_a_clear_error():
+    with pytest.raises(FetchError, match="not a web address .*http://"):
+        Client().request("GET", "data.police.uk/api/forces")
+
+
+def test_connection_refused_names_the_service_and_the_way_out():
+    client = Client(retries=1, backoff=0.001, sleep=lambda s: None)
+    with pytest.raises(FetchError, match=r"Nomis did not answer .* 2 tries .*--nomis-url"):
+        client.request("GET", "http://127.0.0.1:9/x", service="Nomis")

@@ -119,7 +119,7 @@ class Client:
                 retry_on: frozenset[int] = RETRY_STATUSES, use_cache: bool = True) -> Answer:
         """The answer to one request, after retries; statuses not in ``retry_on`` are returned
         for the caller to judge. Raises FetchError when every try failed."""
-        full = requests.Request(method, url, params=params).prepare().url or url
+        full = _full_url(method, url, params)
         key = _cache_key(method, full, data)
         if use_cache and not self.refresh and (cached := self._cached(key)):
             return cached
@@ -188,6 +188,14 @@ class Client:
         write_atomic(self.cache / f"{key}.body", answer.body)
         write_atomic(self.cache / f"{key}.json",
                      json.dumps(answer.entry, indent=1).encode("utf-8"))
+
+
+def _full_url(method: str, url: str, params: dict[str, Any] | None) -> str:
+    try:
+        return requests.Request(method, url, params=params).prepare().url or url
+    except requests.RequestException:
+        raise FetchError(f"not a web address wardmap can use: {url!r} (give the root with "
+                         "http:// or https://)") from None
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -22,6 +22,12 @@ from wardmap.fetch.vintages import WardVintage
 SERVICE = "the ONS Open Geography Portal"
 ATTRIBUTION = ("Source: Office for National Statistics licensed under the Open Government "
                "Licence v.3.0. Contains OS data © Crown copyright and database right.")
+
+
+class QueryError(FetchError):
+    """The FeatureServer answered, but refused or botched the query."""
+
+
 _LONG_QUERY = 1800  # characters of URL above which the query is POSTed (ArcGIS accepts both)
 _CODE = re.compile(r"^[EWSN]\d{8}$", re.IGNORECASE)
 
@@ -53,7 +59,7 @@ def query(client: Client, base: str, service: str, params: dict[str, Any], *,
         if not batch or not (more or len(batch) >= page_size):
             break
     if expected is not None and len(features) != expected:
-        raise FetchError(f"{SERVICE}: {service} counted {expected} {what} but paging returned "
+        raise QueryError(f"{SERVICE}: {service} counted {expected} {what} but paging returned "
                          f"{len(features)}; try again later")
     return features
 
@@ -84,7 +90,7 @@ def _body(answer: Answer, url: str) -> dict[str, Any]:
     if "error" in body:
         error = body["error"] if isinstance(body["error"], dict) else {"message": body["error"]}
         details = "; ".join(str(d) for d in error.get("details") or [] if d)
-        raise FetchError(f"{SERVICE}: {url} reported error {error.get('code', '?')}: "
+        raise QueryError(f"{SERVICE}: {url} reported error {error.get('code', '?')}: "
                          f"{error.get('message', 'no message')}{f' ({details})' if details else ''}"
                          f"{_not_found_hint(error.get('code'))}")
     return body
@@ -109,7 +115,7 @@ def districts(client: Client, base: str, vintage: WardVintage, *,
         rows = query(client, base, vintage.lookup_service,
                      {**params, "returnDistinctValues": "true"}, page_size=page_size,
                      what="districts")
-    except FetchError:
+    except QueryError:
         rows = query(client, base, vintage.lookup_service, params, page_size=page_size,
                      what="rows")
     table = _attributes(rows, {vintage.lad_code: "lad_code", vintage.lad_name: "lad_name"},
