@@ -1,6 +1,8 @@
 """police.uk fetch by polygon parts against a local stand-in: requests, bytes and time.
 
     .venv/bin/python benchmarks/bench_fetch.py [--records 40000] [--limit 10000]
+    .venv/bin/python benchmarks/bench_fetch.py --archive   # a national archive month
+
 
 Kent's 2013 wards (13 districts, from ../shared/data) are one area; one month of synthetic
 records spread over it is served by the test suite's fake police.uk, which refuses (HTTP 503)
@@ -31,8 +33,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=40_000)
     parser.add_argument("--limit", type=int, default=10_000)
+    parser.add_argument("--archive", action="store_true")
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    if args.archive:
+        return archive()
 
     from pytest_httpserver import HTTPServer
 
@@ -75,6 +80,49 @@ def main() -> None:
     print(f"outline vertices {raw}, sent {sum(len(p.exterior.coords) for p in parts)}; "
           f"poly text {sum(len(poly_param(p)) for p in parts)} characters")
     print(f"seconds {seconds:.2f}")
+
+
+def archive(forces: int = 43, rows: int = 12_000) -> None:
+    """`--source archive`: one month of a national archive (43 forces x 12,000 rows of real
+    Maidstone rows moved over England) cut to Maidstone; wardmap's pyarrow reader against
+    pandas.read_csv, interleaved."""
+    import io
+    import tempfile
+    import zipfile
+
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    import wardmap.fetch.archive as archive_module
+
+    shared = HERE.parent.parent / "shared" / "data"
+    source = pd.read_csv(shared / "police" / "2017-11-maidstone-street.csv", dtype=str,
+                         keep_default_na=False)
+    rng = np.random.default_rng(1)
+    wards = gpd.read_file(shared / "boundaries" / "maidstone_wards_2013.geojson")
+    area = shapely.union_all(wards.geometry.array)
+    readers = {"pyarrow (wardmap)": archive_module._read,
+               "pandas.read_csv": lambda zf, name, path: pa.Table.from_pandas(pd.read_csv(
+                   io.BytesIO(zf.read(name)), dtype=str, keep_default_na=False))}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "2024-01.zip"
+        with zipfile.ZipFile(path, "w") as zf:
+            for force in range(forces):
+                table = source.sample(rows, replace=True, random_state=force)
+                table["Longitude"] = rng.uniform(-3, 1.5, rows).round(6).astype(str)
+                table["Latitude"] = rng.uniform(50.5, 53.5, rows).round(6).astype(str)
+                zf.writestr(f"2024-01/2024-01-force{force}-street.csv",
+                            table.to_csv(index=False))
+        for _ in range(2):
+            for name, reader in readers.items():
+                archive_module._read = reader
+                start = time.perf_counter()
+                found, _ = archive_module.archive_months(path, ["2024-01"], area)
+                print(f"{name}: {time.perf_counter() - start:.2f} s, "
+                      f"{found['2024-01'].rows_read} rows read, "
+                      f"{len(found['2024-01'].table)} in Maidstone")
 
 
 if __name__ == "__main__":

@@ -127,8 +127,9 @@ def test_fetch_from_archive(tmp_path, fetch_config, shared_data, maidstone_area)
             rows = pd.read_csv(path, dtype=str, keep_default_na=False)
             moved = rows.head(100).assign(  # records of a neighbouring district
                 Longitude=(rows["Longitude"].head(100).astype(float) + 0.3).map("{:.6f}".format))
+            unplaced = rows.head(5).assign(Longitude="", Latitude="")  # no location
             zf.writestr(f"{month}/{month}-kent-street.csv",
-                        pd.concat([rows, moved]).to_csv(index=False))
+                        "\ufeff" + pd.concat([rows, moved, unplaced]).to_csv(index=False))
             zf.writestr(f"{month}/{month}-kent-outcomes.csv", "Crime ID,Month\n")
     result = CliRunner().invoke(cli, _fetch_args(fetch_config, _speed_toml(tmp_path),
                                                  "--source", "archive", "--archive",
@@ -136,7 +137,8 @@ def test_fetch_from_archive(tmp_path, fetch_config, shared_data, maidstone_area)
     assert result.exit_code == 0, result.output
     out = Path(fetch_config.out)
     record = json.loads((out / "fetch.json").read_text(encoding="utf-8"))
-    assert [m["rows_read"] - m["records"] for m in record["police"]["months"]] == [100, 100]
+    assert [(m["outside_district"], m["without_coordinates"], m["rows_read"] - m["records"])
+            for m in record["police"]["months"]] == [(100, 5, 105)] * 2
     for path in sorted((shared_data / "police").glob("*-street.csv")):
         source = pd.read_csv(path, dtype=str, keep_default_na=False)
 

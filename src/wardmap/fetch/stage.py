@@ -308,6 +308,7 @@ def _police_archive(run: _Run, area: Any, slug: str, months: list[str]) -> dict[
         counts[month] = len(got.table)
         entry = {"month": month, "records": len(got.table), "members": got.members,
                  "rows_read": got.rows_read, "without_coordinates": got.without_coordinates,
+                 "outside_district": got.rows_read - len(got.table) - got.without_coordinates,
                  "file": file_entry(run.out, path, len(got.table))}
         entries.append(entry)
         run.files.append(entry["file"])
@@ -317,6 +318,10 @@ def _police_archive(run: _Run, area: Any, slug: str, months: list[str]) -> dict[
                                         "sha256": _sha(Path(str(run.config.archive)))},
                             "months": entries}
     _police_warnings(run, counts, entries, None)
+    unplaced = sum(e["without_coordinates"] for e in entries)
+    if unplaced:
+        run.warnings.append(f"{unplaced} archive row(s) have no coordinates and cannot be placed "
+                            "in the district (counted in fetch.json, not written)")
     return counts
 
 
