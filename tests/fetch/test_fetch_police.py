@@ -144,3 +144,44 @@ def test_unknown_category_is_reported_not_dropped():
                          "Last outcome category": "", "Context": ""}, 0)
     rows, warnings = police.csv_rows([{**record, "category": "new-kind-of-crime"}])
     assert rows[0][9] == "New kind of crime" and "new-kind-of-crime" in warnings[0]
+
+
+# Property: whatever the points, the area and the service's limit, the records fetched are
+# exactly the service's records inside the area, each once.
+from hypothesis import HealthCheck, event, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_coordinate = st.tuples(st.integers(0, 40), st.integers(0, 40))  # a 0.01° grid: shared points
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(stacks=st.lists(st.tuples(_coordinate, st.integers(1, 12)), min_size=5, max_size=80),
+       corners=st.lists(_coordinate, min_size=3, max_size=8, unique=True),
+       limit=st.integers(5, 60))
+def test_any_points_any_area_any_limit(httpserver, stacks, corners, limit):
+    area = shapely.convex_hull(shapely.MultiPoint(
+        [(0.4 + x / 100, 51.0 + y / 100) for x, y in corners]))
+    if area.area == 0:
+        return
+    points = [p for p, k in stacks for _ in range(k)]  # records share map points, as police.uk's
+    records = [api_record({"Month": "2024-01", "Longitude": f"{0.4 + x / 100:.6f}",
+                           "Latitude": f"{51.0 + y / 100:.6f}", "Location": "On or near X",
+                           "Crime type": "Drugs", "Last outcome category": "", "Context": ""},
+                          i) for i, (x, y) in enumerate(points)]
+    httpserver.clear()
+    fake = _fake(httpserver, records, limit=limit)
+    try:
+        got = police.month_records(_client(), fake.url, covering_parts(area), area, "2024-01")
+    except FetchError as exc:
+        # Only when the records crowd a spot no split can separate (1/1024 of the area).
+        assert "after splitting" in str(exc)
+        near = [sum(1 for q in points if abs(q[0] - p[0]) <= 2 and abs(q[1] - p[1]) <= 2)
+                for p in set(points)]
+        assert max(near) > limit
+        event("crowded: no split can answer")
+        return
+    ids = [r["id"] for r in got.records]
+    assert len(ids) == len(set(ids))
+    assert set(ids) == {r["id"] for r in fake.within(area, "2024-01")}
+    event(f"split: {got.splits > 0}")
