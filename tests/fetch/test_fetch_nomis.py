@@ -40,3 +40,14 @@ def test_not_a_csv_is_a_clear_error(httpserver):
         "<html>maintenance</html>", content_type="text/html")
     with pytest.raises(FetchError, match="without DATE_NAME"):
         ward_population(_client(), httpserver.url_for(""), "E07000110", "TYPE182", ["E05"])
+
+
+def test_pages_past_the_cell_cap(httpserver, monkeypatch):
+    import wardmap.fetch.nomis as nomis
+
+    monkeypatch.setattr(nomis, "PAGE", 2)  # the real cap is 25,000 cells
+    fake = FakeNomis({f"E0500{i:04d}": f"Ward {i}" for i in range(5)})
+    url = fake.install(httpserver)
+    got = ward_population(_client(), url, "E07000110", "TYPE182", list(fake.population))
+    assert len(got.table) == 5 and got.not_in_boundaries == ["E05099999"]
+    assert [r["recordoffset"] for r in fake.requests] == ["0", "2", "4", "6"]  # 6: empty

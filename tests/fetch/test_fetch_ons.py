@@ -92,3 +92,14 @@ def test_ambiguous_and_unknown_districts():
 
 def test_fake_holds_real_boundaries(shared_data):
     assert len(FakeONS(shared_data).wards) == 26
+
+
+def test_long_queries_are_posted(fake_ons, monkeypatch):
+    monkeypatch.setattr(ons, "_LONG_QUERY", 200)
+    client = _client()
+    vintage = ward_vintage("2024")
+    wards = ons.district_wards(client, fake_ons.url, vintage, MAIDSTONE)
+    frame = ons.ward_boundaries(client, fake_ons.url, vintage, wards, page_size=10)
+    assert len(frame) == 26
+    posted = [r for r in fake_ons.requests if r["method"] == "POST" and r.get("f") == "geojson"]
+    assert len(posted) == 3 and "IN (" in posted[0]["where"]
