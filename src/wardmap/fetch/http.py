@@ -113,6 +113,8 @@ class Client:
         self.session.headers["User-Agent"] = USER_AGENT
         self._limiters: dict[str, RateLimiter] = {}
         RateLimiter(rate, burst)  # validates the settings now, not at the first request
+        if retries < 0 or backoff < 0 or timeout <= 0:
+            raise WardmapError("fetch retries and backoff must be 0 or more, timeout above 0")
 
     def request(self, method: str, url: str, *, params: dict[str, Any] | None = None,
                 data: dict[str, Any] | None = None, service: str = "the service",
