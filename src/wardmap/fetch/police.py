@@ -67,7 +67,8 @@ class MonthRecords:
 
 def available_months(client: Client, base: str) -> set[str] | None:
     """Months the API holds (crimes-street-dates), or None when it does not say."""
-    answer = client.request("GET", f"{_root(base)}/crimes-street-dates", service=SERVICE)
+    answer = client.request("GET", f"{_root(base)}/crimes-street-dates", service=SERVICE,
+                            use_cache=False)  # a new month is published every month
     if answer.status != 200:
         return None
     dates = answer.json()
