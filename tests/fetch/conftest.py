@@ -1,5 +1,6 @@
 """Fake police.uk, ONS and Nomis services on a local pytest-httpserver, and a config for them."""
 
+import socket
 from pathlib import Path
 
 import geopandas as gpd
@@ -10,6 +11,19 @@ from tests.fetch.fakes import FakeNomis, FakeONS, FakePolice, api_records
 from wardmap.config import FetchConfig
 
 MONTHS = ["2017-10", "2017-11", "2017-12"]  # 2017-10: held by the service, but empty
+
+
+@pytest.fixture(autouse=True)
+def no_internet(monkeypatch):
+    """Fetch tests talk to local stand-ins only: any other host name fails to resolve."""
+    resolve = socket.getaddrinfo
+
+    def local_only(host, *args, **kwargs):
+        if host not in ("localhost", "127.0.0.1", "::1"):
+            raise socket.gaierror(f"tests must not reach {host}")
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", local_only)
 
 
 @pytest.fixture(scope="session")

@@ -117,3 +117,9 @@ def test_connection_refused_names_the_service_and_the_way_out():
     client = Client(retries=1, backoff=0.001, sleep=lambda s: None)
     with pytest.raises(FetchError, match=r"Nomis did not answer .* 2 tries .*--nomis-url"):
         client.request("GET", "http://127.0.0.1:9/x", service="Nomis")
+
+
+def test_the_internet_is_out_of_reach():
+    client = Client(retries=0, sleep=lambda s: None)
+    with pytest.raises(FetchError, match="did not answer"):
+        client.request("GET", "https://data.police.uk/api/forces", service="police.uk")
