@@ -185,3 +185,9 @@ def test_any_points_any_area_any_limit(httpserver, stacks, corners, limit):
     assert len(ids) == len(set(ids))
     assert set(ids) == {r["id"] for r in fake.within(area, "2024-01")}
     event(f"split: {got.splits > 0}")
+
+
+def test_every_category_maps_to_its_csv_crime_type():
+    from tests.fetch.fakes import CRIME_TYPE_SLUGS
+
+    assert police.CATEGORIES == {slug: name for name, slug in CRIME_TYPE_SLUGS.items()}
