@@ -76,6 +76,14 @@ def test_refused_post_splits_until_get_fits(httpserver):
     assert got.splits > 0
 
 
+def test_bad_request_is_an_error_not_a_split(httpserver):
+    area = box(0.4, 51.1, 0.7, 51.35)
+    fake = _fake(httpserver, _records(20, 5, area), get_limit=0, post_fails=True)
+    with pytest.raises(FetchError, match="HTTP 400 to crimes-street for 2024-01 by GET and"):
+        police.month_records(_client(), fake.url, covering_parts(area), area, "2024-01")
+    assert [r["method"] for r in fake.street_requests()] == ["GET", "POST"]
+
+
 def test_outage_is_told_apart_from_too_many(httpserver):
     area = box(0.4, 51.1, 0.7, 51.35)
     fake = _fake(httpserver, _records(20, 3, area), down=True)

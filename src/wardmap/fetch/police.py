@@ -139,17 +139,23 @@ def _part_records(client: Client, base: str, part: Polygon, month: str,
             break
     if status == 503:
         _check_up(client, base)
-    elif status != 400:  # a 400 to a POST: smaller parts have shorter polygons
-        raise FetchError(f"{SERVICE} answered HTTP {status} to crimes-street for {month}")
+    elif status != 400 or not long:  # a 400 to a long POST: smaller parts are shorter
+        raise FetchError(f"{SERVICE} answered HTTP {status} to crimes-street for {month} "
+                         f"by GET and POST ({_short_poly(form['poly'])})")
     if depth >= MAX_DEPTH:
         raise FetchError(f"{SERVICE} still refused crimes-street for {month} (HTTP {status}) "
-                         f"after splitting the area {depth} times; it may be down: try later")
+                         f"after splitting the area {depth} times: more crimes on one spot "
+                         "than it answers for, or the service is failing; try later")
     got, splits = [], 1
     for piece in split(part):
         more, n = _part_records(client, base, piece, month, depth + 1)
         got += more
         splits += n
     return got, splits
+
+
+def _short_poly(poly: str) -> str:
+    return f"poly={poly[:60]}…" if len(poly) > 60 else f"poly={poly}"
 
 
 def _check_up(client: Client, base: str) -> None:
