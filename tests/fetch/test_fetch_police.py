@@ -198,4 +198,4 @@ def test_any_points_any_area_any_limit(httpserver, stacks, corners, limit):
 def test_every_category_maps_to_its_csv_crime_type():
     from tests.fetch.fakes import CRIME_TYPE_SLUGS
 
-    assert police.CATEGORIES == {slug: name for name, slug in CRIME_TYPE_SLUGS.items()}
+    assert {slug: name for name, slug in CRIME_TYPE_SLUGS.items()} == police.CATEGORIES
