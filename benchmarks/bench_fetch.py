@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_fetch.py [--records 40000] [--limit 10000]
     .venv/bin/python benchmarks/bench_fetch.py --archive   # a national archive month
+    .venv/bin/python benchmarks/bench_fetch.py --workers   # months fetched at once
 
 
 Kent's 2013 wards (13 districts, from ../shared/data) are one area; one month of synthetic
@@ -34,10 +35,14 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=40_000)
     parser.add_argument("--limit", type=int, default=10_000)
     parser.add_argument("--archive", action="store_true")
+    parser.add_argument("--workers", action="store_true")
+    parser.add_argument("--latency", type=float, default=0.25)
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     if args.archive:
         return archive()
+    if args.workers:
+        return workers(args.latency)
 
     from pytest_httpserver import HTTPServer
 
@@ -80,6 +85,45 @@ def main() -> None:
     print(f"outline vertices {raw}, sent {sum(len(p.exterior.coords) for p in parts)}; "
           f"poly text {sum(len(poly_param(p)) for p in parts)} characters")
     print(f"seconds {seconds:.2f}")
+
+
+def workers(latency: float) -> None:
+    """`wardmap fetch` of 12 months of Maidstone (its two real months' records repeated) from
+    stand-ins answering after ``latency`` seconds, as a distant service does; months fetched
+    one at a time against four at once (the rate limit of 15 a second applies to both)."""
+    import tempfile
+
+    from pytest_httpserver import HTTPServer
+
+    from tests.fetch.fakes import FakeNomis, FakeONS, FakePolice, api_records
+    from wardmap.config import FetchConfig
+    from wardmap.fetch.stage import fetch_district
+
+    shared = HERE.parent.parent / "shared" / "data"
+    real = api_records(sorted((shared / "police").glob("*-street.csv")))
+    months = [f"2024-{m:02d}" for m in range(1, 13)]
+    records = [{**r, "id": i * 100_000 + j, "month": month}
+               for i, month in enumerate(months) for j, r in enumerate(real[i % 2::2])]
+    server = HTTPServer(threaded=True)
+    server.start()
+    try:
+        ons = FakeONS(shared)
+        nomis = FakeNomis(dict(zip(ons.wards["WD24CD"], ons.wards["WD24NM"], strict=True)))
+        police = FakePolice(records, months, latency=latency)
+        urls = {"ons_url": ons.install(server), "nomis_url": nomis.install(server),
+                "police_url": police.install(server)}
+        for _ in range(2):
+            for count in (1, 4):
+                with tempfile.TemporaryDirectory() as tmp:
+                    config = FetchConfig(district="Maidstone", months="2024-01:2024-12",
+                                         out=tmp, workers=count, **urls)
+                    start = time.perf_counter()
+                    report = fetch_district(config, show=False)
+                    print(f"workers {count}: {time.perf_counter() - start:.2f} s, "
+                          f"{sum(report.records.values())} records, "
+                          f"{len(police.street_requests())} crimes-street requests so far")
+    finally:
+        server.stop()
 
 
 def archive(forces: int = 43, rows: int = 12_000) -> None:

@@ -220,6 +220,7 @@ class FetchConfig:
     backoff: float = 1.0  # seconds before the first retry
     timeout: float = 60.0  # seconds
     page_size: int = 2000  # ArcGIS records per page (the portal's maxRecordCount)
+    workers: int = 4  # police.uk months fetched at once (all within `rate`)
 
 
 @dataclass

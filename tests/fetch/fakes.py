@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -178,12 +179,13 @@ class FakePolice:
 
     def __init__(self, records: list[dict[str, Any]], months: list[str], *, limit: int = 10_000,
                  get_limit: int = 4094, no_location: int = 3, post_fails: bool = False,
-                 too_many_requests: int = 0, down: bool = False) -> None:
+                 too_many_requests: int = 0, down: bool = False, latency: float = 0.0) -> None:
         self.records, self.months = records, months
         self.limit, self.get_limit, self.post_fails = limit, get_limit, post_fails
         self.no_location, self.too_many_requests, self.down = no_location, too_many_requests, down
         self.points = [Point(float(r["location"]["longitude"]), float(r["location"]["latitude"]))
                        for r in records]
+        self.latency = latency  # seconds before each answer, as over a network
         self.down_at: str | None = None  # the service goes down when this month is asked
         self.requests: list[dict[str, Any]] = []
 
@@ -196,6 +198,7 @@ class FakePolice:
         path = request.path.split("/api", 1)[1]
         self.requests.append({"path": path, "method": request.method,
                               "url_length": len(request.url), **params})
+        time.sleep(self.latency)
         if self.down_at and params.get("date") == self.down_at:
             self.down = True
         if self.too_many_requests > 0:

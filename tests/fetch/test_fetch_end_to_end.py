@@ -177,6 +177,7 @@ def test_outage_mid_fetch_keeps_months_and_resumes(tmp_path, fetch_config, fake_
     from wardmap.fetch.stage import fetch_district
 
     fake_police.down_at = "2017-11"  # the service fails once 2017-10 is written
+    fetch_config.workers = 1  # months in order, so 2017-12 is not fetched before 2017-11
     fetch_config.retries = 1
     with pytest.raises(FetchError, match="down"):
         fetch_district(fetch_config)
@@ -220,3 +221,35 @@ def test_list_districts(fetch_config):
                                       fetch_config.ons_url])
     assert result.exit_code == 0, result.output
     assert "E07000110\tMaidstone" in result.output.splitlines()
+
+
+def test_months_fetched_at_once_match_months_fetched_in_turn(tmp_path, shared_data,
+                                                             fetch_config, police_records):
+    from pytest_httpserver import HTTPServer
+
+    from tests.fetch.fakes import FakePolice
+    from wardmap.fetch.stage import fetch_district
+
+    server = HTTPServer(threaded=True)  # answers several requests at once, as police.uk does
+    server.start()
+    try:
+        fake = FakePolice(police_records, ["2017-10", "2017-11", "2017-12"], limit=400,
+                          latency=0.01)
+        fetch_config.police_url = fake.install(server)
+        files = {}
+        for workers in (1, 3):
+            fetch_config.workers = workers
+            fetch_config.out = str(tmp_path / f"workers{workers}")
+            fetch_district(fetch_config)
+            police = Path(fetch_config.out) / "police"
+            files[workers] = {p.name: p.read_bytes() for p in police.iterdir()}
+            record = json.loads((Path(fetch_config.out) / "fetch.json").read_text("utf-8"))
+            for month in record["police"]["months"]:
+                street = [r for r in month["requests"] if "crimes-street/all-crime" in r["url"]]
+                assert street and all(r.get("form", {}).get("date", month["month"]) ==
+                                      month["month"] for r in street)
+                assert all(f"date={month['month']}" in r["url"] for r in street
+                           if r["method"] == "GET")
+    finally:
+        server.stop()
+    assert files[1] == files[3] and len(files[1]) == 3

@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,9 +54,14 @@ class RateLimiter:
         self.rate, self.burst = float(rate), int(burst)
         self.clock, self.sleep = clock, sleep
         self.tokens, self.last = float(burst), clock()
+        self._lock = threading.Lock()  # threads fetching months at once share one budget
 
     def wait(self) -> None:
         """Take one token, sleeping until one is there."""
+        with self._lock:
+            self._take()
+
+    def _take(self) -> None:
         now = self.clock()
         self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
         self.last = now
@@ -109,9 +116,9 @@ class Client:
         self.retries, self.backoff, self.timeout = retries, backoff, timeout
         self.sleep = sleep
         self.log: list[dict[str, Any]] = []
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
+        self._local = threading.local()  # a session and a log tag per thread
         self._limiters: dict[str, RateLimiter] = {}
+        self._lock = threading.Lock()
         RateLimiter(rate, burst)  # validates the settings now, not at the first request
         if retries < 0 or backoff < 0 or timeout <= 0:
             raise WardmapError("fetch retries and backoff must be 0 or more, timeout above 0")
@@ -127,10 +134,10 @@ class Client:
             return cached
         for attempt in range(self.retries + 1):
             self._limiter(url).wait()
-            entry = _entry(service, method, full, data)
+            entry = _entry(service, method, full, data, getattr(self._local, "tag", None))
             start = time.perf_counter()
             try:
-                response = self.session.request(method, url, params=params, data=data,
+                response = self._session().request(method, url, params=params, data=data,
                                                 timeout=self.timeout)
             except (requests.Timeout, requests.ConnectionError) as exc:
                 entry.update(status=None, error=type(exc).__name__,
@@ -159,11 +166,32 @@ class Client:
             return answer
         raise AssertionError("unreachable")  # the loop returns or raises
 
+    @contextmanager
+    def tagged(self, tag: str) -> Iterator[None]:
+        """Mark this thread's requests (e.g. with the month they fetch) in the log."""
+        self._local.tag = tag
+        try:
+            yield
+        finally:
+            self._local.tag = None
+
+    def entries(self, tag: str) -> list[dict[str, Any]]:
+        """The log entries of requests made under ``tagged(tag)``."""
+        return [e for e in list(self.log) if e.get("tag") == tag]
+
+    def _session(self) -> requests.Session:
+        # requests does not promise a Session is safe to share between threads: one each.
+        if not hasattr(self._local, "session"):
+            self._local.session = requests.Session()
+            self._local.session.headers["User-Agent"] = USER_AGENT
+        return self._local.session
+
     def _limiter(self, url: str) -> RateLimiter:
         host = urlsplit(url).netloc
-        if host not in self._limiters:
-            self._limiters[host] = RateLimiter(self.rate, self.burst, sleep=self.sleep)
-        return self._limiters[host]
+        with self._lock:
+            if host not in self._limiters:
+                self._limiters[host] = RateLimiter(self.rate, self.burst, sleep=self.sleep)
+            return self._limiters[host]
 
     def _delay(self, attempt: int, retry_after: str | None) -> float:
         """Exponential backoff with jitter (so clients that failed together retry apart);
@@ -179,7 +207,8 @@ class Client:
         meta, body = self.cache / f"{key}.json", self.cache / f"{key}.body"
         if not (meta.is_file() and body.is_file()):
             return None
-        entry = {**json.loads(meta.read_text(encoding="utf-8")), "from_cache": True}
+        entry = {**json.loads(meta.read_text(encoding="utf-8")), "from_cache": True,
+                 "tag": getattr(self._local, "tag", None)}
         self.log.append(entry)
         return Answer(int(entry["status"]), body.read_bytes(), entry)
 
@@ -208,9 +237,12 @@ def write_atomic(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
-def _entry(service: str, method: str, url: str, data: dict[str, Any] | None) -> dict[str, Any]:
+def _entry(service: str, method: str, url: str, data: dict[str, Any] | None,
+           tag: str | None) -> dict[str, Any]:
     entry: dict[str, Any] = {"service": service, "method": method, "url": url,
                              "time": datetime.now(UTC).isoformat(timespec="seconds")}
+    if tag:
+        entry["tag"] = tag
     if data:
         entry["form"] = {k: _shorten(str(v)) for k, v in data.items()}
     return entry

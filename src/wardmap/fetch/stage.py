@@ -13,6 +13,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -195,42 +196,59 @@ def _population(run: _Run, code: str, ward_codes: list[str]) -> Any:
 
 
 def _police_api(run: _Run, area: Any, slug: str, months: list[str]) -> dict[str, int]:
-    config, client = run.config, run.client
+    """Every month held, `workers` months at once (the client's rate limit is shared)."""
     wanted = _available(run, months)
     force = _force(run, area)
-    parts = covering_parts(area)
-    key = _area_key(area, "api", config.police_url)
-    task = run.bar.add_task("police.uk: months", total=len(wanted))
-    entries, counts = [], {}
-    for month in wanted:
-        path = run.out / "police" / f"{month}-{slug}-street.csv"
-        state = run.cache / "police" / f"{month}-{slug}.json"
-        run.bar.update(task, description=f"police.uk: {month}")
-        entry = None if run.refresh else _kept(state, path, key)
-        if entry is None:
-            start = len(client.log)
-            got = police.month_records(client, config.police_url, parts, area, month)
-            rows, warnings = police.csv_rows(got.records, force[1] if force else "")
-            run.warnings += got.warnings + warnings
-            write_atomic(path, police.csv_bytes(rows))
-            no_location = (police.no_location_count(client, config.police_url, force[0], month)
-                           if force else None)
-            entry = {"month": month, "records": len(rows), "parts": got.parts,
-                     "splits": got.splits, "duplicates_dropped": got.duplicates,
-                     "outside_district": got.outside, "no_location_force_wide": no_location,
-                     "area": key, "file": file_entry(run.out, path, len(rows)),
-                     "fetched": _now(), "requests": client.log[start:]}
-            write_atomic(state, json.dumps(entry, indent=1).encode("utf-8"))
-        else:
-            entry = {**entry, "kept_from": entry.get("fetched", "an earlier fetch")}
-        entries.append(entry)
-        counts[month] = entry["records"]
+    month = _MonthFetch(run, area, slug, force, covering_parts(area),
+                        _area_key(area, "api", run.config.police_url),
+                        run.bar.add_task("police.uk: months", total=len(wanted)))
+    with ThreadPoolExecutor(max_workers=max(1, run.config.workers)) as pool:
+        results = list(pool.map(month.fetch, wanted))  # in month order; re-raises a failure
+    entries = [entry for entry, _ in results]
+    for entry, warnings in results:
+        run.warnings += warnings
         run.files.append(entry["file"])
-        run.bar.advance(task)
+    counts = {e["month"]: e["records"] for e in entries}
     run.record["police"] = {"force": {"id": force[0], "name": force[1]} if force else None,
-                            "query_parts": len(parts), "months": entries}
+                            "query_parts": len(month.parts), "months": entries}
     _police_warnings(run, counts, entries, force)
     return counts
+
+
+@dataclass
+class _MonthFetch:
+    """One month of police.uk records: kept from an earlier fetch, or fetched and written."""
+
+    run: _Run
+    area: Any
+    slug: str
+    force: tuple[str, str] | None
+    parts: list[Any]
+    key: str  # the outline and source the month was fetched for
+    task: Any
+
+    def fetch(self, month: str) -> tuple[dict[str, Any], list[str]]:
+        run, client, base = self.run, self.run.client, self.run.config.police_url
+        path = run.out / "police" / f"{month}-{self.slug}-street.csv"
+        state = run.cache / "police" / f"{month}-{self.slug}.json"
+        kept = None if run.refresh else _kept(state, path, self.key)
+        if kept is not None:
+            run.bar.advance(self.task)
+            return {**kept, "kept_from": kept.get("fetched", "an earlier fetch")}, []
+        with client.tagged(month):
+            got = police.month_records(client, base, self.parts, self.area, month)
+            rows, warnings = police.csv_rows(got.records, self.force[1] if self.force else "")
+            write_atomic(path, police.csv_bytes(rows))
+            no_location = (police.no_location_count(client, base, self.force[0], month)
+                           if self.force else None)
+        entry = {"month": month, "records": len(rows), "parts": got.parts,
+                 "splits": got.splits, "duplicates_dropped": got.duplicates,
+                 "outside_district": got.outside, "no_location_force_wide": no_location,
+                 "area": self.key, "file": file_entry(run.out, path, len(rows)),
+                 "fetched": _now(), "requests": client.entries(month)}
+        write_atomic(state, json.dumps(entry, indent=1).encode("utf-8"))
+        run.bar.advance(self.task)
+        return entry, got.warnings + warnings
 
 
 def _available(run: _Run, months: list[str]) -> list[str]:
