@@ -5,6 +5,7 @@ import time
 import pytest
 from werkzeug import Response
 
+from wardmap.errors import WardmapError
 from wardmap.fetch.http import Client, FetchError, RateLimiter
 
 
@@ -34,8 +35,10 @@ def test_rate_limiter_keeps_rate_and_burst():
 
 
 def test_rate_limiter_rejects_nonsense():
-    with pytest.raises(FetchError.__mro__[1]):
+    with pytest.raises(WardmapError, match="rate"):
         RateLimiter(rate=0)
+    with pytest.raises(WardmapError, match="retries"):
+        Client(retries=-1)
 
 
 def test_retries_429_with_exponential_backoff(httpserver):
