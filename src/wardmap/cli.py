@@ -386,7 +386,8 @@ _FETCH_FLAGS = ("district", "months", "out", "ward_year", "source", "archive", "
 @click.argument("config_path", required=False, type=click.Path(), metavar="[CONFIG.toml]")
 @click.option("--district", help="Local authority district: a name ('Maidstone') or code "
               "(E07000110).")
-@click.option("--months", metavar="YYYY-MM:YYYY-MM", help="Months of police.uk records.")
+@click.option("--months", metavar="YYYY-MM:YYYY-MM", help="Months of police.uk records "
+              "(default: the latest 12 the API holds).")
 @click.option("--out", type=click.Path(), help="Folder to write (boundaries.gpkg, "
               "population.csv, police/, wardmap.toml, fetch.json).")
 @click.option("--ward-year", help="Ward vintage (default: the latest known).")

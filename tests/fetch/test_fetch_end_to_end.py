@@ -253,3 +253,13 @@ def test_months_fetched_at_once_match_months_fetched_in_turn(tmp_path, shared_da
     finally:
         server.stop()
     assert files[1] == files[3] and len(files[1]) == 3
+
+
+def test_latest_twelve_months_by_default(tmp_path, fetch_config, fake_police):
+    from wardmap.fetch.stage import fetch_district
+
+    fetch_config.months = None
+    report = fetch_district(fetch_config)
+    assert sorted(report.records) == ["2017-10", "2017-11", "2017-12"]  # all the fake holds
+    text = (Path(fetch_config.out) / "wardmap.toml").read_text(encoding="utf-8")
+    assert 'months = "2017-10:2017-12"' in text  # the months used, for the next fetch

@@ -33,6 +33,7 @@ from wardmap.fetch.parts import covering_parts
 from wardmap.fetch.provenance import file_entry, write_fetch_json, write_run_toml
 from wardmap.fetch.vintages import WardVintage, ward_vintage
 
+LATEST = 12  # months fetched when none are named: the latest the API holds
 LICENCE = {"name": "Open Government Licence v3.0",
            "url": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"}
 
@@ -98,7 +99,7 @@ def fetch_district(config: FetchConfig, *, refresh: bool = False, show: bool | N
         code, name, boundaries = _boundaries(run)
         population = _population(run, code, list(boundaries[vintage.ward_code]))
         area = shapely.union_all(shapely.make_valid(boundaries.geometry.array))
-        fetched = (_police_archive(run, area, _slug(name), months)
+        fetched = (_police_archive(run, area, _slug(name), months or [])
                    if config.source == "archive"
                    else _police_api(run, area, _slug(name), months))
     _finish(run, name, population is not None, fetched)
@@ -115,11 +116,14 @@ def list_districts(config: FetchConfig) -> list[tuple[str, str]]:
     return list(zip(table["lad_code"], table["lad_name"], strict=True))
 
 
-def _months(config: FetchConfig) -> list[str]:
+def _months(config: FetchConfig) -> list[str] | None:
+    """The months asked for; None for the API's latest 12."""
     from wardmap.periods.presets import parse_range
 
     if not config.months:
-        raise WardmapError("give --months YYYY-MM:YYYY-MM (police.uk holds the last 36 months)")
+        if config.source == "archive":
+            raise WardmapError("--source archive needs --months YYYY-MM:YYYY-MM")
+        return None
     return parse_range(config.months, "--months")
 
 
@@ -131,11 +135,12 @@ def _client(config: FetchConfig, cache: Path | None, refresh: bool,
 
 
 def _start_record(config: FetchConfig, vintage: WardVintage,
-                  months: list[str]) -> dict[str, Any]:
+                  months: list[str] | None) -> dict[str, Any]:
     return {
         "wardmap_version": __version__, "started": _now(), "complete": False,
         "district": {"asked": config.district}, "ward_vintage": dataclasses.asdict(vintage),
-        "months_requested": months, "source": config.source,
+        "months_requested": months or f"the latest {LATEST} police.uk holds",
+        "source": config.source,
         "services": {"police_url": config.police_url, "ons_url": config.ons_url,
                      "nomis_url": config.nomis_url},
         "licence": LICENCE,
@@ -195,7 +200,7 @@ def _population(run: _Run, code: str, ward_codes: list[str]) -> Any:
     return population.table
 
 
-def _police_api(run: _Run, area: Any, slug: str, months: list[str]) -> dict[str, int]:
+def _police_api(run: _Run, area: Any, slug: str, months: list[str] | None) -> dict[str, int]:
     """Every month held, `workers` months at once (the client's rate limit is shared)."""
     wanted = _available(run, months)
     force = _force(run, area)
@@ -251,8 +256,12 @@ class _MonthFetch:
         return entry, got.warnings + warnings
 
 
-def _available(run: _Run, months: list[str]) -> list[str]:
+def _available(run: _Run, months: list[str] | None) -> list[str]:
     held = police.available_months(run.client, run.config.police_url)
+    if months is None:
+        if not held:
+            raise FetchError("police.uk did not list the months it holds: give --months")
+        return sorted(held)[-LATEST:]
     if held is None:
         run.warnings.append("police.uk did not list the months it holds; asked for each")
         return months
@@ -348,7 +357,8 @@ def _finish(run: _Run, name: str, population: bool, fetched: dict[str, int]) -> 
     # The run's period: months with records (it refuses a period the records do not cover).
     months = sorted(m for m, n in fetched.items() if n)
     config = run.config
-    fetch_section = {"district": run.record["district"]["code"], "months": config.months,
+    asked = config.months or (f"{min(fetched)}:{max(fetched)}" if fetched else None)
+    fetch_section = {"district": run.record["district"]["code"], "months": asked,
                      "out": ".", "ward_year": run.vintage.year, "source": config.source,
                      "archive": config.archive, "force": config.force,
                      "police_url": config.police_url, "ons_url": config.ons_url,
