@@ -41,6 +41,13 @@ def archive_months(path: str | Path, months: list[str], area: BaseGeometry,
     """Each requested month's rows within ``area`` (lon/lat), and the months the zip lacks.
 
     Rows without coordinates cannot be placed and are left out; their number is reported.
+
+    Examples
+    --------
+    >>> found, missing = archive_months("2025-03.zip", ["2025-01", "2025-02"], area,
+    ...                                 force="kent")  # doctest: +SKIP
+    >>> len(found["2025-01"].table), missing  # doctest: +SKIP
+    (1523, [])
     """
     path = Path(path)
     try:

@@ -108,7 +108,14 @@ def districts(client: Client, base: str, vintage: WardVintage, *,
     """Every local authority district in the lookup: columns lad_code, lad_name.
 
     Asks for distinct values (a few hundred rows); a server that refuses to page them gets the
-    plain query (one row per ward), made distinct here."""
+    plain query (one row per ward), made distinct here.
+
+    Examples
+    --------
+    >>> districts(Client(), ONS_URL, ward_vintage("2024")).head(1)  # doctest: +SKIP
+        lad_code        lad_name
+    0  E06000001      Hartlepool
+    """
     params = {"where": "1=1", "outFields": f"{vintage.lad_code},{vintage.lad_name}",
               "returnGeometry": "false", "orderByFields": vintage.lad_code, "f": "json"}
     try:
@@ -171,7 +178,13 @@ def _norm(text: str) -> str:
 
 def district_wards(client: Client, base: str, vintage: WardVintage, lad_code: str, *,
                    page_size: int = 2000) -> pd.DataFrame:
-    """The district's wards from the lookup: columns ward_code, ward_name (sorted by code)."""
+    """The district's wards from the lookup: columns ward_code, ward_name (sorted by code).
+
+    Examples
+    --------
+    >>> len(district_wards(Client(), ONS_URL, ward_vintage("2024"), "E07000110"))  # doctest: +SKIP
+    26
+    """
     rows = query(client, base, vintage.lookup_service, {
         "where": f"{vintage.lad_code} = '{_quote(lad_code)}'",
         "outFields": f"{vintage.ward_code},{vintage.ward_name},{vintage.lad_code}",
@@ -190,7 +203,14 @@ def district_wards(client: Client, base: str, vintage: WardVintage, lad_code: st
 def ward_boundaries(client: Client, base: str, vintage: WardVintage, wards: pd.DataFrame, *,
                     page_size: int = 2000, chunk: int = 200) -> gpd.GeoDataFrame:
     """The wards' generalised clipped boundaries in EPSG:4326, with the vintage's code and
-    name columns; a ward the lookup names but the boundary service lacks is an error."""
+    name columns; a ward the lookup names but the boundary service lacks is an error.
+
+    Examples
+    --------
+    >>> wards = district_wards(client, ONS_URL, vintage, "E07000110")  # doctest: +SKIP
+    >>> ward_boundaries(client, ONS_URL, vintage, wards).crs.to_epsg()  # doctest: +SKIP
+    4326
+    """
     codes = list(wards["ward_code"])
     features: list[dict[str, Any]] = []
     for start in range(0, len(codes), chunk):  # keeps each where clause a sensible length

@@ -33,7 +33,13 @@ def covering_parts(area: BaseGeometry, margin: float = MARGIN) -> list[Polygon]:
 
 def split(part: Polygon, overlap: float = OVERLAP) -> list[Polygon]:
     """Two (or more, when the cut crosses a bay) pieces of ``part``, halved along its longer
-    side; together they cover it, overlapping by ``overlap`` at the cut."""
+    side; together they cover it, overlapping by ``overlap`` at the cut.
+
+    Examples
+    --------
+    >>> [p.bounds for p in split(box(0, 0, 2, 1), overlap=0)]
+    [(0.0, 0.0, 1.0, 1.0), (1.0, 0.0, 2.0, 1.0)]
+    """
     minx, miny, maxx, maxy = part.bounds
     if maxx - minx >= maxy - miny:
         mid = (minx + maxx) / 2
