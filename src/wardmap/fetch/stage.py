@@ -360,7 +360,8 @@ def _finish(run: _Run, name: str, population: bool, fetched: dict[str, int]) -> 
     asked = config.months or (f"{min(fetched)}:{max(fetched)}" if fetched else None)
     fetch_section = {"district": run.record["district"]["code"], "months": asked,
                      "out": ".", "ward_year": run.vintage.year, "source": config.source,
-                     "archive": config.archive, "force": config.force,
+                     "archive": str(Path(config.archive).resolve()) if config.archive else None,
+                     "force": config.force,
                      "police_url": config.police_url, "ons_url": config.ons_url,
                      "nomis_url": config.nomis_url}
     toml = run.out / "wardmap.toml"
