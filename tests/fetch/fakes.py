@@ -90,18 +90,19 @@ class FakeONS:
             return _json({"error": {"code": 400, "message": "'returnDistinctValues' is not "
                                     "supported with pagination", "details": []}})
         if params.get("returnDistinctValues") == "true":
-            seen = {tuple((f, r["properties"][f]) for f in fields) for r in rows}
+            seen = {tuple((_name(r["properties"], f), _field(r["properties"], f))
+                          for f in fields) for r in rows}
             rows = [{"properties": dict(s), "geometry": None} for s in sorted(seen)]
         if params.get("returnCountOnly") == "true":
             return _json({"count": len(rows)})
         order = params.get("orderByFields")
         if order:
-            rows = sorted(rows, key=lambda r: r["properties"][order.split()[0]])
+            rows = sorted(rows, key=lambda r: _field(r["properties"], order.split()[0]))
         offset = int(params.get("resultOffset", 0))
         count = min(int(params.get("resultRecordCount", self.max_records)), self.max_records)
         page, more = rows[offset:offset + count], offset + count < len(rows)
-        page = [{**r, "properties": {f: r["properties"][f] for f in fields or
-                                     r["properties"]}} for r in page]
+        page = [{**r, "properties": {_name(r["properties"], f): _field(r["properties"], f)
+                                     for f in fields or r["properties"]}} for r in page]
         if params.get("f") == "geojson":
             features = [{"type": "Feature", "id": i, "properties": r["properties"],
                          "geometry": self._geometry(r["geometry"], params.get("outSR"))}
@@ -116,8 +117,10 @@ class FakeONS:
     def _rows(self, kind: str) -> list[dict[str, Any]]:
         if kind == "lookup":
             return [{"properties": r, "geometry": None} for r in self.lookup_rows]
-        return [{"properties": {"WD24CD": r.WD24CD, "WD24NM": r.WD24NM},
-                 "geometry": r.geometry} for r in self.wards.itertuples()]
+        fields = [c for c in self.wards.columns if c != "geometry"]
+        return [{"properties": dict(zip(fields, values, strict=True)), "geometry": geometry}
+                for *values, geometry in self.wards[[*fields, "geometry"]].itertuples(
+                    index=False)]
 
     @staticmethod
     def _geometry(geometry: Any, out_sr: str | None) -> Any:
@@ -126,15 +129,24 @@ class FakeONS:
         return json.loads(shapely.to_geojson(geometry))
 
 
+def _name(props: dict[str, Any], field: str) -> str:
+    """The field's name as the service spells it (ArcGIS field names ignore case)."""
+    return next((k for k in props if k.upper() == field.upper()), field)
+
+
+def _field(props: dict[str, Any], field: str) -> Any:
+    return props.get(_name(props, field))
+
+
 def _where(where: str, row: dict[str, Any]) -> bool:
     props = row["properties"]
     where = where.strip()
     if where in ("", "1=1"):
         return True
     if m := re.fullmatch(r"(\w+)\s*=\s*'([^']*)'", where):
-        return str(props.get(m[1])) == m[2]
+        return str(_field(props, m[1])) == m[2]
     if m := re.fullmatch(r"(\w+)\s+IN\s*\((.*)\)", where, re.IGNORECASE | re.DOTALL):
-        return str(props.get(m[1])) in re.findall(r"'([^']*)'", m[2])
+        return str(_field(props, m[1])) in re.findall(r"'([^']*)'", m[2])
     raise ValueError(where)
 
 

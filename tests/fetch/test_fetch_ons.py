@@ -103,3 +103,14 @@ def test_long_queries_are_posted(fake_ons, monkeypatch):
     assert len(frame) == 26
     posted = [r for r in fake_ons.requests if r["method"] == "POST" and r.get("f") == "geojson"]
     assert len(posted) == 3 and "IN (" in posted[0]["where"]
+
+
+def test_field_names_in_another_case(fake_ons):
+    fake_ons.lookup_rows = [{k.lower(): v for k, v in r.items()} for r in fake_ons.lookup_rows]
+    fake_ons.wards = fake_ons.wards.rename(columns={"WD24CD": "wd24cd", "WD24NM": "wd24nm"})
+    vintage = ward_vintage("2024")
+    client = _client()
+    assert ons.resolve_district("Maidstone", ons.districts(client, fake_ons.url, vintage))
+    wards = ons.district_wards(client, fake_ons.url, vintage, MAIDSTONE)
+    frame = ons.ward_boundaries(client, fake_ons.url, vintage, wards)
+    assert list(frame.columns) == ["WD24CD", "WD24NM", "geometry"] and len(frame) == 26

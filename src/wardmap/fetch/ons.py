@@ -241,6 +241,9 @@ def _features(features: list[dict[str, Any]], vintage: WardVintage) -> gpd.GeoDa
     except (KeyError, TypeError, ValueError) as exc:
         raise FetchError(f"{SERVICE}: {vintage.boundaries_service} answered features that are "
                          f"not GeoJSON ({exc})") from None
+    # Field names differ in case between ONS services (WD24CD, wd19cd): match either.
+    frame = frame.rename(columns={c: w for c in frame.columns for w in columns
+                                  if str(c).upper() == w.upper()})
     lacking = [c for c in columns if c not in frame.columns]
     if lacking:
         raise FetchError(f"{SERVICE}: {vintage.boundaries_service} features lack "
@@ -253,6 +256,8 @@ def _attributes(rows: list[dict[str, Any]], rename: dict[str, str],
     records = [r.get("attributes", r.get("properties")) for r in rows]
     if any(not isinstance(r, dict) for r in records):
         raise FetchError(f"{SERVICE}: {service} answered rows without attributes")
+    wanted = {k.upper(): k for k in rename}  # field names differ in case between services
+    records = [{wanted.get(str(k).upper(), k): v for k, v in r.items()} for r in records]
     table = pd.DataFrame.from_records(records, columns=list(rename))
     if table.isna().all().any():
         lacking = [c for c in rename if table[c].isna().all()]
