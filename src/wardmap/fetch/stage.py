@@ -207,8 +207,11 @@ def _police_api(run: _Run, area: Any, slug: str, months: list[str] | None) -> di
     month = _MonthFetch(run, area, slug, force, covering_parts(area),
                         _area_key(area, "api", run.config.police_url),
                         run.bar.add_task("police.uk: months", total=len(wanted)))
-    with ThreadPoolExecutor(max_workers=max(1, run.config.workers)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, run.config.workers))
+    try:
         results = list(pool.map(month.fetch, wanted))  # in month order; re-raises a failure
+    finally:  # on a failure or Ctrl-C, months not yet started are not started
+        pool.shutdown(cancel_futures=True)
     entries = [entry for entry, _ in results]
     for entry, warnings in results:
         run.warnings += warnings
