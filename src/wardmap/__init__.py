@@ -11,6 +11,8 @@ GeoDataFrames with keyword arguments, returning new objects.
 - ``clusters(wards, variables, *, max_size) -> DataFrame``
 - ``Config``, ``load_config(path)``, ``analyse(config) -> RunResult``,
   ``run(config, out) -> RunResult``: a whole run, as the command line does it.
+- ``fetch_district(FetchConfig(district=..., months=..., out=...)) -> FetchReport``: a
+  district's boundaries, populations and police.uk records, as `wardmap fetch` does it.
 
 Names are imported on first use, so that ``import wardmap`` stays quick.
 """
@@ -35,6 +37,8 @@ _EXPORTS = {
     "load_config": "wardmap.config",
     "analyse": "wardmap.pipeline",
     "run": "wardmap.pipeline",
+    "FetchConfig": "wardmap.config",
+    "fetch_district": "wardmap.fetch.stage",
     "Moran": "wardmap.result",
     "Placement": "wardmap.result",
     "RunResult": "wardmap.result",

@@ -393,3 +393,59 @@ def brief(config_path: str | None, use_demo: bool, **options: Any) -> None:
 
     config = _select_config(config_path, options, use_demo, "brief")
     _run(config, select="focus" if config.brief.focus else None, writers=[write_briefing])
+
+
+# --- wardmap fetch: a district's boundaries, populations and police.uk records (wardmap.fetch)
+
+FETCH_FLAGS: tuple[Flag, ...] = (
+    ("--district", "fetch.district", "Local authority district: a name ('Maidstone') or code "
+     "(E07000110).", {}),
+    ("--months", "fetch.months", "Months of police.uk records (default: the latest 12 the API "
+     "holds).", {"metavar": "YYYY-MM:YYYY-MM"}),
+    ("--out", "fetch.out", "Folder to write (boundaries.gpkg, population.csv, police/, "
+     "wardmap.toml, fetch.json).", _PATH),
+    ("--ward-year", "fetch.ward_year", "Ward vintage (default: the latest known).", {}),
+    ("--source", "fetch.source", "police.uk records from the API (default) or a downloaded "
+     "zip (--archive).", {}),
+    ("--archive", "fetch.archive", "police.uk archive or custom-download zip, for --source "
+     "archive.", _PATH),
+    ("--force", "fetch.force", "police.uk force id, e.g. kent (default: found from the "
+     "district).", {}),
+    ("--police-url", "fetch.police_url", "police.uk API root (default "
+     "https://data.police.uk/api).", {}),
+    ("--ons-url", "fetch.ons_url", "ONS ArcGIS services root.", {}),
+    ("--nomis-url", "fetch.nomis_url", "Nomis API root (default "
+     "https://www.nomisweb.co.uk/api/v01).", {}),
+    ("--cache", "fetch.cache", "Cache folder (default OUT/cache).", _PATH),
+)
+
+
+@cli.command()
+@with_flags(FETCH_FLAGS)
+@click.option("--refresh", is_flag=True, help="Fetch everything again, ignoring the cache and "
+              "months already fetched.")
+@click.option("--list-districts", is_flag=True, help="List the districts of the ward vintage "
+              "and stop.")
+@reports_errors
+def fetch(config_path: str | None, refresh: bool, list_districts: bool,
+          **options: Any) -> None:
+    """Fetch a district's ward boundaries (ONS), ward populations (Nomis) and police.uk
+    records, ready for `wardmap run OUT/wardmap.toml`.
+
+    Example: wardmap fetch --district Maidstone --months 2024-04:2025-03 --out data/maidstone
+    """
+    from wardmap.fetch.stage import fetch_district
+    from wardmap.fetch.stage import list_districts as districts
+
+    config = config_from_options(config_path, options).fetch
+    if list_districts:
+        click.echo("\n".join(f"{code}\t{name}" for code, name in districts(config)))
+        return
+    report = fetch_district(config, refresh=refresh)
+    total = sum(report.records.values())
+    lines = [f"wardmap: {report.district_name} ({report.district_code}): {report.wards} wards, "
+             f"population for {report.population_wards}, {total} police.uk records in "
+             f"{len(report.records)} months"]
+    lines += [f"warning: {w}" for w in report.warnings]
+    lines.append(f"next: wardmap run {report.out / 'wardmap.toml'}")
+    click.echo("\n".join(lines), err=True)

@@ -199,6 +199,35 @@ class ClustersConfig:
 
 
 @dataclass
+class FetchConfig:
+    """`wardmap fetch`: a district's boundaries, populations and police.uk records
+    (wardmap.fetch; docs/guide.md). Base URLs are the roots the services' paths hang from."""
+
+    district: str | None = None  # a local authority name or code, e.g. "Maidstone", E07000110
+    months: str | None = None  # "YYYY-MM:YYYY-MM"
+    out: str | None = None  # the data folder written
+    ward_year: str | None = None  # a ward vintage of wardmap.fetch.vintages (default latest)
+    source: Literal["api", "archive"] = "api"  # police.uk records from the API or a zip
+    archive: str | None = None  # a police.uk archive or custom-download zip, for "archive"
+    force: str | None = None  # police.uk force id, e.g. "kent" (found from the district)
+    police_url: str = "https://data.police.uk/api"
+    ons_url: str = "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services"
+    nomis_url: str = "https://www.nomisweb.co.uk/api/v01"
+    # Service names for a vintage the package does not list, or after ONS renames one.
+    boundaries_service: str | None = None
+    lookup_service: str | None = None
+    nomis_geography_type: str | None = None
+    cache: str | None = None  # default: a "cache" folder beside the outputs
+    rate: float = 15.0  # requests a second per service (police.uk allows 15)
+    burst: int = 10  # most requests sent at once (police.uk allows 30)
+    retries: int = 5  # after 429, 5xx or a timeout, with exponential backoff
+    backoff: float = 1.0  # seconds before the first retry
+    timeout: float = 60.0  # seconds
+    page_size: int = 2000  # ArcGIS records per page (the portal's maxRecordCount)
+    workers: int = 4  # police.uk months fetched at once (all within `rate`)
+
+
+@dataclass
 class Config:
     """A whole run: one dataclass per section, built in code or read by ``load_config``.
 
@@ -221,6 +250,7 @@ class Config:
     clusters: ClustersConfig = field(default_factory=ClustersConfig)
     periods: PeriodsConfig = field(default_factory=PeriodsConfig)
     brief: BriefConfig = field(default_factory=BriefConfig)
+    fetch: FetchConfig = field(default_factory=FetchConfig)
 
     def crime_groups(self) -> dict[str, list[str]]:
         return {**DEFAULT_GROUPS, **self.groups}
@@ -274,7 +304,7 @@ def load_config(path: str | Path) -> Config:
     if "output" in data and "out" in data["output"]:
         output = dataclasses.replace(output, out=_resolve(output.out, base))
     return dataclasses.replace(config, inputs=_resolve_paths(config.inputs, base), focus=focus,
-                               output=output)
+                               output=output, fetch=_resolve_fetch_paths(config.fetch, base))
 
 
 def _resolve(path: str, base: Path) -> str:
@@ -297,6 +327,12 @@ def _resolve_focus_paths(focus: FocusConfig, base: Path) -> FocusConfig:
               for t in focus.tables]
     harm = _resolve(focus.harm_weights, base) if focus.harm_weights else focus.harm_weights
     return dataclasses.replace(focus, harm_weights=harm, tables=tables)
+
+
+def _resolve_fetch_paths(fetch: FetchConfig, base: Path) -> FetchConfig:
+    return dataclasses.replace(fetch, **{
+        name: _resolve(getattr(fetch, name), base) for name in ("out", "archive", "cache")
+        if getattr(fetch, name) is not None})
 
 
 def from_dict(cls: type, data: Any, where: str = "") -> Any:

@@ -463,6 +463,8 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     from pandas.api.types import union_categoricals
 
     text = ("month", "crime_type", "location", "source")
+    # A header-only file (an empty month) has categories of another dtype: leave it out.
+    frames = [f for f in frames if len(f)] or frames[:1]
     records = pd.concat([f.drop(columns=list(text)) for f in frames], ignore_index=True)
     for column in text:
         parts = [_object_categories(pd.Categorical(f[column])) for f in frames]
