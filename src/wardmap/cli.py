@@ -374,3 +374,48 @@ def brief(config_path: str | None, title: str | None, with_focus: bool | None,
         write_run(result, Path(config.output.out), maps=config.maps.enabled,
                   extra_writers=writers)
     report_run(result, Path(config.output.out))
+
+
+# --- wardmap evaluate: before/after with a buffer and a control (wardmap.evaluate) ----------
+
+@cli.command()
+@input_options
+@click.option("--target", multiple=True, metavar="WARD",
+              help="A target ward, by code or name (repeatable; default: the best focus area "
+              "of the [focus] section).")
+@click.option("--start", metavar="YYYY-MM", help="First month of the intervention.")
+@click.option("--before", type=int, help="Months before the start (default 12).")
+@click.option("--after", type=int, help="Months from the start (default 12; equal to --before).")
+@click.option("--buffer", multiple=True, metavar="neighbours|none|WARD",
+              help="Where crime may be displaced to: 'neighbours' (the wards touching the "
+              "target, default), 'none', or wards (repeatable).")
+@click.option("--control", multiple=True, metavar="rest|WARD",
+              help="The control area: 'rest' (every other ward, default) or wards "
+              "(repeatable).")
+@click.option("--control-scale", type=click.Choice(["size", "none"]),
+              help="Scale the control's change to each area's size before the start (size, "
+              "default) or use it as it is (none).")
+@click.option("--demo", "use_demo", is_flag=True, help="Run on the synthetic demo borough.")
+@reports_errors
+def evaluate(config_path: str | None, target: tuple[str, ...], start: str | None,
+             before: int | None, after: int | None, buffer: tuple[str, ...],
+             control: tuple[str, ...], control_scale: str | None, use_demo: bool,
+             **options: Any) -> None:
+    """Did a task force work? Compare a target area before and after a start month with a
+    control area, and check the surrounding wards for displacement (weighted displacement
+    difference, Wheeler and Ratcliffe 2018).
+
+    Takes the same inputs as `wardmap run` and writes its outputs plus evaluation.json and
+    evaluation.png.
+    """
+    from wardmap.evaluate import run_evaluation
+    from wardmap.progress import Steps
+
+    config = _select_config(config_path, options, use_demo)
+    _given(config.evaluate, target=target, start=start, before=before, after=after,
+           buffer=buffer, control=control)
+    if control_scale is not None:
+        config.evaluate.scale_control = control_scale == "size"
+    result = run_evaluation(config, config.output.out, Steps())
+    report_run(result, Path(config.output.out))
+    click.echo(f"evaluation: {result.evaluation['summary']}", err=True)

@@ -64,6 +64,8 @@ class InputsConfig:
     crs: str = "EPSG:27700"
     # Records outside every ward but within this many metres are snapped to the nearest ward.
     snap_tolerance: float = 100.0
+    # Boundary column naming each ward's district (e.g. LAD13CD): districts.csv and ward ranks.
+    district_col: str | None = None
 
 
 @dataclass
@@ -195,6 +197,38 @@ class ClustersConfig:
 
 
 @dataclass
+class EvaluateConfig:
+    """Before/after evaluation of a task-force area with a buffer and a control (docs/evaluate.md).
+
+    target: ward codes or names (empty: the rank-1 focus area of the [focus] settings).
+    buffer: ["neighbours"] (wards touching the target), ["none"], or ward codes or names.
+    control: ["rest"] (every other ward) or ward codes or names.
+    scale_control: the control's change is scaled to each area's size before the start (its
+    count before over the control's); false uses the control's raw change, as Wheeler and
+    Ratcliffe (2018) do for control areas of similar size.
+    """
+
+    target: list[str] = field(default_factory=list)
+    start: str | None = None  # "YYYY-MM": the first month of the intervention
+    before: int = 12
+    after: int = 12
+    buffer: list[str] = field(default_factory=lambda: ["neighbours"])
+    control: list[str] = field(default_factory=lambda: ["rest"])
+    scale_control: bool = True
+    alpha: float = 0.05
+    # A [evaluate] section in a TOML turns it on: the briefing then reports the evaluation.
+    enabled: bool = False
+
+
+@dataclass
+class RelateConfig:
+    """Two ward measures compared (wardmap.relate): names as for focus indicators."""
+
+    x: str | None = None
+    y: str | None = None
+
+
+@dataclass
 class Config:
     inputs: InputsConfig = field(default_factory=InputsConfig)
     filters: FiltersConfig = field(default_factory=FiltersConfig)
@@ -206,6 +240,8 @@ class Config:
     clusters: ClustersConfig = field(default_factory=ClustersConfig)
     periods: PeriodsConfig = field(default_factory=PeriodsConfig)
     brief: BriefConfig = field(default_factory=BriefConfig)
+    evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
+    relate: RelateConfig = field(default_factory=RelateConfig)
 
     def crime_groups(self) -> dict[str, list[str]]:
         return {**DEFAULT_GROUPS, **self.groups}
@@ -229,6 +265,8 @@ def load_config(path: str | Path) -> Config:
     _resolve_focus_paths(config.focus, path.parent)
     if "focus" in data and "enabled" not in data["focus"]:
         config.focus.enabled = True
+    if "evaluate" in data and "enabled" not in data["evaluate"]:
+        config.evaluate.enabled = True
     out = Path(config.output.out)
     if "output" in data and "out" in data["output"] and not out.is_absolute():
         config.output.out = str(path.parent / out)

@@ -58,3 +58,5 @@ class RunResult:
     # Filled by the select stage when asked: ranked candidate focus areas and ward clusters.
     focus: pd.DataFrame | None = None
     clusters: pd.DataFrame | None = None
+    # Filled by `wardmap evaluate` (or a briefing with [evaluate]): evaluation.json's content.
+    evaluation: dict[str, Any] | None = None

@@ -1,0 +1,481 @@
+"""Did a task force work? Before/after counts for a target area, its buffer and a control.
+
+The net effect is the Weighted Displacement Difference (Bowers and Johnson 2003) with the
+significance test of Wheeler and Ratcliffe (2018): with T the target, D the buffer (the area
+crime may be displaced into) and C the control, each counted over equal periods before (0)
+and after (1) the start,
+
+    WDD = (T1 - T0) - a (Ct1 - Ct0) + (D1 - D0) - b (Cd1 - Cd0)
+    Var(WDD) = T0 + T1 + D0 + D1 + a^2 (Ct0 + Ct1) + b^2 (Cd0 + Cd1)
+
+(counts taken as Poisson, so each count is its own variance), z = WDD / sqrt(Var) and a
+two-sided normal p. Wheeler and Ratcliffe take a = b = 1: control areas about the size of the
+areas they stand for. A district's "rest of the area" is many times the target, so by default
+the control's change is scaled to each area's size before the start (a = T0 / C0,
+b = D0 / C0: the change the area would have seen had it followed the control, as the Weighted
+Displacement Quotient's ratios do). One control area standing for both enters once with the
+weight a + b, because its two uses are the same counts (Wheeler and Ratcliffe list them
+separately, which assumes independent controls). Negative WDD is a net reduction.
+
+The verdict tests the target's change and the buffer's change each against the control with
+the same statistic (without the other area), at ``alpha``. Method notes: docs/evaluate.md.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from wardmap.config import EvaluateConfig
+from wardmap.disclosure import format_count, is_small, suppression_label
+from wardmap.errors import InputError, WardmapError
+from wardmap.periods.presets import month_label, parse_month, period_label, shift_month
+from wardmap.result import RunResult
+
+AREAS = ("target", "buffer", "control")
+VERDICTS = (
+    "reduction with diffusion of benefits",
+    "reduction with displacement",
+    "displacement exceeded the reduction",
+    "reduction without measurable displacement",
+    "increase in the target area",
+    "no measurable effect",
+)
+
+
+def wdd(
+    target: tuple[float, float],
+    control: tuple[float, float],
+    buffer: tuple[float, float] = (0.0, 0.0),
+    buffer_control: tuple[float, float] = (0.0, 0.0),
+    control_weight: float = 1.0,
+    buffer_control_weight: float = 1.0,
+) -> dict[str, float]:
+    """Weighted Displacement Difference and its test (Wheeler and Ratcliffe 2018).
+
+    Each area is a (before, after) pair of counts over periods of equal length.
+
+    Returns estimate, variance, z and p (two-sided, normal); z and p are NaN when every count
+    is zero.
+
+    Examples
+    --------
+    >>> r = wdd((100, 70), (100, 100), (100, 115), (100, 100))
+    >>> r["estimate"], r["variance"]
+    (-15.0, 785.0)
+    """
+    from wardmap.stats.getis import two_sided_p
+
+    (t0, t1), (c0, c1), (d0, d1), (e0, e1) = target, control, buffer, buffer_control
+    a, b = control_weight, buffer_control_weight
+    estimate = (t1 - t0) - a * (c1 - c0) + (d1 - d0) - b * (e1 - e0)
+    variance = t0 + t1 + d0 + d1 + a * a * (c0 + c1) + b * b * (e0 + e1)
+    z = estimate / math.sqrt(variance) if variance > 0 else math.nan
+    p = float(two_sided_p(np.array([z]))[0]) if math.isfinite(z) else math.nan
+    return {"estimate": float(estimate), "variance": float(variance), "z": z, "p": p}
+
+
+@dataclass
+class Areas:
+    """Ward codes of the target, buffer and control areas."""
+
+    target: list[str]
+    buffer: list[str]
+    control: list[str]
+
+
+def evaluate(result: RunResult, config: EvaluateConfig) -> dict[str, Any]:
+    """The evaluation of one task-force area from a run's records.
+
+    Returns the content of evaluation.json: start, months_before, months_after, target, buffer
+    and control (wards, ward_names, before, after, change, change_pct and, for target and
+    buffer, ``vs_control``: the area's change tested against the control), wdd (estimate,
+    variance, z, p), displacement (one of VERDICTS), summary (a plain-English sentence) and
+    monthly (months and each area's counts).
+    """
+    records = _records(result)
+    before, after = _windows(config, records)
+    areas = resolve_areas(result, config)
+    monthly = _monthly(records, areas, before + after)
+    out: dict[str, Any] = {
+        "start": after[0],
+        "months_before": [before[0], before[-1]],
+        "months_after": [after[0], after[-1]],
+        "crime_types": result.meta.crime_types_label,
+        "scale_control": config.scale_control,
+        "alpha": config.alpha,
+    }
+    names = dict(zip(result.wards["ward_code"], result.wards["ward_name"], strict=True))
+    totals = {}
+    for area in AREAS:
+        codes = getattr(areas, area)
+        b, a = (int(monthly.loc[before, area].sum()), int(monthly.loc[after, area].sum()))
+        totals[area] = (b, a)
+        out[area] = {"wards": codes, "ward_names": [names[c] for c in codes], "before": b,
+                     "after": a, "change": a - b, "change_pct": _pct(a, b)}
+    c0 = totals["control"][0]
+    if c0 == 0:
+        raise InputError("the control area has no incidents before the start: choose a larger "
+                         "control (--control) or more months (--before)")
+    scale = {area: (totals[area][0] / c0 if config.scale_control else 1.0)
+             for area in ("target", "buffer")}
+    if not areas.buffer:
+        scale["buffer"] = 0.0
+    for area in ("target", "buffer"):
+        if getattr(areas, area):
+            out[area]["vs_control"] = {"control_weight": scale[area],
+                                       **wdd(totals[area], totals["control"],
+                                             control_weight=scale[area])}
+    net = wdd(totals["target"], totals["control"], totals["buffer"],
+              control_weight=scale["target"] + scale["buffer"])
+    out["wdd"] = {**net, "control_weight": scale["target"] + scale["buffer"]}
+    out["displacement"] = verdict(out, config.alpha)
+    out["monthly"] = {"months": before + after,
+                      **{area: monthly[area].astype(int).tolist() for area in AREAS}}
+    out["summary"] = evaluation_text(out)
+    return out
+
+
+def _records(result: RunResult) -> pd.DataFrame:
+    records = result.records
+    if records is None or "month" not in records or records["month"].isna().all():
+        raise InputError("an evaluation needs dated incident records (--incidents), not a "
+                         "ward-level table")
+    return records
+
+
+def _windows(config: EvaluateConfig, records: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """The months before and after the start, checked against the months in the data."""
+    if not config.start:
+        raise InputError("give the month the intervention started: --start YYYY-MM (or "
+                         "[evaluate] start)")
+    parse_month(config.start, "--start")
+    if config.before < 1 or config.after < 1:
+        raise InputError("--before and --after must be at least one month")
+    if config.before != config.after:
+        raise InputError(f"--before ({config.before}) and --after ({config.after}) must be "
+                         "equal: the displacement test compares counts over periods of the "
+                         "same length")
+    before = [shift_month(config.start, -i) for i in range(config.before, 0, -1)]
+    after = [shift_month(config.start, i) for i in range(config.after)]
+    present = set(records["month"].dropna().astype(str))
+    missing = [m for m in before + after if m not in present]
+    if missing:
+        shown = ", ".join(missing[:6]) + (" ..." if len(missing) > 6 else "")
+        raise InputError(f"the records do not cover {period_label(before + after)}: no records "
+                         f"for {shown} (add those months' files or change --start, --before, "
+                         "--after)")
+    return before, after
+
+
+def resolve_areas(result: RunResult, config: EvaluateConfig) -> Areas:
+    """Target, buffer and control wards from the analyst's words, checked not to overlap."""
+    from wardmap.select.focus import resolve_wards
+
+    wards = result.wards
+    target = resolve_wards(wards, config.target, "--target") if config.target else \
+        _focus_area(result)
+    buffer = _buffer(wards, target, config.buffer)
+    control = _control(wards, target, buffer, config.control)
+    if not control:
+        raise InputError("the control area is empty: every ward is in the target or buffer "
+                         "(name control wards with --control)")
+    return Areas(target, buffer, control)
+
+
+def _focus_area(result: RunResult) -> list[str]:
+    if not result.config.focus.enabled:
+        raise InputError("name the target wards with --target WARD (or give a [focus] section "
+                         "to evaluate its best focus area)")
+    from wardmap.select.focus import find_focus_areas
+
+    focus = result.focus if result.focus is not None else \
+        find_focus_areas(result, result.config.focus)
+    return sorted(str(focus["ward_codes"].iloc[0]).split(";"))
+
+
+def _buffer(wards: pd.DataFrame, target: list[str], given: list[str]) -> list[str]:
+    from wardmap.select.focus import resolve_wards
+
+    words = [g.strip().casefold() for g in given]
+    if words in ([], ["none"]):
+        return []
+    if words in (["neighbours"], ["neighbors"]):
+        return neighbours(wards, target)
+    buffer = resolve_wards(wards, list(given), "--buffer")
+    both = sorted(set(buffer) & set(target))
+    if both:
+        raise InputError(f"ward(s) {', '.join(both)} are in both the target and --buffer")
+    return buffer
+
+
+def _control(wards: pd.DataFrame, target: list[str], buffer: list[str],
+             given: list[str]) -> list[str]:
+    from wardmap.select.focus import resolve_wards
+
+    if [g.strip().casefold() for g in given] in ([], ["rest"]):
+        taken = set(target) | set(buffer)
+        return sorted(c for c in wards["ward_code"].astype(str) if c not in taken)
+    control = resolve_wards(wards, list(given), "--control")
+    both = sorted(set(control) & (set(target) | set(buffer)))
+    if both:
+        raise InputError(f"ward(s) {', '.join(both)} are in --control and also in the target "
+                         "or buffer")
+    return control
+
+
+def neighbours(wards: pd.DataFrame, codes: list[str]) -> list[str]:
+    """Wards sharing a boundary point with any of ``codes`` (queen contiguity), not in them."""
+    from wardmap.stats.weights import build_weights
+
+    weights = build_weights(wards, "queen", islands="label")
+    all_codes = wards["ward_code"].astype(str).to_numpy()
+    inside = np.isin(all_codes, codes)
+    touching = np.asarray(weights.binary[inside].sum(axis=0)).ravel() > 0
+    return sorted(all_codes[touching & ~inside].tolist())
+
+
+def _monthly(records: pd.DataFrame, areas: Areas, months: list[str]) -> pd.DataFrame:
+    """Months × areas counts of the records passing the run's crime-type filter."""
+    from wardmap.periods.series import monthly_table
+
+    codes = areas.target + areas.buffer + areas.control
+    table = monthly_table(records, codes, months)
+    return pd.DataFrame({area: table.loc[getattr(areas, area)].sum(axis=0)
+                         for area in AREAS}, index=months)
+
+
+def _pct(after: float, before: float) -> float | None:
+    return None if before == 0 else 100.0 * (after - before) / before
+
+
+def _direction(test: dict[str, Any] | None, alpha: float) -> int:
+    """-1 a significant fall against the control, +1 a rise, 0 neither (or no test)."""
+    if not test or not np.isfinite(test.get("p", math.nan)) or test["p"] >= alpha:
+        return 0
+    return -1 if test["estimate"] < 0 else 1
+
+
+def verdict(evaluation: dict[str, Any], alpha: float) -> str:
+    """One of VERDICTS from the target's and buffer's changes against the control."""
+    target = _direction(evaluation["target"].get("vs_control"), alpha)
+    buffer = _direction(evaluation["buffer"].get("vs_control"), alpha)
+    if target > 0:
+        return "increase in the target area"
+    if target == 0:
+        return "no measurable effect"
+    if buffer < 0:
+        return "reduction with diffusion of benefits"
+    if buffer > 0:
+        return ("reduction with displacement" if evaluation["wdd"]["estimate"] < 0
+                else "displacement exceeded the reduction")
+    return "reduction without measurable displacement"
+
+
+# --- words -----------------------------------------------------------------------------------
+
+def evaluation_text(evaluation: dict[str, Any], public: bool = False, threshold: int = 4) -> str:
+    """A paragraph for the briefing: what happened in each area and the verdict."""
+    start = month_label(evaluation["start"])
+    n = len(evaluation["monthly"]["months"]) // 2
+    target = evaluation["target"]
+    parts = [f"Since {start}, recorded {_subject(evaluation)} in the target area "
+             f"({_names(target['ward_names'])}) "
+             f"{_change_words(target, public, threshold)} over {n} months compared with the "
+             f"{n} months before"]
+    control = evaluation["control"]
+    parts.append(f"; in the control area it {_change_words(control, public, threshold)}")
+    buffer = evaluation["buffer"]
+    if buffer["wards"]:
+        parts.append(f", and in the surrounding wards ({_names(buffer['ward_names'])}) it "
+                     f"{_change_words(buffer, public, threshold)}")
+    text = "".join(parts) + ". "
+    text += f"Verdict: {evaluation['displacement']}"
+    net = evaluation["wdd"]
+    if net.get("z") is not None and np.isfinite(net.get("z", math.nan)):
+        text += (f" (net effect {net['estimate']:+.0f} incidents against the control, weighted "
+                 f"displacement difference z = {net['z']:.2f}, p = {_p(net['p'])})")
+    return text + "."
+
+
+def _subject(evaluation: dict[str, Any]) -> str:
+    label = evaluation.get("crime_types") or "All crime types"
+    return "crime" if label == "All crime types" else label.lower()
+
+
+def _names(names: list[str]) -> str:
+    names = [str(n) for n in names]
+    if len(names) > 4:
+        return f"{', '.join(names[:3])} and {len(names) - 3} more wards"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _change_words(area: dict[str, Any], public: bool, threshold: int) -> str:
+    b, a = area["before"], area["after"]
+    shown = lambda n: format_count(n, threshold, public)  # noqa: E731
+    if public and is_small([a, b], threshold).any():
+        return f"went from {shown(b)} to {shown(a)}"
+    if a == b:
+        return f"stayed at {shown(a)}"
+    pct = area["change_pct"]
+    how = "fell" if a < b else "rose"
+    by = f" {abs(pct):.0f}%" if pct is not None else ""
+    return f"{how}{by} (from {shown(b)} to {shown(a)})"
+
+
+def _p(p: float) -> str:
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+# --- public outputs --------------------------------------------------------------------------
+
+def suppressed(evaluation: dict[str, Any], threshold: int = 4) -> dict[str, Any]:
+    """A copy for publication: counts 1..threshold as "<5", and figures worked out from them
+    (changes, tests, the WDD) left empty."""
+    label = suppression_label(threshold)
+    out = {k: v for k, v in evaluation.items()}
+    any_small = False
+    for area in AREAS:
+        item = dict(evaluation[area])
+        small = is_small([item["before"], item["after"]], threshold)
+        if small.any():
+            any_small = True
+            item.update(change=None, change_pct=None)
+            if "vs_control" in item:
+                item["vs_control"] = None
+            item["before"], item["after"] = (label if s else v for s, v in
+                                             zip(small, (item["before"], item["after"]),
+                                                 strict=True))
+        out[area] = item
+    if any_small:
+        out["wdd"] = dict.fromkeys(evaluation["wdd"])
+    monthly = dict(evaluation["monthly"])
+    for area in AREAS:
+        monthly[area] = [label if is_small([v], threshold)[0] else v for v in monthly[area]]
+    out["monthly"] = monthly
+    out["summary"] = evaluation_text(evaluation, True, threshold)
+    return out
+
+
+# --- files -----------------------------------------------------------------------------------
+
+def evaluation_writer(result: RunResult, folder: Path) -> None:
+    """An export-stage writer: evaluation.json (and evaluation.png with maps)."""
+    from wardmap.export import write_json
+
+    evaluation = result.evaluation
+    if evaluation is None:
+        return
+    public, threshold = result.config.output.public, result.config.output.threshold
+    shown = suppressed(evaluation, threshold) if public else evaluation
+    write_json(folder / "evaluation.json", shown)
+    if result.config.maps.enabled:
+        figure = evaluation_figure(shown, result, public, threshold)
+        figure.savefig(folder / "evaluation.png", dpi=result.config.maps.dpi)
+
+
+def evaluation_figure(evaluation: dict[str, Any], result: RunResult, public: bool = False,
+                      threshold: int = 4):
+    """Monthly counts of the target, buffer and control, one panel each, the start marked."""
+    import textwrap
+
+    from wardmap.maps.static import new_figure, page_text
+    from wardmap.result import SYNTHETIC_NOTICE
+
+    fig = new_figure("a4-landscape")
+    notes = [SYNTHETIC_NOTICE] if result.meta.synthetic else []
+    if public:
+        notes.append(f"Months with 1 to {threshold} incidents not shown")
+    subtitle = (f"Monthly recorded {_subject(evaluation)}, {n_months(evaluation)} months "
+                f"before and after the start ({month_label(evaluation['start'])})")
+    page_text(fig, f"{result.meta.area_name}: task-force evaluation", subtitle,
+              result.meta.attributions, notes)
+    months = evaluation["monthly"]["months"]
+    x = np.arange(len(months))
+    start = months.index(evaluation["start"])
+    shown = [a for a in AREAS if evaluation[a]["wards"]]
+    height = 0.62 / len(shown)
+    axes = []
+    for i, area in enumerate(shown):
+        ax = fig.add_axes((0.07, 0.22 + (len(shown) - 1 - i) * height, 0.88, height * 0.82),
+                          sharex=axes[0] if axes else None)
+        axes.append(ax)
+        _panel(ax, x, start, evaluation, area)
+    ticks = x[:: max(1, len(x) // 12)]
+    axes[-1].set_xticks(ticks, [pd.Period(months[t], "M").strftime("%b %Y") for t in ticks],
+                        fontsize=7)
+    for ax in axes[:-1]:
+        ax.tick_params(labelbottom=False)
+    verdict_text = f"{evaluation['summary']}"
+    fig.text(0.07, 0.16, "\n".join(textwrap.wrap(verdict_text, 170)), fontsize=8, va="top",
+             parse_math=False)
+    return fig
+
+
+def n_months(evaluation: dict[str, Any]) -> int:
+    return len(evaluation["monthly"]["months"]) // 2
+
+
+AREA_COLOURS = {"target": "#d7301f", "buffer": "#fd8d3c", "control": "#4575b4"}
+AREA_TITLES = {"target": "Target area", "buffer": "Buffer (surrounding wards)",
+               "control": "Control area"}
+
+
+def _panel(ax, x: np.ndarray, start: int, evaluation: dict[str, Any], area: str) -> None:
+    values = np.array([np.nan if isinstance(v, str) else float(v)
+                       for v in evaluation["monthly"][area]])
+    colour = AREA_COLOURS[area]
+    ax.plot(x, values, marker="o", markersize=3, color=colour, linewidth=1.4)
+    for part in (slice(None, start), slice(start, None)):
+        level = np.nanmean(values[part]) if np.isfinite(values[part]).any() else np.nan
+        if np.isfinite(level):
+            xs = x[part]
+            ax.hlines(level, xs[0] - 0.4, xs[-1] + 0.4, colors=colour, linestyles="--",
+                      linewidth=1, alpha=0.7)
+    ax.axvline(start - 0.5, color="#222222", linewidth=1.2)
+    ax.text(start - 0.4, 0.97, "start", transform=ax.get_xaxis_transform(), fontsize=7,
+            va="top", color="#222222")
+    item = evaluation[area]
+    change = item.get("change_pct")
+    count = lambda n: n if isinstance(n, str) else f"{n:,}"  # noqa: E731 - "<5" stays as is
+    tail = f": {count(item['before'])} before, {count(item['after'])} after"
+    if change is not None:
+        tail += f" ({change:+.0f}%)"
+    names = ", ".join(item["ward_names"][:4]) + (" ..." if len(item["ward_names"]) > 4 else "")
+    label = AREA_TITLES[area] if area == "control" else f"{AREA_TITLES[area]}: {names}"
+    ax.set_title(f"{label}{tail}", fontsize=9, loc="left")
+    ax.set_ylabel("Incidents per month", fontsize=7)
+    ax.set_ylim(bottom=0, top=max(1.0, np.nanmax(values) * 1.15) if np.isfinite(values).any()
+                else 1.0)
+    ax.tick_params(labelsize=7)
+    ax.grid(axis="y", color="#e0e0e0", linewidth=0.6)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def check(config: EvaluateConfig) -> None:
+    """Settings no type can check, before any work."""
+    if not 0 < config.alpha < 1:
+        raise WardmapError(f"evaluate.alpha must be between 0 and 1 (got {config.alpha})")
+
+
+def run_evaluation(config, out_dir: str | Path, steps=None) -> RunResult:
+    """The full run plus evaluation.json and evaluation.png, as ``wardmap evaluate`` does."""
+    from wardmap.export import write_run
+    from wardmap.pipeline import analyse
+    from wardmap.progress import Steps
+
+    check(config.evaluate)
+    steps = steps or Steps(show=False)
+    result = analyse(config, steps)
+    with steps.step("evaluating the target area"):
+        result.evaluation = evaluate(result, config.evaluate)
+    with steps.step("writing outputs"):
+        write_run(result, Path(out_dir), maps=config.maps.enabled,
+                  extra_writers=[evaluation_writer])
+    return result
