@@ -419,3 +419,34 @@ def evaluate(config_path: str | None, target: tuple[str, ...], start: str | None
     result = run_evaluation(config, config.output.out, Steps())
     report_run(result, Path(config.output.out))
     click.echo(f"evaluation: {result.evaluation['summary']}", err=True)
+
+
+# --- wardmap relate: two ward measures compared (wardmap.relate) -----------------------------
+
+@cli.command()
+@input_options
+@click.option("--x", "x_name", metavar="NAME", help="First measure: a crime group or type "
+              "('asb', 'violent crime'), 'NAME count', a partner table or a ward column, as "
+              "for focus indicators.")
+@click.option("--y", "y_name", metavar="NAME", help="Second measure, in the same forms.")
+@click.option("--harm-weights", type=click.Path(), help="TOML or CSV of harm weights per "
+              "crime type, for 'harm'.")
+@click.option("--demo", "use_demo", is_flag=True, help="Run on the synthetic demo borough.")
+@reports_errors
+def relate(config_path: str | None, x_name: str | None, y_name: str | None,
+           harm_weights: str | None, use_demo: bool, **options: Any) -> None:
+    """Relate two ward measures: Spearman's rho with a permutation p, the bivariate Moran's I
+    and bivariate LISA (as GeoDa), and which wards are high or low on each.
+
+    Takes the same inputs as `wardmap run` and writes its outputs plus relate.json,
+    relate.csv and relate.png. Partner tables come from the config's [[focus.tables]].
+    """
+    from wardmap.progress import Steps
+    from wardmap.relate import run_relate
+
+    config = _select_config(config_path, options, use_demo)
+    _given(config.relate, x=x_name, y=y_name)
+    _given(config.focus, harm_weights=harm_weights)
+    result, relation = run_relate(config, config.output.out, Steps())
+    report_run(result, Path(config.output.out))
+    click.echo(f"relate: {relation.summary['summary']}", err=True)

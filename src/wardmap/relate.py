@@ -1,0 +1,381 @@
+"""Two ward measures side by side: do they rise and fall together, and where?
+
+- Spearman's rho (the Pearson correlation of the ranks, ties given their average rank) with a
+  two-sided permutation p: y's ranks shuffled among the wards.
+- The bivariate Moran's I (Wartenberg 1985; Anselin, Syabri and Smirnov 2002) as esda.Moran_BV
+  and GeoDa define it: x and y standardised (sample standard deviation), row-standardised
+  weights, I = sum_i zx_i (W zy)_i / (n - 1), pseudo p from random reorderings of y.
+- The bivariate LISA as esda.Moran_Local_BV and GeoDa: I_i = (n - 1) zx_i (W zy)_i / zx'zx with
+  population standard deviations, conditional permutation (y's values among the other wards),
+  GeoDa's labels: High-High (high x among high y), Low-Low, High-Low, Low-High.
+- A quadrant for each ward: x and y each above or below their median.
+
+numpy kernels shared with the test stage (wardmap.stats): no esda or scipy.stats import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from wardmap.errors import WardmapError
+from wardmap.result import RunResult
+from wardmap.stats.permutation import TIE_TOLERANCE, folded_p, generator, tail_counts
+
+# Random streams of their own, so these draws never shift the test stage's.
+STREAM_SPEARMAN, STREAM_MORAN_BV, STREAM_LISA_BV = 21, 22, 23
+CSV_COLUMNS = ["ward_code", "ward_name", "x", "y", "x_rank", "y_rank", "quadrant",
+               "bv_lisa_label"]
+
+
+def average_ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks 1..n, ties sharing their average (as scipy.stats.rankdata's default)."""
+    return pd.Series(values).rank(method="average").to_numpy(float)
+
+
+def spearman(x: np.ndarray, y: np.ndarray, permutations: int,
+             rng: np.random.Generator) -> tuple[float, float]:
+    """Spearman's rho and its two-sided permutation p ((extreme + 1) / (permutations + 1)).
+
+    Examples
+    --------
+    >>> rho, p = spearman(np.arange(10.0), np.arange(10.0) ** 2, 99, generator(1, 0))
+    >>> rho, p
+    (1.0, 0.01)
+    """
+    rx = average_ranks(x) - (len(x) + 1) / 2.0
+    ry = average_ranks(y) - (len(y) + 1) / 2.0
+    den = np.sqrt((rx @ rx) * (ry @ ry))
+    if den == 0:
+        return float("nan"), float("nan")
+    rho = float(rx @ ry / den)
+    if permutations <= 0:
+        return rho, float("nan")
+    sims = np.empty(permutations)
+    step = max(1, 4_000_000 // len(x))
+    for start in range(0, permutations, step):
+        rows = min(step, permutations - start)
+        shuffled = rng.permuted(np.broadcast_to(ry, (rows, len(ry))), axis=1)
+        sims[start: start + rows] = shuffled @ rx / den
+    extreme = (np.abs(sims) >= abs(rho) - TIE_TOLERANCE).sum()
+    return rho, float((extreme + 1) / (permutations + 1))
+
+
+def bivariate_moran(x: np.ndarray, y: np.ndarray, binary: sp.csr_matrix, permutations: int,
+                    rng: np.random.Generator) -> dict[str, float]:
+    """Global bivariate Moran's I of x with the spatial lag of y: I, p_sim, EI_sim, z_sim."""
+    from wardmap.stats.moran import permuted_products, row_standardise
+
+    zx = _standardised(x, ddof=1)
+    zy = _standardised(y, ddof=1)
+    w = row_standardise(binary)
+    n = len(x)
+    out = {"I": float(zx @ (w @ zy)) / (n - 1), "p_sim": np.nan, "EI_sim": np.nan,
+           "z_sim": np.nan, "permutations": int(permutations)}
+    if permutations > 0:
+        sims = permuted_products(zy, w, permutations, rng, fixed=zx) / (n - 1)
+        larger, smaller = tail_counts(sims, out["I"])
+        out["p_sim"] = float(folded_p(larger, permutations, smaller))
+        out["EI_sim"] = float(sims.mean())
+        sd = sims.std()
+        out["z_sim"] = float((out["I"] - sims.mean()) / sd) if sd > 0 else np.nan
+    return out
+
+
+@dataclass
+class BivariateLocal:
+    """Per ward: I, quadrant q (esda's codes: 1 High-High, 2 Low-High, 3 Low-Low, 4 High-Low),
+    pseudo p (NaN for wards without neighbours)."""
+
+    I: np.ndarray  # noqa: E741 - esda's name
+    q: np.ndarray
+    p_sim: np.ndarray
+
+
+def bivariate_local(x: np.ndarray, y: np.ndarray, binary: sp.csr_matrix, permutations: int,
+                    rng: np.random.Generator) -> BivariateLocal:
+    """The bivariate LISA of x with the spatial lag of y (esda.Moran_Local_BV)."""
+    from wardmap.stats.local import conditional_p
+    from wardmap.stats.moran import row_standardise
+
+    n = len(x)
+    zx, zy = _standardised(x, ddof=0), _standardised(y, ddof=0)
+    lag = row_standardise(binary) @ zy
+    den = float(zx @ zx)
+    scale = (n - 1) / den if den > 0 else 0.0
+    local_i = scale * zx * lag
+    q = np.where(zx > 0, np.where(lag > 0, 1, 4), np.where(lag > 0, 2, 3))
+    card = np.diff(binary.indptr)
+    p_sim = np.full(n, np.nan)
+    if permutations > 0 and den > 0 and card.max(initial=0) > 0 and n > 2:
+        p = conditional_p(zy, card, local_i, scale, permutations, rng, own=zx)
+        p_sim[card > 0] = p[card > 0]
+    return BivariateLocal(I=local_i, q=q, p_sim=p_sim)
+
+
+def _standardised(v: np.ndarray, ddof: int) -> np.ndarray:
+    sd = v.std(ddof=ddof)
+    if not sd > 0:
+        raise WardmapError("a measure is the same in every ward: there is nothing to relate")
+    return (v - v.mean()) / sd
+
+
+@dataclass
+class Relation:
+    """relate.json's content (``summary``) and relate.csv's rows (``table``)."""
+
+    summary: dict[str, Any]
+    table: pd.DataFrame
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+def relate(result: RunResult, x: str, y: str) -> Relation:
+    """Relate two ward measures, each named as a focus indicator (crime group or type, partner
+    table, ward column)."""
+    from wardmap.select.indicators import IndicatorSpec, build_indicators, read_harm_weights
+    from wardmap.stats.correction import adjust
+    from wardmap.stats.local import QUADRANT_LABELS
+
+    if not x or not y:
+        raise WardmapError("name two measures: --x NAME and --y NAME (as for focus indicators)")
+    focus = result.config.focus
+    harm = read_harm_weights(focus.harm_weights) if focus.harm_weights else None
+    built = build_indicators(result, [IndicatorSpec(x), IndicatorSpec(y)], harm, focus.tables)
+    values = built.values
+    xs, ys = values[x].to_numpy(float), values[y].to_numpy(float)
+    valid = np.isfinite(xs) & np.isfinite(ys)
+    warnings = _missing_warning(result.wards, valid, x, y)
+    if valid.sum() < 3:
+        raise WardmapError(f"only {int(valid.sum())} ward(s) have both '{x}' and '{y}': "
+                           "relating them needs at least 3")
+    stats = result.config.stats
+    binary = _weights(result, valid)
+    rho, p = spearman(xs[valid], ys[valid], stats.permutations,
+                      generator(stats.seed, STREAM_SPEARMAN))
+    moran = bivariate_moran(xs[valid], ys[valid], binary, stats.permutations,
+                            generator(stats.seed, STREAM_MORAN_BV))
+    local = bivariate_local(xs[valid], ys[valid], binary, stats.permutations,
+                            generator(stats.seed, STREAM_LISA_BV))
+    significant = np.nan_to_num(adjust(local.p_sim, stats.correction), nan=1.0) <= stats.alpha
+    bv = np.where(significant, pd.Series(local.q).map(QUADRANT_LABELS).to_numpy(),
+                  "Not significant").astype(object)
+    bv[np.diff(binary.indptr) == 0] = "Island"
+    labels = {"x": built.labels[x], "y": built.labels[y]}
+    table = _table(result.wards, xs, ys, valid, bv, labels)
+    summary = {
+        "x": x, "y": y, "x_label": labels["x"], "y_label": labels["y"],
+        "wards": int(valid.sum()),
+        "spearman_rho": rho, "spearman_p": p,
+        "bivariate_moran_I": moran["I"], "bivariate_moran_p_sim": moran["p_sim"],
+        "bivariate_moran_z_sim": moran["z_sim"],
+        "quadrants": _quadrants(table),
+        "bv_lisa": {k: int((bv == k).sum()) for k in (*QUADRANT_LABELS.values(),
+                                                       "Not significant", "Island")},
+        "permutations": stats.permutations, "seed": stats.seed,
+        "weights": result.config.stats.weights, "correction": stats.correction,
+        "alpha": stats.alpha, "warnings": warnings,
+    }
+    summary["summary"] = relation_text(summary)
+    return Relation(summary, table, labels)
+
+
+def _weights(result: RunResult, valid: np.ndarray) -> sp.csr_matrix:
+    from wardmap.stats.weights import build_weights
+
+    weights = result.weights
+    if weights is None:
+        stats = result.config.stats
+        weights = build_weights(result.wards, stats.weights, stats.k, stats.distance,
+                                stats.islands)
+    binary = weights.binary
+    return binary if valid.all() else binary[valid][:, valid]
+
+
+def _missing_warning(wards: pd.DataFrame, valid: np.ndarray, x: str, y: str) -> list[str]:
+    if valid.all():
+        return []
+    names = ", ".join(wards.loc[~valid, "ward_name"].astype(str).head(10))
+    return [f"{int((~valid).sum())} ward(s) lack '{x}' or '{y}' and were left out: {names}"]
+
+
+def _table(wards: pd.DataFrame, xs: np.ndarray, ys: np.ndarray, valid: np.ndarray,
+           bv: np.ndarray, labels: dict[str, str]) -> pd.DataFrame:
+    table = pd.DataFrame({"ward_code": wards["ward_code"].to_numpy(),
+                          "ward_name": wards["ward_name"].to_numpy(), "x": xs, "y": ys})
+    for axis, v in (("x", xs), ("y", ys)):
+        # Rank 1 is the highest; ties share the higher position (1, 2, 2, 4).
+        table[f"{axis}_rank"] = pd.Series(np.where(valid, v, np.nan)).rank(
+            method="min", ascending=False).astype("Int64")
+    high_x = xs > np.median(xs[valid])
+    high_y = ys > np.median(ys[valid])
+    quadrant = [quadrant_name(hx, hy, labels) for hx, hy in zip(high_x, high_y, strict=True)]
+    table["quadrant"] = np.where(valid, quadrant, "")
+    label = np.full(len(xs), "No value", dtype=object)
+    label[valid] = bv
+    table["bv_lisa_label"] = label
+    return table[CSV_COLUMNS]
+
+
+def quadrant_name(high_x: bool, high_y: bool, labels: dict[str, str]) -> str:
+    """ "high ASB rate, low violent crime rate"."""
+    return (f"{'high' if high_x else 'low'} {labels['x']}, "
+            f"{'high' if high_y else 'low'} {labels['y']}")
+
+
+def _quadrants(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    shown = table[table["quadrant"] != ""]
+    return {name: {"wards": len(group), "ward_names": sorted(group["ward_name"].astype(str))}
+            for name, group in shown.groupby("quadrant", sort=True)}
+
+
+def relation_text(summary: dict[str, Any]) -> str:
+    """One plain sentence on the correlation and its spatial form."""
+    rho, p = summary["spearman_rho"], summary["spearman_p"]
+    strength = ("strongly" if abs(rho) >= 0.7 else "moderately" if abs(rho) >= 0.4 else
+                "weakly")
+    sign = "go together" if rho > 0 else "go opposite ways"
+    sig = "statistically significant" if p is not None and p < summary["alpha"] else \
+        "not statistically significant"
+    text = (f"Across {summary['wards']} wards, {summary['x_label']} and {summary['y_label']} "
+            f"{strength} {sign} (Spearman's rho = {rho:.2f}, permutation p = {_p(p)}, "
+            f"{sig}).")
+    moran_p = summary["bivariate_moran_p_sim"]
+    text += (f" Bivariate Moran's I = {summary['bivariate_moran_I']:.3f} "
+             f"(p = {_p(moran_p)}): wards with high {summary['x_label']} "
+             + ("tend to neighbour wards with high " if summary["bivariate_moran_I"] > 0 else
+                "tend to neighbour wards with low ") + f"{summary['y_label']}"
+             + ("." if moran_p is not None and moran_p < summary["alpha"] else
+                ", though not significantly."))
+    return text
+
+
+def _p(p: float | None) -> str:
+    if p is None or not np.isfinite(p):
+        return "n/a"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+# --- files -----------------------------------------------------------------------------------
+
+def relate_writer(relation: Relation):
+    """An export-stage writer for relate.json, relate.csv and relate.png."""
+
+    def write(result: RunResult, folder: Path) -> None:
+        from wardmap.export import write_json
+
+        write_json(folder / "relate.json", relation.summary)
+        relation.table.to_csv(folder / "relate.csv", index=False, lineterminator="\n",
+                              float_format="%.6g")
+        if result.config.maps.enabled:
+            figure = relate_figure(relation, result)
+            figure.savefig(folder / "relate.png", dpi=result.config.maps.dpi)
+
+    return write
+
+
+QUADRANT_COLOURS = {(True, True): "#d7301f", (False, False): "#4575b4",
+                    (True, False): "#fdae61", (False, True): "#abd9e9"}
+
+
+def relate_figure(relation: Relation, result: RunResult):
+    """A4 landscape: the scatter of y against x with ward names, and the map of quadrants with
+    the significant bivariate LISA wards outlined."""
+    import textwrap
+
+    from wardmap.maps import static
+    from wardmap.result import SYNTHETIC_NOTICE
+
+    summary, table, labels = relation.summary, relation.table, relation.labels
+    fig = static.new_figure("a4-landscape")
+    notes = [SYNTHETIC_NOTICE] if result.meta.synthetic else []
+    title = f"{result.meta.area_name}: {labels['x']} and {labels['y']}"
+    static.page_text(fig, title, "\n".join(textwrap.wrap(summary["summary"], 150)),
+                     result.meta.attributions, notes)
+    valid = table["quadrant"] != ""
+    colours = _colours(table, labels)
+    scatter = fig.add_axes((0.06, 0.12, 0.40, 0.70))
+    _scatter(scatter, table[valid], colours[valid.to_numpy()], labels)
+    map_ax = fig.add_axes((0.50, 0.20, 0.46, 0.64))
+    legend_ax = fig.add_axes((0.50, 0.04, 0.46, 0.15))
+    legend_ax.set_axis_off()
+    wards = static.projected(result.wards)
+    static.draw_classes(map_ax, wards, list(colours))
+    significant = table["bv_lisa_label"].isin(["High-High", "Low-Low", "High-Low", "Low-High"])
+    if significant.any():
+        wards[significant.to_numpy()].boundary.plot(ax=map_ax, color="#111111", linewidth=2.0)
+    static.finish_map(map_ax, wards, len(wards) <= 60)
+    rows = [(colour, quadrant_name(hx, hy, labels), int((table["quadrant"] ==
+                                                         quadrant_name(hx, hy, labels)).sum()))
+            for (hx, hy), colour in QUADRANT_COLOURS.items()]
+    if (~valid).any():
+        rows.append(("#d9d9d9", "No value", int((~valid).sum())))
+    static.draw_legend(legend_ax, rows, "Quadrant (above or below the median)", fontsize=7)
+    if significant.any():
+        n = int(significant.sum())
+        legend_ax.text(0.62, 0.9, f"Thick outline: bivariate LISA cluster ({n} "
+                       f"ward{'s' if n != 1 else ''})", fontsize=7, va="top",
+                       transform=legend_ax.transAxes)
+    return fig
+
+
+def _colours(table: pd.DataFrame, labels: dict[str, str]) -> np.ndarray:
+    by_name = {quadrant_name(hx, hy, labels): c for (hx, hy), c in QUADRANT_COLOURS.items()}
+    return np.array([by_name.get(q, "#d9d9d9") for q in table["quadrant"]], dtype=object)
+
+
+def _scatter(ax, table: pd.DataFrame, colours: np.ndarray, labels: dict[str, str]) -> None:
+    ax.scatter(table["x"], table["y"], c=list(colours), edgecolors="#333333", linewidths=0.5,
+               s=28, zorder=3)
+    ax.axvline(table["x"].median(), color="#888888", linestyle="--", linewidth=0.8)
+    ax.axhline(table["y"].median(), color="#888888", linestyle="--", linewidth=0.8)
+    if len(table) <= 60:  # names stay legible for a borough
+        _point_names(ax, table)
+    ax.set_xlabel(labels["x"][:1].upper() + labels["x"][1:], fontsize=8)
+    ax.set_ylabel(labels["y"][:1].upper() + labels["y"][1:], fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.grid(color="#eeeeee", linewidth=0.6, zorder=0)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _point_names(ax, table: pd.DataFrame) -> None:
+    """Ward names beside their points, skipping any that would overlap a name already placed
+    (the most extreme wards first: they are the ones a reader looks for)."""
+    renderer = ax.figure.canvas.get_renderer()
+    ax.figure.canvas.draw()  # settle the axes limits before measuring text
+    spread = (table["x"] - table["x"].median()).abs() / (table["x"].std() or 1) + \
+        (table["y"] - table["y"].median()).abs() / (table["y"].std() or 1)
+    placed: list = []
+    for idx in spread.sort_values(ascending=False).index:
+        row = table.loc[idx]
+        text = ax.annotate(str(row["ward_name"]), (row["x"], row["y"]), xytext=(3, 3),
+                           textcoords="offset points", fontsize=5.5, color="#333333",
+                           annotation_clip=False)
+        text.set_parse_math(False)
+        box = text.get_window_extent(renderer).expanded(1.05, 1.15)
+        if any(box.overlaps(other) for other in placed):
+            text.remove()
+        else:
+            placed.append(box)
+
+
+def run_relate(config, out_dir: str | Path, steps=None) -> tuple[RunResult, Relation]:
+    """The full run plus relate.json, relate.csv and relate.png, as ``wardmap relate`` does."""
+    from wardmap.export import write_run
+    from wardmap.pipeline import analyse
+    from wardmap.progress import Steps
+
+    steps = steps or Steps(show=False)
+    result = analyse(config, steps)
+    with steps.step("relating the two measures"):
+        relation = relate(result, config.relate.x, config.relate.y)
+    result.warnings.extend(relation.summary["warnings"])
+    with steps.step("writing outputs"):
+        write_run(result, Path(out_dir), maps=config.maps.enabled,
+                  extra_writers=[relate_writer(relation)])
+    return result, relation
