@@ -41,6 +41,10 @@ _FLAG_FIELDS: dict[str, tuple[str, str]] = {
     "area_name": ("inputs", "area_name"),
     "crs": ("inputs", "crs"),
     "snap_tolerance": ("inputs", "snap_tolerance"),
+    "district_col": ("inputs", "district_col"),
+    "denominator": ("inputs", "denominator"),
+    "denominator_col": ("inputs", "denominator_col"),
+    "per": ("inputs", "per"),
     "months": ("filters", "months"),
     "crime_type": ("filters", "crime_types"),
     "period": ("periods", "period"),
@@ -89,6 +93,15 @@ _INPUT_OPTIONS = [
     click.option("--crs", help="Projected CRS for analysis (default EPSG:27700)."),
     click.option("--snap-tolerance", type=float, help="Metres within which records outside "
                  "every ward are snapped to the nearest (default 100)."),
+    click.option("--district-col", help="Boundary column naming each ward's district (e.g. "
+                 "LAD13CD): writes districts.csv and ranks wards in their district and "
+                 "overall."),
+    click.option("--denominator", type=click.Path(), help="Households, dwellings or another "
+                 "count per ward (CSV/XLSX keyed by ward code or name) for rates per 1,000 of "
+                 "it; name it with --per."),
+    click.option("--denominator-col", help="The column of --denominator to use."),
+    click.option("--per", metavar="NOUN", help="What --denominator counts, e.g. 'households' "
+                 "or 'dwellings' (column names and labels follow it)."),
     click.option("--months", metavar="YYYY-MM:YYYY-MM", help="Only records in this month "
                  "range."),
     click.option("--period", type=click.Choice(["rolling12", "fytd", "calendar", "custom"]),

@@ -66,6 +66,10 @@ class InputsConfig:
     snap_tolerance: float = 100.0
     # Boundary column naming each ward's district (e.g. LAD13CD): districts.csv and ward ranks.
     district_col: str | None = None
+    # Rates per 1,000 of another denominator (households, dwellings) for ranks and districts.
+    denominator: str | None = None  # a ward table, read like the population
+    denominator_col: str | None = None
+    per: str | None = None  # the denominator's noun: "households", "dwellings"
 
 
 @dataclass
@@ -248,7 +252,7 @@ class Config:
 
 
 # Input fields holding paths: resolved against the TOML file's folder.
-_PATH_FIELDS = {"boundaries", "incidents", "counts", "population"}
+_PATH_FIELDS = {"boundaries", "incidents", "counts", "population", "denominator"}
 
 
 def load_config(path: str | Path) -> Config:

@@ -36,8 +36,9 @@ def analyse(config: Config, steps: Steps | None = None) -> RunResult:
     inputs = config.inputs
     _check_inputs(config)
     with steps.step("reading boundaries"):
+        keep = {"district": inputs.district_col} if inputs.district_col else None
         wards, report = read_boundaries(inputs.boundaries, inputs.code_col, inputs.name_col,
-                                        inputs.crs)
+                                        inputs.crs, keep=keep)
     result = RunResult(config=config, wards=wards, summary={}, meta=RunMeta(),
                        warnings=list(report.warnings))
     result.inputs.append({"role": "boundaries", "path": report.path, "rows": report.rows,
@@ -55,6 +56,8 @@ def analyse(config: Config, steps: Steps | None = None) -> RunResult:
         result.inputs.append({"role": "population", **population.manifest})
         result.warnings.extend(population.warnings)
     result.wards = add_rates(result.wards)
+    if inputs.district_col or inputs.denominator:
+        _add_peers(result)
     with steps.step("testing for clusters and hot spots"):
         _test(result)
     # Change against the comparison period, SPC signals, emerging hot spots.
@@ -126,6 +129,28 @@ def _add_ward_values(result: RunResult) -> None:
     result.summary["value_total"] = float(result.wards["value"].sum(skipna=True))
     result.inputs.append({"role": "counts", **table.manifest})
     result.warnings.extend(table.warnings)
+
+
+def _add_peers(result: RunResult) -> None:
+    """Ranks in the district and overall (wardmap.peers), on the counts before the test stage
+    replaces ``value`` with the measure analysed."""
+    from wardmap.peers import add_denominator, add_ranks, check_district, ranking_basis
+
+    inputs = result.config.inputs
+    if inputs.district_col:
+        check_district(result.wards, inputs.district_col)
+    if inputs.denominator:
+        if not inputs.per:
+            raise InputError("--denominator needs --per NOUN saying what it counts, e.g. "
+                             "--per households")
+        table = read_ward_values(inputs.denominator, result.wards, inputs.denominator_col,
+                                 None, "denominator", inputs.encoding,
+                                 (inputs.per.casefold(), "households", "dwellings", "count",
+                                  "total"))
+        result.wards = add_denominator(result.wards, table.values, inputs.per)
+        result.inputs.append({"role": "denominator", **table.manifest})
+        result.warnings.extend(table.warnings)
+    result.wards = add_ranks(result.wards, ranking_basis(result.wards, inputs.per))
 
 
 def _test(result: RunResult) -> None:

@@ -1,0 +1,134 @@
+"""Position against peers: each district's count and rate, and every ward's rank in its
+district and overall ("County position: 3 of 12", "High Street ranks 5th in the county").
+
+Ranks run from 1 (the highest rate, or count when there are no populations); tied wards or
+districts share the higher position (1, 2, 2, 4), as league tables do. With a denominator
+table (``--denominator households.csv --per households``) rates are per 1,000 of that noun
+instead of residents, and the column names and labels say so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from wardmap.errors import InputError
+
+DISTRICT_COLUMNS = ["district", "wards", "count", "population", "rate_per_1000", "rank",
+                    "position"]
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What ranks are by: the count column, the denominator column and their words."""
+
+    count: str  # "incidents" or "value"
+    denominator: str | None  # "population", "denominator", or None (rank by count)
+    noun: str  # "residents", "households", ...
+
+    @property
+    def rate(self) -> str | None:
+        """The ward table's rate column, or None when ranks are by count."""
+        if self.denominator is None:
+            return None
+        return "rate_per_1000" if self.denominator == "population" else \
+            f"rate_per_1000_{self.noun}"
+
+    @property
+    def label(self) -> str:
+        return f"rate per 1,000 {self.noun}" if self.rate else "count"
+
+
+def ranking_basis(wards: pd.DataFrame, per: str | None = None) -> Basis:
+    """Rate per 1,000 of the denominator when wards have one, else per 1,000 residents when
+    they have a population, else the count."""
+    count = "incidents" if "incidents" in wards else "value"
+    if per and "denominator" in wards and wards["denominator"].gt(0).any():
+        return Basis(count, "denominator", per)
+    if "population" in wards and wards["population"].gt(0).any():
+        return Basis(count, "population", "residents")
+    return Basis(count, None, "residents")
+
+
+def add_denominator(wards: pd.DataFrame, values: pd.Series, per: str) -> pd.DataFrame:
+    """wards with ``denominator`` and ``rate_per_1000_<per>`` (NaN where it is 0 or unknown)."""
+    out = wards.copy()
+    denominator = values.reindex(out["ward_code"]).to_numpy(float)
+    out["denominator"] = denominator
+    count = out["incidents" if "incidents" in out else "value"].astype(float).to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[f"rate_per_1000_{per}"] = np.where(denominator > 0, count / denominator * 1000.0,
+                                               np.nan)
+    return out
+
+
+def position(values: pd.Series) -> pd.Series:
+    """1 for the highest; ties share the higher position (1, 2, 2, 4); NaN stays unranked."""
+    return values.rank(method="min", ascending=False).astype("Int64")
+
+
+def add_ranks(wards: pd.DataFrame, basis: Basis) -> pd.DataFrame:
+    """wards with rank_overall and, when wards carry a ``district``, rank_in_district."""
+    out = wards.copy()
+    key = pd.to_numeric(out[basis.rate or basis.count], errors="coerce").astype(float)
+    out["rank_overall"] = position(key)
+    if "district" in out:
+        out["rank_in_district"] = key.groupby(out["district"]).transform(
+            lambda v: v.rank(method="min", ascending=False)).astype("Int64")
+    return out
+
+
+def district_table(wards: pd.DataFrame, basis: Basis) -> pd.DataFrame:
+    """One row per district: wards, count, the denominator, rate per 1,000, rank, position.
+
+    A district's rate is left empty when any of its wards lacks the denominator (a partial
+    sum would overstate it).
+    """
+    if "district" not in wards:
+        raise InputError("no district column: give --district-col naming the boundary column "
+                         "of each ward's district (e.g. LAD13CD)")
+    count = pd.to_numeric(wards[basis.count], errors="coerce")
+    grouped = pd.DataFrame({"district": wards["district"], "count": count})
+    if basis.denominator:
+        grouped["denominator"] = pd.to_numeric(wards[basis.denominator], errors="coerce")
+    table = grouped.groupby("district", sort=True).agg(
+        wards=("count", "size"), count=("count", "sum"),
+        **({"denominator": ("denominator", lambda v: v.sum() if v.notna().all()
+                            else np.nan)} if basis.denominator else {}))
+    table = table.reset_index()
+    if basis.denominator:
+        table["rate_per_1000"] = np.where(table["denominator"] > 0,
+                                          table["count"] / table["denominator"] * 1000.0,
+                                          np.nan)
+        key = table["rate_per_1000"]
+    else:
+        table["denominator"] = np.nan
+        table["rate_per_1000"] = np.nan
+        key = table["count"]
+    table["rank"] = position(key)
+    total = int(table["rank"].notna().sum())
+    table["position"] = [f"{r} of {total}" if pd.notna(r) else "" for r in table["rank"]]
+    if pd.api.types.is_float_dtype(table["count"]) and table["count"].mod(1).eq(0).all():
+        table["count"] = table["count"].astype("int64")
+    table = table.rename(columns={"denominator": _denominator_column(basis)})
+    columns = [_denominator_column(basis) if c == "population" else c for c in DISTRICT_COLUMNS]
+    if basis.rate and basis.rate != "rate_per_1000":
+        table = table.rename(columns={"rate_per_1000": basis.rate})
+        columns = [basis.rate if c == "rate_per_1000" else c for c in columns]
+    return table[columns].sort_values(["rank", "district"], na_position="last",
+                                      kind="stable").reset_index(drop=True)
+
+
+def _denominator_column(basis: Basis) -> str:
+    return "population" if basis.denominator in (None, "population") else basis.noun
+
+
+def check_district(wards: pd.DataFrame, column: str) -> None:
+    """Every ward needs a district: a gap would silently drop wards from districts.csv."""
+    missing = wards["district"].isna() | (wards["district"].astype(str).str.strip() == "")
+    if missing.any():
+        names = ", ".join(wards.loc[missing, "ward_code"].astype(str).head(5))
+        raise InputError(f"boundary column {column!r} is empty for {int(missing.sum())} "
+                         f"ward(s): {names} (fill it or choose another --district-col)")
