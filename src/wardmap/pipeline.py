@@ -64,6 +64,9 @@ def analyse(config: Config, steps: Steps | None = None) -> RunResult:
     from wardmap.periods import analyse_periods
 
     result = analyse_periods(result)
+    from wardmap.hotspot_change import add_hot_spot_change
+
+    result = add_hot_spot_change(result)
     result.meta = _meta(result)
     result.summary = _summary(result)
     result.timings.update(steps.timings)

@@ -313,6 +313,9 @@ def _hot_spot_paragraphs(result: RunResult, style: Style) -> list[str]:
         if hh:
             paragraphs.append(f"Local Moran's I places {_join(hh)} in a high-high cluster "
                               "(high values surrounded by high values).")
+    from wardmap.hotspot_change import hot_spot_change_paragraphs
+
+    paragraphs += hot_spot_change_paragraphs(result)
     if not paragraphs:
         paragraphs.append("No spatial statistics were computed for this run.")
     return paragraphs

@@ -106,6 +106,11 @@ def _figures(result: RunResult):
         yield "map_gi", static.gi_figure(
             wards, title=title, subtitle=_subtitle(result, "Getis-Ord Gi* hot and cold spots"),
             labels=cfg.labels, **common)
+    if "hot_spot_change" in wards:
+        from wardmap.hotspot_change import hot_spot_change_figure
+
+        yield "map_hot_spot_change", hot_spot_change_figure(result, labels=cfg.labels,
+                                                            **common)
     yield "map_panels", panels.briefing_figure(
         values, count_column=display.count_column(wards), title=title,
         subtitle=_subtitle(result, None), scheme=cfg.scheme, k=cfg.k, breaks=cfg.breaks,
