@@ -383,6 +383,13 @@ def brief(config_path: str | None, title: str | None, with_focus: bool | None,
         with steps.step("choosing focus areas"):
             result.focus = find_focus_areas(result, config.focus)
         writers.insert(0, focus_writer)
+    if config.evaluate.enabled:  # an [evaluate] section: the briefing reports the evaluation
+        from wardmap.evaluate import evaluate as evaluate_area
+        from wardmap.evaluate import evaluation_writer
+
+        with steps.step("evaluating the target area"):
+            result.evaluation = evaluate_area(result, config.evaluate)
+        writers.insert(0, evaluation_writer)
     with steps.step("writing outputs and the briefing"):
         write_run(result, Path(config.output.out), maps=config.maps.enabled,
                   extra_writers=writers)

@@ -114,6 +114,11 @@ def narrative(result: RunResult, top: int = 5, bottom: int = 3, public: bool = F
     trends = _trend_paragraphs(result)
     if trends:
         sections.append(Section("Trends", trends))
+    if result.evaluation is not None:
+        from wardmap.evaluate import evaluation_text
+
+        sections.append(Section("Task-force evaluation", [
+            evaluation_text(result.evaluation, public, threshold)]))
     if result.focus is not None and len(result.focus) and "reason" in result.focus:
         best = result.focus.iloc[0]
         sections.append(Section("Focus areas", [
