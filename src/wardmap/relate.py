@@ -268,23 +268,36 @@ def relate_writer(relation: Relation):
     def write(result: RunResult, folder: Path) -> None:
         from wardmap.export import write_json
 
+        public = result.config.output.public
+        table = public_table(relation.table) if public else relation.table
         write_json(folder / "relate.json", relation.summary)
-        relation.table.to_csv(folder / "relate.csv", index=False, lineterminator="\n",
-                              float_format="%.6g")
+        table.to_csv(folder / "relate.csv", index=False, lineterminator="\n",
+                     float_format="%.6g")
         if result.config.maps.enabled:
-            figure = relate_figure(relation, result)
+            figure = relate_figure(relation, result, scatter=not public)
             figure.savefig(folder / "relate.png", dpi=result.config.maps.dpi)
 
     return write
+
+
+def public_table(table: pd.DataFrame) -> pd.DataFrame:
+    """relate.csv for publication: no ward's values or ranks (a small count, or a rate or rank
+    worked out from one, could identify someone); quadrants and LISA labels stay."""
+    out = table.copy()
+    for column in ("x", "y"):
+        out[column] = np.nan
+        out[f"{column}_rank"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    return out
 
 
 QUADRANT_COLOURS = {(True, True): "#d7301f", (False, False): "#4575b4",
                     (True, False): "#fdae61", (False, True): "#abd9e9"}
 
 
-def relate_figure(relation: Relation, result: RunResult):
+def relate_figure(relation: Relation, result: RunResult, scatter: bool = True):
     """A4 landscape: the scatter of y against x with ward names, and the map of quadrants with
-    the significant bivariate LISA wards outlined."""
+    the significant bivariate LISA wards outlined. Without ``scatter`` (public outputs, where
+    ward values are not shown) the map alone."""
     import textwrap
 
     from wardmap.maps import static
@@ -293,15 +306,19 @@ def relate_figure(relation: Relation, result: RunResult):
     summary, table, labels = relation.summary, relation.table, relation.labels
     fig = static.new_figure("a4-landscape")
     notes = [SYNTHETIC_NOTICE] if result.meta.synthetic else []
+    if not scatter:
+        notes.append("Ward values not shown (public output)")
     title = f"{result.meta.area_name}: {labels['x']} and {labels['y']}"
     static.page_text(fig, title, "\n".join(textwrap.wrap(summary["summary"], 150)),
                      result.meta.attributions, notes)
     valid = table["quadrant"] != ""
     colours = _colours(table, labels)
-    scatter = fig.add_axes((0.06, 0.12, 0.40, 0.70))
-    _scatter(scatter, table[valid], colours[valid.to_numpy()], labels)
-    map_ax = fig.add_axes((0.50, 0.20, 0.46, 0.64))
-    legend_ax = fig.add_axes((0.50, 0.04, 0.46, 0.15))
+    if scatter:
+        _scatter(fig.add_axes((0.06, 0.12, 0.40, 0.70)), table[valid],
+                 colours[valid.to_numpy()], labels)
+    left = 0.50 if scatter else 0.20
+    map_ax = fig.add_axes((left, 0.20, 0.46, 0.64))
+    legend_ax = fig.add_axes((left, 0.04, 0.46, 0.15))
     legend_ax.set_axis_off()
     wards = static.projected(result.wards)
     static.draw_classes(map_ax, wards, list(colours))

@@ -222,3 +222,27 @@ def test_evaluation_figure_marks_the_start(tmp_path):
     texts = [t.get_text() for ax in figure.axes for t in ax.texts]
     assert texts.count("start") == 3
     assert any("reduction with displacement" in t.get_text() for t in figure.texts)
+
+
+def test_without_a_buffer(tmp_path):
+    result, out, counts = _run(tmp_path, "--no-maps", "--buffer", "none", target_factor=0.7)
+    assert result.exit_code == 0, result.output
+    evaluation = json.loads((out / "evaluation.json").read_text())
+    assert evaluation["buffer"]["wards"] == [] and "vs_control" not in evaluation["buffer"]
+    assert len(evaluation["control"]["wards"]) == 23
+    assert evaluation["wdd"]["estimate"] == pytest.approx(
+        evaluation["target"]["vs_control"]["estimate"])
+    assert evaluation["displacement"] == "reduction without measurable displacement"
+
+
+def test_ward_level_table_is_one_line(tmp_path):
+    from tests.helpers import grid_wards
+
+    grid_wards(2, 2).to_file(tmp_path / "w.geojson", driver="GeoJSON")
+    (tmp_path / "c.csv").write_text("code,n\nW01,1\nW02,2\nW03,3\nW04,4\n")
+    result = CliRunner().invoke(cli, ["evaluate", "--boundaries", str(tmp_path / "w.geojson"),
+                                      "--counts", str(tmp_path / "c.csv"), "--value-col", "n",
+                                      "--target", "W01", "--start", "2020-01", "--no-maps",
+                                      "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "dated incident records" in result.output.strip().splitlines()[-1]

@@ -146,3 +146,17 @@ def test_relate_unknown_measure_is_one_line(tmp_path, shared_data):
         "--no-maps", "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
     assert "unknown indicator 'worry'" in result.output.strip().splitlines()[-1]
+
+
+@pytest.mark.shared
+def test_public_relate_shows_no_ward_values(shared_data, tmp_path):
+    out = tmp_path / "p"
+    result = CliRunner().invoke(cli, [
+        "relate", "--boundaries", str(shared_data / "boundaries/maidstone_wards_2013.geojson"),
+        "--incidents", str(shared_data / "police"), "--x", "asb", "--y", "violent crime",
+        "--public", "--permutations", "99", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "relate.csv", dtype=str, keep_default_na=False)
+    assert (table[["x", "y", "x_rank", "y_rank"]] == "").all().all()
+    assert (table["quadrant"] != "").all()
+    assert (out / "relate.png").is_file()
