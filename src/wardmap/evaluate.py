@@ -284,10 +284,11 @@ def evaluation_text(evaluation: dict[str, Any], public: bool = False, threshold:
     start = month_label(evaluation["start"])
     n = len(evaluation["monthly"]["months"]) // 2
     target = evaluation["target"]
+    span = "the month" if n == 1 else f"{n} months"
     parts = [f"Since {start}, recorded {_subject(evaluation)} in the target area "
              f"({_names(target['ward_names'])}) "
-             f"{_change_words(target, public, threshold)} over {n} months compared with the "
-             f"{n} months before"]
+             f"{_change_words(target, public, threshold)} over {span} compared with "
+             f"{'the month' if n == 1 else f'the {n} months'} before"]
     control = evaluation["control"]
     parts.append(f"; in the control area it {_change_words(control, public, threshold)}")
     buffer = evaluation["buffer"]
