@@ -298,7 +298,9 @@ def evaluation_text(evaluation: dict[str, Any], public: bool = False, threshold:
     text = "".join(parts) + ". "
     text += f"Verdict: {evaluation['displacement']}"
     net = evaluation["wdd"]
-    if net.get("z") is not None and np.isfinite(net.get("z", math.nan)):
+    counts = [evaluation[a][k] for a in AREAS for k in ("before", "after")]
+    hidden = public and bool(is_small(counts, threshold).any())  # the WDD would give it away
+    if not hidden and net.get("z") is not None and np.isfinite(net.get("z", math.nan)):
         text += (f" (net effect {net['estimate']:+.0f} incidents against the control, weighted "
                  f"displacement difference z = {net['z']:.2f}, p = {_p(net['p'])})")
     return text + "."

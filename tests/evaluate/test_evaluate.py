@@ -147,6 +147,7 @@ def test_public_run_suppresses_small_counts():
     assert shown["monthly"]["target"] == ["<5", 10]
     assert shown["monthly"]["buffer"] == [0, 0]
     assert " 3 " not in shown["summary"] and "<5" in shown["summary"]
+    assert "z = " not in shown["summary"]
     assert evaluation["target"]["before"] == 3  # the input is not changed
 
 
