@@ -160,3 +160,32 @@ def test_public_relate_shows_no_ward_values(shared_data, tmp_path):
     assert (table[["x", "y", "x_rank", "y_rank"]] == "").all().all()
     assert (table["quadrant"] != "").all()
     assert (out / "relate.png").is_file()
+
+
+@pytest.mark.shared
+def test_asb_against_a_partner_table_with_suppressed_wards(shared_data, tmp_path):
+    """ "A clear connection between the wards with the highest ASB rates and the wards with
+    the highest substance misuse admissions": the shared partner table, '*' for 4 or fewer."""
+    partner = shared_data / "partners/maidstone_psychoactive_admissions_2011-06_2012-05.csv"
+    config = tmp_path / "run.toml"
+    config.write_text(
+        f'[inputs]\nboundaries = "{shared_data / "boundaries/maidstone_wards_2013.geojson"}"\n'
+        f'incidents = ["{shared_data / "police"}"]\n'
+        f'[[focus.tables]]\nname = "admissions"\npath = "{partner}"\n'
+        'value_col = "Admissions"\n[relate]\nx = "asb"\ny = "admissions"\n')
+    out = tmp_path / "o"
+    result = CliRunner().invoke(cli, ["relate", str(config), "--no-maps", "--permutations",
+                                      "999", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "relate.json").read_text())
+    table = pd.read_csv(out / "relate.csv")
+    assert summary["wards"] == 24  # two suppressed wards left out, and named
+    assert "North Downs" in summary["warnings"][0]
+    left_out = table[table["bv_lisa_label"] == "No value"]
+    assert sorted(left_out["ward_name"]) == ["Boughton Monchelsea and Chart Sutton",
+                                             "North Downs"]
+    kept = table[table["bv_lisa_label"] != "No value"]
+    rho, _ = spearmanr(kept["x"], kept["y"])
+    assert summary["spearman_rho"] == pytest.approx(rho, abs=1e-12)
+    assert summary["spearman_rho"] > 0.5 and summary["spearman_p"] < 0.01
+    assert "high ASB count, high admissions" in summary["quadrants"]
