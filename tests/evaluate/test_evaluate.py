@@ -6,6 +6,8 @@ import math
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy.stats import norm
 
 from tests.evaluate.borough import START, TARGET, buffer_wards, months, write_borough
@@ -247,3 +249,20 @@ def test_ward_level_table_is_one_line(tmp_path):
                                       "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
     assert "dated incident records" in result.output.strip().splitlines()[-1]
+
+
+COUNT = st.integers(0, 5000)
+PAIR = st.tuples(COUNT, COUNT)
+
+
+@given(PAIR, PAIR, PAIR, PAIR, st.floats(0, 5), st.floats(0, 5))
+def test_wdd_reverses_with_time_and_its_p_is_a_probability(t, c, d, e, a, b):
+    forward = wdd(t, c, d, e, a, b)
+    backward = wdd(t[::-1], c[::-1], d[::-1], e[::-1], a, b)
+    assert backward["estimate"] == pytest.approx(-forward["estimate"], abs=1e-9)
+    assert backward["variance"] == pytest.approx(forward["variance"])
+    if forward["variance"] > 0:
+        assert 0 <= forward["p"] <= 1
+        assert np.sign(forward["z"]) == np.sign(forward["estimate"])
+    else:
+        assert math.isnan(forward["z"]) and math.isnan(forward["p"])
