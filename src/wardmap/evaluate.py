@@ -24,7 +24,7 @@ the same statistic (without the other area), at ``alpha``. Method notes: docs/ev
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -242,10 +242,10 @@ def neighbours(wards: pd.DataFrame, codes: list[str]) -> list[str]:
 
 def _monthly(records: pd.DataFrame, areas: Areas, months: list[str]) -> pd.DataFrame:
     """Months × areas counts of the records passing the run's crime-type filter."""
-    from wardmap.periods.series import monthly_table
+    from wardmap.aggregate import ward_month_table
 
     codes = areas.target + areas.buffer + areas.control
-    table = monthly_table(records, codes, months)
+    table = ward_month_table(records, codes, months)
     return pd.DataFrame({area: table.loc[getattr(areas, area)].sum(axis=0)
                          for area in AREAS}, index=months)
 
@@ -256,7 +256,9 @@ def _pct(after: float, before: float) -> float | None:
 
 def _direction(test: dict[str, Any] | None, alpha: float) -> int:
     """-1 a significant fall against the control, +1 a rise, 0 neither (or no test)."""
-    if not test or not np.isfinite(test.get("p", math.nan)) or test["p"] >= alpha:
+    from wardmap.result import significant
+
+    if not test or not significant(test.get("p"), alpha):
         return 0
     return -1 if test["estimate"] < 0 else 1
 
@@ -301,8 +303,10 @@ def evaluation_text(evaluation: dict[str, Any], public: bool = False, threshold:
     counts = [evaluation[a][k] for a in AREAS for k in ("before", "after")]
     hidden = public and bool(is_small(counts, threshold).any())  # the WDD would give it away
     if not hidden and net.get("z") is not None and np.isfinite(net.get("z", math.nan)):
+        from wardmap.vocabulary import p_phrase
+
         text += (f" (net effect {net['estimate']:+.0f} incidents against the control, weighted "
-                 f"displacement difference z = {net['z']:.2f}, p = {_p(net['p'])})")
+                 f"displacement difference z = {net['z']:.2f}, {p_phrase(net['p'])})")
     return text + "."
 
 
@@ -312,10 +316,12 @@ def _subject(evaluation: dict[str, Any]) -> str:
 
 
 def _names(names: list[str]) -> str:
+    from wardmap.vocabulary import join_words
+
     names = [str(n) for n in names]
     if len(names) > 4:
         return f"{', '.join(names[:3])} and {len(names) - 3} more wards"
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return join_words(names)
 
 
 def _change_words(area: dict[str, Any], public: bool, threshold: int) -> str:
@@ -329,10 +335,6 @@ def _change_words(area: dict[str, Any], public: bool, threshold: int) -> str:
     how = "fell" if a < b else "rose"
     by = f" {abs(pct):.0f}%" if pct is not None else ""
     return f"{how}{by} (from {shown(b)} to {shown(a)})"
-
-
-def _p(p: float) -> str:
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
 # --- public outputs --------------------------------------------------------------------------
@@ -367,19 +369,26 @@ def suppressed(evaluation: dict[str, Any], threshold: int = 4) -> dict[str, Any]
 
 # --- files -----------------------------------------------------------------------------------
 
-def evaluation_writer(result: RunResult, folder: Path) -> None:
-    """An export-stage writer: evaluation.json (and evaluation.png with maps)."""
+def with_evaluation(result: RunResult) -> RunResult:
+    """The run with its evaluation (``result.evaluation``) by the [evaluate] settings."""
+    check(result.config.evaluate)
+    return replace(result, evaluation=evaluate(result, result.config.evaluate))
+
+
+def evaluation_writer(result: RunResult, folder: Path) -> RunResult:
+    """An export-stage writer: evaluation.json (and evaluation.png with maps), evaluating the
+    run first when it has not been (a briefing with an [evaluate] section)."""
     from wardmap.export import write_json
 
-    evaluation = result.evaluation
-    if evaluation is None:
-        return
+    if result.evaluation is None:
+        result = with_evaluation(result)
     public, threshold = result.config.output.public, result.config.output.threshold
-    shown = suppressed(evaluation, threshold) if public else evaluation
+    shown = suppressed(result.evaluation, threshold) if public else result.evaluation
     write_json(folder / "evaluation.json", shown)
     if result.config.maps.enabled:
         figure = evaluation_figure(shown, result, public, threshold)
         figure.savefig(folder / "evaluation.png", dpi=result.config.maps.dpi)
+    return result
 
 
 def evaluation_figure(evaluation: dict[str, Any], result: RunResult, public: bool = False,
@@ -467,18 +476,9 @@ def check(config: EvaluateConfig) -> None:
         raise WardmapError(f"evaluate.alpha must be between 0 and 1 (got {config.alpha})")
 
 
-def run_evaluation(config, out_dir: str | Path, steps=None) -> RunResult:
+def run_evaluation(config, out_dir: str | Path | None = None, steps=None) -> RunResult:
     """The full run plus evaluation.json and evaluation.png, as ``wardmap evaluate`` does."""
-    from wardmap.export import write_run
-    from wardmap.pipeline import analyse
-    from wardmap.progress import Steps
+    from wardmap.pipeline import run
 
-    check(config.evaluate)
-    steps = steps or Steps(show=False)
-    result = analyse(config, steps)
-    with steps.step("evaluating the target area"):
-        result.evaluation = evaluate(result, config.evaluate)
-    with steps.step("writing outputs"):
-        write_run(result, Path(out_dir), maps=config.maps.enabled,
-                  extra_writers=[evaluation_writer])
-    return result
+    return run(config, out_dir, steps, [evaluation_writer],
+               select=("evaluating the target area", with_evaluation))

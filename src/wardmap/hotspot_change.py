@@ -95,16 +95,14 @@ def hot_spot_change_paragraphs(result: RunResult) -> list[str]:
         "the comparison period"
     groups = {c: sorted(wards.loc[wards["hot_spot_change"] == c, "ward_name"].astype(str))
               for c in CATEGORIES[:-1]}
-    found = [f"{c} spot{'s' if len(n) != 1 else ''}: {_join(n)}"
+    from wardmap.vocabulary import join_words
+
+    found = [f"{c} spot{'s' if len(n) != 1 else ''}: {join_words(n)}"
              for c, n in groups.items() if n]
     if not found:
         return [f"No ward was a hot or cold spot (95% confidence) in this period or in {label}."]
     return [f"Compared with {label}, Gi* hot and cold spots (95% confidence) were: "
             + "; ".join(found) + "."]
-
-
-def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def hot_spot_change_figure(result: RunResult, **common):

@@ -15,7 +15,7 @@ numpy kernels shared with the test stage (wardmap.stats): no esda or scipy.stats
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -161,8 +161,10 @@ def relate(result: RunResult, x: str, y: str) -> Relation:
                             generator(stats.seed, STREAM_MORAN_BV))
     local = bivariate_local(xs[valid], ys[valid], binary, stats.permutations,
                             generator(stats.seed, STREAM_LISA_BV))
-    significant = np.nan_to_num(adjust(local.p_sim, stats.correction), nan=1.0) <= stats.alpha
-    bv = np.where(significant, pd.Series(local.q).map(QUADRANT_LABELS).to_numpy(),
+    from wardmap.result import significant
+
+    quadrant = pd.Series(local.q).map(QUADRANT_LABELS).to_numpy()
+    bv = np.where(significant(adjust(local.p_sim, stats.correction), stats.alpha), quadrant,
                   "Not significant").astype(object)
     bv[np.diff(binary.indptr) == 0] = "Island"
     labels = {"x": built.labels[x], "y": built.labels[y]}
@@ -235,49 +237,50 @@ def _quadrants(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
 
 def relation_text(summary: dict[str, Any]) -> str:
     """One plain sentence on the correlation and its spatial form."""
-    rho, p = summary["spearman_rho"], summary["spearman_p"]
+    from wardmap.result import significant
+    from wardmap.vocabulary import p_phrase
+
+    rho, p, alpha = summary["spearman_rho"], summary["spearman_p"], summary["alpha"]
     strength = ("strongly" if abs(rho) >= 0.7 else "moderately" if abs(rho) >= 0.4 else
                 "weakly")
     sign = "go together" if rho > 0 else "go opposite ways"
-    sig = "statistically significant" if p is not None and p < summary["alpha"] else \
+    sig = "statistically significant" if significant(p, alpha) else \
         "not statistically significant"
     text = (f"Across {summary['wards']} wards, {summary['x_label']} and {summary['y_label']} "
-            f"{strength} {sign} (Spearman's rho = {rho:.2f}, permutation p = {_p(p)}, "
+            f"{strength} {sign} (Spearman's rho = {rho:.2f}, permutation {p_phrase(p)}, "
             f"{sig}).")
     moran_p = summary["bivariate_moran_p_sim"]
     text += (f" Bivariate Moran's I = {summary['bivariate_moran_I']:.3f} "
-             f"(p = {_p(moran_p)}): wards with high {summary['x_label']} "
+             f"({p_phrase(moran_p)}): wards with high {summary['x_label']} "
              + ("tend to neighbour wards with high " if summary["bivariate_moran_I"] > 0 else
                 "tend to neighbour wards with low ") + f"{summary['y_label']}"
-             + ("." if moran_p is not None and moran_p < summary["alpha"] else
-                ", though not significantly."))
+             + ("." if significant(moran_p, alpha) else ", though not significantly."))
     return text
-
-
-def _p(p: float | None) -> str:
-    if p is None or not np.isfinite(p):
-        return "n/a"
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
 # --- files -----------------------------------------------------------------------------------
 
-def relate_writer(relation: Relation):
-    """An export-stage writer for relate.json, relate.csv and relate.png."""
+def with_relation(result: RunResult) -> RunResult:
+    """The run with its two measures related (``result.relation``) by the [relate] settings."""
+    relation = relate(result, result.config.relate.x, result.config.relate.y)
+    return replace(result, relation=relation).with_warnings(*relation.summary["warnings"])
 
-    def write(result: RunResult, folder: Path) -> None:
-        from wardmap.export import write_json
 
-        public = result.config.output.public
-        table = public_table(relation.table) if public else relation.table
-        write_json(folder / "relate.json", relation.summary)
-        table.to_csv(folder / "relate.csv", index=False, lineterminator="\n",
-                     float_format="%.6g")
-        if result.config.maps.enabled:
-            figure = relate_figure(relation, result, scatter=not public)
-            figure.savefig(folder / "relate.png", dpi=result.config.maps.dpi)
+def relate_writer(result: RunResult, folder: Path) -> RunResult:
+    """An export-stage writer: relate.json, relate.csv and relate.png."""
+    from wardmap.export import write_json
 
-    return write
+    if result.relation is None:
+        result = with_relation(result)
+    relation = result.relation
+    public = result.config.output.public
+    table = public_table(relation.table) if public else relation.table
+    write_json(folder / "relate.json", relation.summary)
+    table.to_csv(folder / "relate.csv", index=False, lineterminator="\n", float_format="%.6g")
+    if result.config.maps.enabled:
+        figure = relate_figure(relation, result, scatter=not public)
+        figure.savefig(folder / "relate.png", dpi=result.config.maps.dpi)
+    return result
 
 
 def public_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -381,18 +384,9 @@ def _point_names(ax, table: pd.DataFrame) -> None:
             placed.append(box)
 
 
-def run_relate(config, out_dir: str | Path, steps=None) -> tuple[RunResult, Relation]:
+def run_relate(config, out_dir: str | Path | None = None, steps=None) -> RunResult:
     """The full run plus relate.json, relate.csv and relate.png, as ``wardmap relate`` does."""
-    from wardmap.export import write_run
-    from wardmap.pipeline import analyse
-    from wardmap.progress import Steps
+    from wardmap.pipeline import run
 
-    steps = steps or Steps(show=False)
-    result = analyse(config, steps)
-    with steps.step("relating the two measures"):
-        relation = relate(result, config.relate.x, config.relate.y)
-    result.warnings.extend(relation.summary["warnings"])
-    with steps.step("writing outputs"):
-        write_run(result, Path(out_dir), maps=config.maps.enabled,
-                  extra_writers=[relate_writer(relation)])
-    return result, relation
+    return run(config, out_dir, steps, [relate_writer],
+               select=("relating the two measures", with_relation))

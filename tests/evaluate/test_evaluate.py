@@ -118,8 +118,8 @@ def test_displacement_exceeding_the_reduction(tmp_path):
 
 def test_diffusion_of_benefits_and_named_areas(tmp_path):
     result, out, counts = _run(tmp_path, "--no-maps", "--buffer", "W08", "--buffer", "W09",
-                               "--control", "W01", "--control", "Ward 25", "--control-scale",
-                               "none", target_factor=0.6, buffer_factor=0.75)
+                               "--control", "W01", "--control", "Ward 25", "--raw-control",
+                               target_factor=0.6, buffer_factor=0.75)
     assert result.exit_code == 0, result.output
     evaluation = json.loads((out / "evaluation.json").read_text())
     assert evaluation["buffer"]["wards"] == ["W08", "W09"]
@@ -199,7 +199,7 @@ def test_briefing_reports_the_evaluation_section(tmp_path):
 
 def test_evaluation_figure_marks_the_start(tmp_path):
     from wardmap.config import Config
-    from wardmap.evaluate import evaluate, evaluation_writer
+    from wardmap.evaluate import evaluation_writer
     from wardmap.pipeline import analyse
 
     boundaries, incidents, _ = write_borough(tmp_path, 0.7, 1.15)
@@ -208,9 +208,7 @@ def test_evaluation_figure_marks_the_start(tmp_path):
     config.stats.permutations = 0
     config.maps.dpi = 100
     config.evaluate.start, config.evaluate.target = START, TARGET
-    result = analyse(config)
-    result.evaluation = evaluate(result, config.evaluate)
-    evaluation_writer(result, tmp_path)
+    result = evaluation_writer(analyse(config), tmp_path)
     from PIL import Image
 
     with Image.open(tmp_path / "evaluation.png") as image:
