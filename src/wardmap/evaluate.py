@@ -24,10 +24,12 @@ the same statistic (without the other area), at ``alpha``. Method notes: docs/ev
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -98,19 +100,103 @@ def evaluate(result: RunResult, config: EvaluateConfig) -> dict[str, Any]:
     variance, z, p), displacement (one of VERDICTS), summary (a plain-English sentence) and
     monthly (months and each area's counts).
     """
+    from wardmap.aggregate import ward_month_table
+
     records = _records(result)
-    before, after = _windows(config, records)
+    before, after = _windows(config, set(records["month"].dropna().astype(str)))
     areas = resolve_areas(result, config)
-    monthly = _monthly(records, areas, before + after)
+    table = ward_month_table(records, areas.target + areas.buffer + areas.control,
+                             before + after)
+    return _evaluation(result.wards, table, before, after, areas, config,
+                       result.meta.crime_types_label)
+
+
+def evaluate_counts(
+    wards: gpd.GeoDataFrame,
+    counts: pd.DataFrame,
+    *,
+    target: Sequence[str],
+    start: str,
+    before: int = 12,
+    after: int = 12,
+    buffer: Sequence[str] = ("neighbours",),
+    control: Sequence[str] = ("rest",),
+    scale_control: bool = True,
+    alpha: float = 0.05,
+    what: str = "All crime types",
+) -> dict[str, Any]:
+    """Evaluate a task-force area from monthly counts per ward.
+
+    Parameters
+    ----------
+    wards : GeoDataFrame
+        Ward polygons with ward_code and ward_name (the buffer's neighbours come from them).
+    counts : DataFrame
+        Incidents per ward and month: index ward_code, one column per month ("YYYY-MM"), as
+        ``wardmap.aggregate.ward_month_table`` gives; every month of the two periods needed.
+    target : sequence of str
+        The task-force wards, by code or name.
+    start : str
+        First month of the intervention, "YYYY-MM".
+    before, after : int
+        Months compared on each side of the start (equal).
+    buffer : sequence of str
+        ("neighbours",) the wards touching the target, ("none",), or wards.
+    control : sequence of str
+        ("rest",) every other ward, or wards.
+    scale_control : bool
+        Scale the control's change to each area's size before the start (docs/evaluate.md).
+    alpha : float
+        Level of the tests behind the verdict.
+    what : str
+        What is counted, for the summary sentence.
+
+    Returns
+    -------
+    dict
+        evaluation.json's content (target, buffer, control, wdd, displacement, monthly,
+        summary ...).
+
+    Examples
+    --------
+    >>> import pandas as pd, wardmap
+    >>> from wardmap.demo import example_grid
+    >>> grid = example_grid()
+    >>> months = ["2020-01", "2020-02", "2020-03", "2020-04"]
+    >>> counts = pd.DataFrame(50, index=grid["ward_code"], columns=months)
+    >>> counts.loc["W0", ["2020-03", "2020-04"]] = 20
+    >>> result = wardmap.evaluate_counts(grid, counts, target=["W0"], start="2020-03",
+    ...                                  before=2, after=2, buffer=["none"])
+    >>> result["target"]["change_pct"], result["displacement"]
+    (-60.0, 'reduction without measurable displacement')
+    """
+    from wardmap.select.focus import resolve_wards
+
+    config = EvaluateConfig(target=list(target), start=start, before=before, after=after,
+                            buffer=list(buffer), control=list(control),
+                            scale_control=scale_control, alpha=alpha)
+    check(config)
+    months_before, months_after = _windows(config, {str(c) for c in counts.columns})
+    areas = _areas(wards, resolve_wards(wards, config.target, "--target"), config)
+    table = counts.reindex(index=areas.target + areas.buffer + areas.control,
+                           columns=months_before + months_after).fillna(0).astype(int)
+    return _evaluation(wards, table, months_before, months_after, areas, config, what)
+
+
+def _evaluation(wards: pd.DataFrame, table: pd.DataFrame, before: list[str], after: list[str],
+                areas: Areas, config: EvaluateConfig, what: str) -> dict[str, Any]:
+    """evaluation.json's content from a wards × months table of the three areas' wards."""
+    monthly = pd.DataFrame({area: table.loc[getattr(areas, area)].sum(axis=0)
+                            for area in AREAS}, index=before + after)
     out: dict[str, Any] = {
         "start": after[0],
         "months_before": [before[0], before[-1]],
         "months_after": [after[0], after[-1]],
-        "crime_types": result.meta.crime_types_label,
+        "crime_types": what,
         "scale_control": config.scale_control,
         "alpha": config.alpha,
     }
-    names = dict(zip(result.wards["ward_code"], result.wards["ward_name"], strict=True))
+    names = dict(zip(wards["ward_code"], wards["ward_name"], strict=True))
     totals = {}
     for area in AREAS:
         codes = getattr(areas, area)
@@ -149,7 +235,7 @@ def _records(result: RunResult) -> pd.DataFrame:
     return records
 
 
-def _windows(config: EvaluateConfig, records: pd.DataFrame) -> tuple[list[str], list[str]]:
+def _windows(config: EvaluateConfig, present: set[str]) -> tuple[list[str], list[str]]:
     """The months before and after the start, checked against the months in the data."""
     if not config.start:
         raise InputError("give the month the intervention started: --start YYYY-MM (or "
@@ -163,7 +249,6 @@ def _windows(config: EvaluateConfig, records: pd.DataFrame) -> tuple[list[str], 
                          "same length")
     before = [shift_month(config.start, -i) for i in range(config.before, 0, -1)]
     after = [shift_month(config.start, i) for i in range(config.after)]
-    present = set(records["month"].dropna().astype(str))
     missing = [m for m in before + after if m not in present]
     if missing:
         shown = ", ".join(missing[:6]) + (" ..." if len(missing) > 6 else "")
@@ -180,6 +265,10 @@ def resolve_areas(result: RunResult, config: EvaluateConfig) -> Areas:
     wards = result.wards
     target = resolve_wards(wards, config.target, "--target") if config.target else \
         _focus_area(result)
+    return _areas(wards, target, config)
+
+
+def _areas(wards: pd.DataFrame, target: list[str], config: EvaluateConfig) -> Areas:
     buffer = _buffer(wards, target, config.buffer)
     control = _control(wards, target, buffer, config.control)
     if not control:
@@ -238,16 +327,6 @@ def neighbours(wards: pd.DataFrame, codes: list[str]) -> list[str]:
     inside = np.isin(all_codes, codes)
     touching = np.asarray(weights.binary[inside].sum(axis=0)).ravel() > 0
     return sorted(all_codes[touching & ~inside].tolist())
-
-
-def _monthly(records: pd.DataFrame, areas: Areas, months: list[str]) -> pd.DataFrame:
-    """Months × areas counts of the records passing the run's crime-type filter."""
-    from wardmap.aggregate import ward_month_table
-
-    codes = areas.target + areas.buffer + areas.control
-    table = ward_month_table(records, codes, months)
-    return pd.DataFrame({area: table.loc[getattr(areas, area)].sum(axis=0)
-                         for area in AREAS}, index=months)
 
 
 def _pct(after: float, before: float) -> float | None:

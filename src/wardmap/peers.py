@@ -132,3 +132,61 @@ def check_district(wards: pd.DataFrame, column: str) -> None:
         names = ", ".join(wards.loc[missing, "ward_code"].astype(str).head(5))
         raise InputError(f"boundary column {column!r} is empty for {int(missing.sum())} "
                          f"ward(s): {names} (fill it or choose another --district-col)")
+
+
+def rank_districts(
+    wards: pd.DataFrame,
+    *,
+    district_col: str = "district",
+    count_col: str = "incidents",
+    denominator_col: str | None = None,
+    per: str = "residents",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Wards ranked in their district and overall, and a table of districts.
+
+    Parameters
+    ----------
+    wards : DataFrame
+        One row per ward: ward_code, the district and the count (and the denominator).
+    district_col, count_col : str
+        The columns holding each ward's district and its count.
+    denominator_col : str, optional
+        Residents, households...: ranks are then by rate per 1,000 of it, else by count.
+    per : str
+        What the denominator counts, for the rate column's name ("residents" keeps
+        ``rate_per_1000`` and ``population``).
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        The wards with rank_in_district and rank_overall (1 the highest; ties share the
+        higher position), and districts.csv's table.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> wards = pd.DataFrame({"ward_code": list("abcd"), "lad": ["X", "X", "Y", "Y"],
+    ...                       "crimes": [5, 9, 9, 1]})
+    >>> ranked, districts = rank_districts(wards, district_col="lad", count_col="crimes")
+    >>> ranked["rank_overall"].tolist(), ranked["rank_in_district"].tolist()
+    ([3, 1, 1, 4], [2, 1, 1, 2])
+    >>> districts[["district", "count", "rank", "position"]].values.tolist()
+    [['X', 14, 1, '1 of 2'], ['Y', 10, 2, '2 of 2']]
+    """
+    for column in (district_col, count_col, *([denominator_col] if denominator_col else [])):
+        if column not in wards:
+            raise InputError(f"no column {column!r} in the ward table")
+    table = wards.rename(columns={district_col: "district"})
+    if denominator_col is None:
+        basis = Basis(count_col, None, per)
+    elif per == "residents":
+        table = table.assign(population=table[denominator_col])
+        table["rate_per_1000"] = table[count_col] / table["population"].where(
+            table["population"] > 0) * 1000.0
+        basis = Basis(count_col, "population", per)
+    else:
+        table = add_denominator(table.assign(incidents=table[count_col]),
+                                table.set_index("ward_code")[denominator_col], per)
+        basis = Basis(count_col, "denominator", per)
+    ranked = add_ranks(table, basis)
+    return ranked.rename(columns={"district": district_col}), district_table(ranked, basis)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -135,42 +136,115 @@ class Relation:
 
 
 def relate(result: RunResult, x: str, y: str) -> Relation:
-    """Relate two ward measures, each named as a focus indicator (crime group or type, partner
-    table, ward column)."""
+    """Relate two ward measures of a run, each named as a focus indicator (crime group or
+    type, partner table, ward column), with the run's weights and statistics settings."""
     from wardmap.select.indicators import IndicatorSpec, build_indicators, read_harm_weights
-    from wardmap.stats.correction import adjust
-    from wardmap.stats.local import QUADRANT_LABELS
 
     if not x or not y:
         raise WardmapError("name two measures: --x NAME and --y NAME (as for focus indicators)")
     focus = result.config.focus
     harm = read_harm_weights(focus.harm_weights) if focus.harm_weights else None
     built = build_indicators(result, [IndicatorSpec(x), IndicatorSpec(y)], harm, focus.tables)
-    values = built.values
-    xs, ys = values[x].to_numpy(float), values[y].to_numpy(float)
+    weights = result.weights
+    if weights is None:
+        from wardmap.stats.weights import build_weights
+
+        stats = result.config.stats
+        weights = build_weights(result.wards, stats.weights, stats.k, stats.distance,
+                                stats.islands)
+    return _relation(result.wards, built.values[x].to_numpy(float),
+                     built.values[y].to_numpy(float), (x, y),
+                     (built.labels[x], built.labels[y]), weights.binary, result.config.stats)
+
+
+def relate_columns(
+    wards: gpd.GeoDataFrame,
+    x: str,
+    y: str,
+    *,
+    weights: str = "queen",
+    k: int = 6,
+    distance: float | None = None,
+    islands: str = "nearest",
+    permutations: int = 999,
+    seed: int = 12345,
+    correction: str = "fdr",
+    alpha: float = 0.05,
+) -> Relation:
+    """Relate two numeric columns of a ward table: Spearman's rho, bivariate Moran's I and
+    bivariate LISA, quadrants.
+
+    Parameters
+    ----------
+    wards : GeoDataFrame
+        Ward polygons with ward_code, ward_name and the two columns (rows with either
+        missing are left out of the statistics and named in the warnings).
+    x, y : str
+        The columns: x is the ward's own value, y its neighbours' in the bivariate statistics.
+    weights, k, distance, islands
+        Spatial weights, as for ``wardmap.spatial_tests``.
+    permutations, seed : int
+        Permutations for the pseudo p-values, and their random seed.
+    correction, alpha
+        Multiple-testing correction and level for the bivariate LISA labels.
+
+    Returns
+    -------
+    Relation
+        ``summary`` (relate.json: spearman_rho, spearman_p, bivariate_moran_I,
+        bivariate_moran_p_sim, quadrants ...) and ``table`` (relate.csv's rows).
+
+    Examples
+    --------
+    >>> import wardmap
+    >>> from wardmap.demo import example_grid
+    >>> grid = example_grid().assign(asb=[5, 6, 1, 4, 3, 1, 2, 0, 1])
+    >>> relation = wardmap.relate_columns(grid, "asb", "crimes", permutations=99)
+    >>> round(relation.summary["spearman_rho"], 3), relation.table["x_rank"].tolist()[:3]
+    (0.893, [2, 1, 6])
+    """
+    from wardmap.config import StatsConfig
+    from wardmap.stats.weights import build_weights
+
+    for column in (x, y):
+        if column not in wards:
+            raise WardmapError(f"no column {column!r} in the ward table")
+    stats = StatsConfig(weights=weights, k=k, distance=distance, islands=islands,
+                        permutations=permutations, seed=seed, correction=correction,
+                        alpha=alpha)
+    binary = build_weights(wards, weights, k, distance, islands).binary
+    values = [pd.to_numeric(wards[c], errors="coerce").to_numpy(float) for c in (x, y)]
+    return _relation(wards, values[0], values[1], (x, y), (x, y), binary, stats)
+
+
+def _relation(wards: pd.DataFrame, xs: np.ndarray, ys: np.ndarray, names: tuple[str, str],
+              labels: tuple[str, str], binary: sp.csr_matrix, stats: Any) -> Relation:
+    """The statistics, table and summary over the wards with both values."""
+    from wardmap.result import significant
+    from wardmap.stats.correction import adjust
+    from wardmap.stats.local import QUADRANT_LABELS
+
+    x, y = names
     valid = np.isfinite(xs) & np.isfinite(ys)
-    warnings = _missing_warning(result.wards, valid, x, y)
+    warnings = _missing_warning(wards, valid, x, y)
     if valid.sum() < 3:
         raise WardmapError(f"only {int(valid.sum())} ward(s) have both '{x}' and '{y}': "
                            "relating them needs at least 3")
-    stats = result.config.stats
-    binary = _weights(result, valid)
+    binary = binary if valid.all() else binary[valid][:, valid]
     rho, p = spearman(xs[valid], ys[valid], stats.permutations,
                       generator(stats.seed, STREAM_SPEARMAN))
     moran = bivariate_moran(xs[valid], ys[valid], binary, stats.permutations,
                             generator(stats.seed, STREAM_MORAN_BV))
     local = bivariate_local(xs[valid], ys[valid], binary, stats.permutations,
                             generator(stats.seed, STREAM_LISA_BV))
-    from wardmap.result import significant
-
     quadrant = pd.Series(local.q).map(QUADRANT_LABELS).to_numpy()
     bv = np.where(significant(adjust(local.p_sim, stats.correction), stats.alpha), quadrant,
                   "Not significant").astype(object)
     bv[np.diff(binary.indptr) == 0] = "Island"
-    labels = {"x": built.labels[x], "y": built.labels[y]}
-    table = _table(result.wards, xs, ys, valid, bv, labels)
+    words = {"x": labels[0], "y": labels[1]}
+    table = _table(wards, xs, ys, valid, bv, words)
     summary = {
-        "x": x, "y": y, "x_label": labels["x"], "y_label": labels["y"],
+        "x": x, "y": y, "x_label": words["x"], "y_label": words["y"],
         "wards": int(valid.sum()),
         "spearman_rho": rho, "spearman_p": p,
         "bivariate_moran_I": moran["I"], "bivariate_moran_p_sim": moran["p_sim"],
@@ -179,23 +253,11 @@ def relate(result: RunResult, x: str, y: str) -> Relation:
         "bv_lisa": {k: int((bv == k).sum()) for k in (*QUADRANT_LABELS.values(),
                                                        "Not significant", "Island")},
         "permutations": stats.permutations, "seed": stats.seed,
-        "weights": result.config.stats.weights, "correction": stats.correction,
+        "weights": stats.weights, "correction": stats.correction,
         "alpha": stats.alpha, "warnings": warnings,
     }
     summary["summary"] = relation_text(summary)
-    return Relation(summary, table, labels)
-
-
-def _weights(result: RunResult, valid: np.ndarray) -> sp.csr_matrix:
-    from wardmap.stats.weights import build_weights
-
-    weights = result.weights
-    if weights is None:
-        stats = result.config.stats
-        weights = build_weights(result.wards, stats.weights, stats.k, stats.distance,
-                                stats.islands)
-    binary = weights.binary
-    return binary if valid.all() else binary[valid][:, valid]
+    return Relation(summary, table, words)
 
 
 def _missing_warning(wards: pd.DataFrame, valid: np.ndarray, x: str, y: str) -> list[str]:
