@@ -303,13 +303,14 @@ def relation_text(summary: dict[str, Any]) -> str:
     from wardmap.vocabulary import p_phrase
 
     rho, p, alpha = summary["spearman_rho"], summary["spearman_p"], summary["alpha"]
-    strength = ("strongly" if abs(rho) >= 0.7 else "moderately" if abs(rho) >= 0.4 else
-                "weakly")
-    sign = "go together" if rho > 0 else "go opposite ways"
+    strength = ("strongly " if abs(rho) >= 0.7 else "moderately " if abs(rho) >= 0.4 else
+                "weakly " if abs(rho) >= 0.2 else "")
+    sign = ("show little or no relationship" if not strength else
+            "go together" if rho > 0 else "go opposite ways")
     sig = "statistically significant" if significant(p, alpha) else \
         "not statistically significant"
     text = (f"Across {summary['wards']} wards, {summary['x_label']} and {summary['y_label']} "
-            f"{strength} {sign} (Spearman's rho = {rho:.2f}, permutation {p_phrase(p)}, "
+            f"{strength}{sign} (Spearman's rho = {rho:.2f}, permutation {p_phrase(p)}, "
             f"{sig}).")
     moran_p = summary["bivariate_moran_p_sim"]
     text += (f" Bivariate Moran's I = {summary['bivariate_moran_I']:.3f} "
