@@ -162,3 +162,33 @@ def test_public_run_blanks_ranks_of_suppressed_wards(tmp_path):
     assert table["rank_in_district"].tolist() == ["1", "", "1"]
     districts = pd.read_csv(out / "districts.csv", dtype=str)
     assert districts["count"].tolist() == ["30", "14"]
+
+
+def test_per_noun_map_is_labelled_with_the_noun(tmp_path):
+    from wardmap.maps.writer import _per_noun_map
+
+    pd.DataFrame({"ward": [f"Ward {i}" for i in range(1, 7)],
+                  "dwellings": [1000, 100, 500, 2000, 400, 250]}).to_csv(
+        tmp_path / "dwellings.csv", index=False)
+    result, out = _grid_run(tmp_path, "--denominator", str(tmp_path / "dwellings.csv"),
+                            "--per", "dwellings")
+    assert result.exit_code == 0, result.output
+    from wardmap.config import Config
+    from wardmap.pipeline import analyse
+
+    config = Config()
+    inputs = dict(boundaries=str(tmp_path / "wards.geojson"),
+                  counts=str(tmp_path / "counts.csv"), value_col="crimes",
+                  denominator=str(tmp_path / "dwellings.csv"), per="dwellings")
+    import dataclasses
+
+    config = dataclasses.replace(config, inputs=dataclasses.replace(config.inputs, **inputs),
+                                 stats=dataclasses.replace(config.stats, permutations=0))
+    run = analyse(config)
+    stem, figure = _per_noun_map(run, run.wards, "rate_per_1000_dwellings", {},
+                                 {"page": "a4-portrait", "attributions": [], "notes": []})
+    assert stem == "map_rate_dwellings"
+    texts = [t.get_text() for t in figure.texts]
+    assert any("crimes per 1,000 dwellings" in t for t in texts)
+    legend = figure.axes[1].get_legend()
+    assert legend.get_title().get_text() == "crimes per 1,000 dwellings"
