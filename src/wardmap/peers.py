@@ -190,3 +190,47 @@ def rank_districts(
         basis = Basis(count_col, "denominator", per)
     ranked = add_ranks(table, basis)
     return ranked.rename(columns={"district": district_col}), district_table(ranked, basis)
+
+
+def position_text(wards: pd.DataFrame, per: str | None = None, public: bool = False,
+                  threshold: int = 4) -> str:
+    """A sentence for the briefing: the districts at the top and bottom, and the top ward.
+
+    Examples
+    --------
+    >>> wards = pd.DataFrame({"ward_code": list("abcd"), "ward_name": list("ABCD"),
+    ...                       "district": ["X", "X", "Y", "Z"], "incidents": [5, 9, 8, 1]})
+    >>> position_text(wards)  # doctest: +NORMALIZE_WHITESPACE
+    'Of 3 districts, X had the highest count (14), ahead of Y (8); Z had the lowest (1).
+    B (X) has the highest count of the 4 wards.'
+    """
+    from wardmap.disclosure import format_count, is_small
+    from wardmap.vocabulary import join_words
+
+    basis = ranking_basis(wards, per)
+    table = district_table(wards, basis).dropna(subset=["rank"])
+    if len(table) < 2:
+        return ""
+    rate = basis.rate if basis.rate and basis.rate in table else None
+
+    def figure(row: pd.Series) -> str:
+        return f"{row[rate]:.1f}" if rate else format_count(row["count"], threshold, public)
+
+    first, second, last = table.iloc[0], table.iloc[1], table.iloc[-1]
+    if len(table) == 2:
+        text = (f"Of 2 districts, {first['district']} had the higher {basis.label} "
+                f"({figure(first)}) and {last['district']} the lower ({figure(last)}).")
+    else:
+        text = (f"Of {len(table)} districts, {first['district']} had the highest "
+                f"{basis.label} ({figure(first)}), ahead of {second['district']} "
+                f"({figure(second)}); {last['district']} had the lowest ({figure(last)}).")
+    ranked = add_ranks(wards, basis)
+    top = ranked[ranked["rank_overall"] == 1]
+    if public and "incidents" in top:  # a suppressed ward is never picked out by name
+        top = top[~is_small(top["incidents"], threshold)]
+    if len(top):
+        names = join_words([f"{n} ({d})" for n, d in zip(top["ward_name"], top["district"],
+                                                          strict=True)])
+        verb = "has" if len(top) == 1 else "share"
+        text += f" {names} {verb} the highest {basis.label} of the {len(ranked)} wards."
+    return text

@@ -192,3 +192,18 @@ def test_per_noun_map_is_labelled_with_the_noun(tmp_path):
     assert any("crimes per 1,000 dwellings" in t for t in texts)
     legend = figure.axes[1].get_legend()
     assert legend.get_title().get_text() == "crimes per 1,000 dwellings"
+
+
+def test_briefing_names_the_district_positions(tmp_path):
+    result, out = _grid_run(tmp_path)
+    assert result.exit_code == 0
+    brief = CliRunner().invoke(cli, [
+        "brief", "--boundaries", str(tmp_path / "wards.geojson"), "--counts",
+        str(tmp_path / "counts.csv"), "--value-col", "crimes", "--district-col", "LAD",
+        "--no-maps", "--permutations", "0", "--out", str(tmp_path / "b")])
+    assert brief.exit_code == 0, brief.output
+    html = (tmp_path / "b" / "briefing.html").read_text()
+    # D1: 40 + 3 + 25 = 68, D2: 60 + 2 + 25 = 87; the top ward is Ward 4 (60) in D2.
+    assert "<h2>Position against peers</h2>" in html
+    assert ("Of 2 districts, D2 had the higher count (87) and D1 the lower (68). Ward 4 (D2) "
+            "has the highest count of the 6 wards.") in html

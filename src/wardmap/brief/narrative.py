@@ -120,6 +120,12 @@ def narrative(result: RunResult, top: int = 5, bottom: int = 3, public: bool = F
 
         sections.append(Section("Task-force evaluation", [
             evaluation_text(result.evaluation, public, threshold)]))
+    if "district" in wards:
+        from wardmap.peers import position_text
+
+        text = position_text(wards, result.config.inputs.per, public, threshold)
+        if text:
+            sections.append(Section("Position against peers", [text]))
     if result.focus is not None and len(result.focus) and "reason" in result.focus:
         best = result.focus.iloc[0]
         sections.append(Section("Focus areas", [
