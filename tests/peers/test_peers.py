@@ -207,3 +207,28 @@ def test_briefing_names_the_district_positions(tmp_path):
     assert "<h2>Position against peers</h2>" in html
     assert ("Of 2 districts, D2 had the higher count (87) and D1 the lower (68). Ward 4 (D2) "
             "has the highest count of the 6 wards.") in html
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("ABC"), st.integers(0, 6)), min_size=1,
+                max_size=30))
+def test_a_rank_is_one_more_than_the_wards_above(rows):
+    """Position r means exactly r - 1 wards (in the district, or overall) have more."""
+    wards = pd.DataFrame({"ward_code": [f"W{i}" for i in range(len(rows))],
+                          "district": [d for d, _ in rows],
+                          "incidents": [n for _, n in rows]})
+    ranked = add_ranks(wards, Basis("incidents", None, "residents"))
+    for i, (district, n) in enumerate(rows):
+        above = sum(m > n for _, m in rows)
+        above_here = sum(m > n for d, m in rows if d == district)
+        assert ranked["rank_overall"].iloc[i] == above + 1
+        assert ranked["rank_in_district"].iloc[i] == above_here + 1
+    table = district_table(ranked, Basis("incidents", None, "residents"))
+    totals = {d: sum(m for e, m in rows if e == d) for d, _ in rows}
+    for row in table.itertuples():
+        assert row.count == totals[row.district]
+        assert row.rank == sum(t > totals[row.district] for t in totals.values()) + 1
