@@ -5,6 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.helpers import grid_wards
 from wardmap.cli import cli
@@ -207,10 +209,6 @@ def test_briefing_names_the_district_positions(tmp_path):
     assert "<h2>Position against peers</h2>" in html
     assert ("Of 2 districts, D2 had the higher count (87) and D1 the lower (68). Ward 4 (D2) "
             "has the highest count of the 6 wards.") in html
-
-
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 
 @settings(max_examples=60, deadline=None)
