@@ -110,8 +110,10 @@ def district_table(wards: pd.DataFrame, basis: Basis) -> pd.DataFrame:
     table["rank"] = position(key)
     total = int(table["rank"].notna().sum())
     table["position"] = [f"{r} of {total}" if pd.notna(r) else "" for r in table["rank"]]
-    if pd.api.types.is_float_dtype(table["count"]) and table["count"].mod(1).eq(0).all():
-        table["count"] = table["count"].astype("int64")
+    for column in ("count", "denominator"):  # whole numbers stay whole (missing stays empty)
+        values = table[column]
+        if pd.api.types.is_float_dtype(values) and values.dropna().mod(1).eq(0).all():
+            table[column] = values.astype("Int64")
     table = table.rename(columns={"denominator": _denominator_column(basis)})
     columns = [_denominator_column(basis) if c == "population" else c for c in DISTRICT_COLUMNS]
     if basis.rate and basis.rate != "rate_per_1000":
