@@ -309,7 +309,7 @@ def relation_text(summary: dict[str, Any]) -> str:
             "go together" if rho > 0 else "go opposite ways")
     sig = "statistically significant" if significant(p, alpha) else \
         "not statistically significant"
-    text = (f"Across {summary['wards']} wards, {summary['x_label']} and {summary['y_label']} "
+    text = (f"Across {summary['wards']:,} wards, {summary['x_label']} and {summary['y_label']} "
             f"{strength}{sign} (Spearman's rho = {rho:.2f}, permutation {p_phrase(p)}, "
             f"{sig}).")
     moran_p = summary["bivariate_moran_p_sim"]
