@@ -366,7 +366,7 @@ def evaluation_text(evaluation: dict[str, Any], public: bool = False, threshold:
     n = len(evaluation["monthly"]["months"]) // 2
     target = evaluation["target"]
     span = "the month" if n == 1 else f"{n} months"
-    parts = [f"Since {start}, recorded {_subject(evaluation)} in the target area "
+    parts = [f"Since {start}, recorded {subject(evaluation)} in the target area "
              f"({_names(target['ward_names'])}) "
              f"{_change_words(target, public, threshold)} over {span} compared with "
              f"{'the month' if n == 1 else f'the {n} months'} before"]
@@ -389,7 +389,7 @@ def evaluation_text(evaluation: dict[str, Any], public: bool = False, threshold:
     return text + "."
 
 
-def _subject(evaluation: dict[str, Any]) -> str:
+def subject(evaluation: dict[str, Any]) -> str:
     label = evaluation.get("crime_types") or "All crime types"
     return "crime" if label == "All crime types" else label.lower()
 
@@ -465,88 +465,11 @@ def evaluation_writer(result: RunResult, folder: Path) -> RunResult:
     shown = suppressed(result.evaluation, threshold) if public else result.evaluation
     write_json(folder / "evaluation.json", shown)
     if result.config.maps.enabled:
+        from wardmap.maps.compare import evaluation_figure
+
         figure = evaluation_figure(shown, result, public, threshold)
         figure.savefig(folder / "evaluation.png", dpi=result.config.maps.dpi)
     return result
-
-
-def evaluation_figure(evaluation: dict[str, Any], result: RunResult, public: bool = False,
-                      threshold: int = 4):
-    """Monthly counts of the target, buffer and control, one panel each, the start marked."""
-    import textwrap
-
-    from wardmap.maps.static import new_figure, page_text
-    from wardmap.result import SYNTHETIC_NOTICE
-
-    fig = new_figure("a4-landscape")
-    notes = [SYNTHETIC_NOTICE] if result.meta.synthetic else []
-    if public:
-        notes.append(f"Months with 1 to {threshold} incidents not shown")
-    subtitle = (f"Monthly recorded {_subject(evaluation)}, {n_months(evaluation)} months "
-                f"before and after the start ({month_label(evaluation['start'])})")
-    page_text(fig, f"{result.meta.area_name}: task-force evaluation", subtitle,
-              result.meta.attributions, notes)
-    months = evaluation["monthly"]["months"]
-    x = np.arange(len(months))
-    start = months.index(evaluation["start"])
-    shown = [a for a in AREAS if evaluation[a]["wards"]]
-    height = 0.62 / len(shown)
-    axes = []
-    for i, area in enumerate(shown):
-        ax = fig.add_axes((0.07, 0.22 + (len(shown) - 1 - i) * height, 0.88, height * 0.82),
-                          sharex=axes[0] if axes else None)
-        axes.append(ax)
-        _panel(ax, x, start, evaluation, area)
-    ticks = x[:: max(1, len(x) // 12)]
-    axes[-1].set_xticks(ticks, [pd.Period(months[t], "M").strftime("%b %Y") for t in ticks],
-                        fontsize=7)
-    for ax in axes[:-1]:
-        ax.tick_params(labelbottom=False)
-    verdict_text = f"{evaluation['summary']}"
-    fig.text(0.07, 0.16, "\n".join(textwrap.wrap(verdict_text, 170)), fontsize=8, va="top",
-             parse_math=False)
-    return fig
-
-
-def n_months(evaluation: dict[str, Any]) -> int:
-    return len(evaluation["monthly"]["months"]) // 2
-
-
-AREA_COLOURS = {"target": "#d7301f", "buffer": "#fd8d3c", "control": "#4575b4"}
-AREA_TITLES = {"target": "Target area", "buffer": "Buffer (surrounding wards)",
-               "control": "Control area"}
-
-
-def _panel(ax, x: np.ndarray, start: int, evaluation: dict[str, Any], area: str) -> None:
-    values = np.array([np.nan if isinstance(v, str) else float(v)
-                       for v in evaluation["monthly"][area]])
-    colour = AREA_COLOURS[area]
-    ax.plot(x, values, marker="o", markersize=3, color=colour, linewidth=1.4)
-    for part in (slice(None, start), slice(start, None)):
-        level = np.nanmean(values[part]) if np.isfinite(values[part]).any() else np.nan
-        if np.isfinite(level):
-            xs = x[part]
-            ax.hlines(level, xs[0] - 0.4, xs[-1] + 0.4, colors=colour, linestyles="--",
-                      linewidth=1, alpha=0.7)
-    ax.axvline(start - 0.5, color="#222222", linewidth=1.2)
-    ax.text(start - 0.4, 0.97, "start", transform=ax.get_xaxis_transform(), fontsize=7,
-            va="top", color="#222222")
-    item = evaluation[area]
-    change = item.get("change_pct")
-    count = lambda n: n if isinstance(n, str) else f"{n:,}"  # noqa: E731 - "<5" stays as is
-    tail = f": {count(item['before'])} before, {count(item['after'])} after"
-    if change is not None:
-        tail += f" ({change:+.0f}%)"
-    names = ", ".join(item["ward_names"][:4]) + (" ..." if len(item["ward_names"]) > 4 else "")
-    label = AREA_TITLES[area] if area == "control" else f"{AREA_TITLES[area]}: {names}"
-    ax.set_title(f"{label}{tail}", fontsize=9, loc="left")
-    ax.set_ylabel("Incidents per month", fontsize=7)
-    ax.set_ylim(bottom=0, top=max(1.0, np.nanmax(values) * 1.15) if np.isfinite(values).any()
-                else 1.0)
-    ax.tick_params(labelsize=7)
-    ax.grid(axis="y", color="#e0e0e0", linewidth=0.6)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
 
 
 def check(config: EvaluateConfig) -> None:

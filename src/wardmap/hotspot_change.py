@@ -19,15 +19,6 @@ from wardmap.result import RunResult
 HOT, COLD = 2, -2
 CATEGORIES = ("persistent hot", "new hot", "no longer hot", "persistent cold", "new cold",
               "no longer cold", "never")
-COLOURS = {
-    "persistent hot": "#b2182b",
-    "new hot": "#f4a582",
-    "no longer hot": "#fde0ef",
-    "persistent cold": "#2166ac",
-    "new cold": "#92c5de",
-    "no longer cold": "#e0f3f8",
-    "never": "#f0f0f0",
-}
 # The test stage's measure names for the columns summary["measure"] reports.
 _MEASURE_SETTING = {"incidents": "count", "rate_per_1000": "rate", "rate_eb": "rate_eb",
                     "value": "value"}
@@ -105,24 +96,3 @@ def hot_spot_change_paragraphs(result: RunResult) -> list[str]:
             + "; ".join(found) + "."]
 
 
-def hot_spot_change_figure(result: RunResult, **common):
-    """The map of change categories (persistent hot ... never), legend with ward counts."""
-    from wardmap.maps import static
-
-    wards = static.projected(result.wards)
-    change = result.summary.get("change") or {}
-    subtitle = (f"Gi* hot and cold spots (95% confidence), "
-                f"{change.get('current_label') or 'this period'} against "
-                f"{change.get('comparison_label') or 'the comparison period'}")
-    fig, ax, legend_ax = static.page_figure(common.get("page", "a4-portrait"),
-                                            result.meta.area_name, subtitle,
-                                            common.get("attributions", ()),
-                                            common.get("notes", ()))
-    categories = wards["hot_spot_change"].astype(str)
-    static.draw_classes(ax, wards, [COLOURS.get(c, "#d9d9d9") for c in categories])
-    static.finish_map(ax, wards, common.get("labels", True))
-    words = {"never": "never a hot or cold spot"}
-    rows = [(COLOURS[c], words.get(c, c).capitalize(), int((categories == c).sum()))
-            for c in CATEGORIES]
-    static.draw_legend(legend_ax, rows, "Hot spot change (wards)")
-    return fig

@@ -341,6 +341,8 @@ def relate_writer(result: RunResult, folder: Path) -> RunResult:
     write_json(folder / "relate.json", relation.summary)
     table.to_csv(folder / "relate.csv", index=False, lineterminator="\n", float_format="%.6g")
     if result.config.maps.enabled:
+        from wardmap.maps.compare import relate_figure
+
         figure = relate_figure(relation, result, scatter=not public)
         figure.savefig(folder / "relate.png", dpi=result.config.maps.dpi)
     return result
@@ -354,97 +356,6 @@ def public_table(table: pd.DataFrame) -> pd.DataFrame:
         out[column] = np.nan
         out[f"{column}_rank"] = pd.array([pd.NA] * len(out), dtype="Int64")
     return out
-
-
-QUADRANT_COLOURS = {(True, True): "#d7301f", (False, False): "#4575b4",
-                    (True, False): "#fdae61", (False, True): "#abd9e9"}
-
-
-def relate_figure(relation: Relation, result: RunResult, scatter: bool = True):
-    """A4 landscape: the scatter of y against x with ward names, and the map of quadrants with
-    the significant bivariate LISA wards outlined. Without ``scatter`` (public outputs, where
-    ward values are not shown) the map alone."""
-    import textwrap
-
-    from wardmap.maps import static
-    from wardmap.result import SYNTHETIC_NOTICE
-
-    summary, table, labels = relation.summary, relation.table, relation.labels
-    fig = static.new_figure("a4-landscape")
-    notes = [SYNTHETIC_NOTICE] if result.meta.synthetic else []
-    if not scatter:
-        notes.append("Ward values not shown (public output)")
-    title = f"{result.meta.area_name}: {labels['x']} and {labels['y']}"
-    static.page_text(fig, title, "\n".join(textwrap.wrap(summary["summary"], 150)),
-                     result.meta.attributions, notes)
-    valid = table["quadrant"] != ""
-    colours = _colours(table, labels)
-    if scatter:
-        _scatter(fig.add_axes((0.06, 0.12, 0.40, 0.70)), table[valid],
-                 colours[valid.to_numpy()], labels)
-    left = 0.50 if scatter else 0.20
-    map_ax = fig.add_axes((left, 0.20, 0.46, 0.64))
-    legend_ax = fig.add_axes((left, 0.04, 0.46, 0.15))
-    legend_ax.set_axis_off()
-    wards = static.projected(result.wards)
-    static.draw_classes(map_ax, wards, list(colours))
-    significant = table["bv_lisa_label"].isin(["High-High", "Low-Low", "High-Low", "Low-High"])
-    if significant.any():
-        wards[significant.to_numpy()].boundary.plot(ax=map_ax, color="#111111", linewidth=2.0)
-    static.finish_map(map_ax, wards, len(wards) <= 60)
-    rows = [(colour, quadrant_name(hx, hy, labels), int((table["quadrant"] ==
-                                                         quadrant_name(hx, hy, labels)).sum()))
-            for (hx, hy), colour in QUADRANT_COLOURS.items()]
-    if (~valid).any():
-        rows.append(("#d9d9d9", "No value", int((~valid).sum())))
-    static.draw_legend(legend_ax, rows, "Quadrant (above or below the median)", fontsize=7)
-    if significant.any():
-        n = int(significant.sum())
-        legend_ax.text(0.62, 0.9, f"Thick outline: bivariate LISA cluster ({n} "
-                       f"ward{'s' if n != 1 else ''})", fontsize=7, va="top",
-                       transform=legend_ax.transAxes)
-    return fig
-
-
-def _colours(table: pd.DataFrame, labels: dict[str, str]) -> np.ndarray:
-    by_name = {quadrant_name(hx, hy, labels): c for (hx, hy), c in QUADRANT_COLOURS.items()}
-    return np.array([by_name.get(q, "#d9d9d9") for q in table["quadrant"]], dtype=object)
-
-
-def _scatter(ax, table: pd.DataFrame, colours: np.ndarray, labels: dict[str, str]) -> None:
-    ax.scatter(table["x"], table["y"], c=list(colours), edgecolors="#333333", linewidths=0.5,
-               s=28, zorder=3)
-    ax.axvline(table["x"].median(), color="#888888", linestyle="--", linewidth=0.8)
-    ax.axhline(table["y"].median(), color="#888888", linestyle="--", linewidth=0.8)
-    if len(table) <= 60:  # names stay legible for a borough
-        _point_names(ax, table)
-    ax.set_xlabel(labels["x"][:1].upper() + labels["x"][1:], fontsize=8)
-    ax.set_ylabel(labels["y"][:1].upper() + labels["y"][1:], fontsize=8)
-    ax.tick_params(labelsize=7)
-    ax.grid(color="#eeeeee", linewidth=0.6, zorder=0)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-
-
-def _point_names(ax, table: pd.DataFrame) -> None:
-    """Ward names beside their points, skipping any that would overlap a name already placed
-    (the most extreme wards first: they are the ones a reader looks for)."""
-    renderer = ax.figure.canvas.get_renderer()
-    ax.figure.canvas.draw()  # settle the axes limits before measuring text
-    spread = (table["x"] - table["x"].median()).abs() / (table["x"].std() or 1) + \
-        (table["y"] - table["y"].median()).abs() / (table["y"].std() or 1)
-    placed: list = []
-    for idx in spread.sort_values(ascending=False).index:
-        row = table.loc[idx]
-        text = ax.annotate(str(row["ward_name"]), (row["x"], row["y"]), xytext=(3, 3),
-                           textcoords="offset points", fontsize=5.5, color="#333333",
-                           annotation_clip=False)
-        text.set_parse_math(False)
-        box = text.get_window_extent(renderer).expanded(1.05, 1.15)
-        if any(box.overlaps(other) for other in placed):
-            text.remove()
-        else:
-            placed.append(box)
 
 
 def run_relate(config, out_dir: str | Path | None = None, steps=None) -> RunResult:

@@ -217,7 +217,7 @@ def test_evaluation_figure_marks_the_start(tmp_path):
     # The three areas' colours are all drawn.
     for colour in ((0xd7, 0x30, 0x1f), (0xfd, 0x8d, 0x3c), (0x45, 0x75, 0xb4)):
         assert (np.abs(pixels.astype(int) - colour).sum(axis=2) < 30).sum() > 200
-    from wardmap.evaluate import evaluation_figure
+    from wardmap.maps.compare import evaluation_figure
 
     figure = evaluation_figure(result.evaluation, result)
     texts = [t.get_text() for ax in figure.axes for t in ax.texts]

@@ -117,7 +117,7 @@ def _figures(result: RunResult):
             wards, title=title, subtitle=_subtitle(result, "Getis-Ord Gi* hot and cold spots"),
             labels=cfg.labels, **common)
     if "hot_spot_change" in wards:
-        from wardmap.hotspot_change import hot_spot_change_figure
+        from wardmap.maps.compare import hot_spot_change_figure
 
         yield "map_hot_spot_change", hot_spot_change_figure(result, labels=cfg.labels,
                                                             **common)
