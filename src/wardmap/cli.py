@@ -63,6 +63,15 @@ RUN_FLAGS: tuple[Flag, ...] = (
     ("--crs", "inputs.crs", "Projected CRS for analysis (default EPSG:27700).", {}),
     ("--snap-tolerance", "inputs.snap_tolerance", "Metres within which records in a gap "
      "between wards are snapped to the nearest (default 100; 0 turns snapping off).", {}),
+    ("--district-col", "inputs.district_col", "Boundary column naming each ward's district "
+     "(e.g. LAD13CD): writes districts.csv and ranks wards in their district and overall.",
+     {}),
+    ("--denominator", "inputs.denominator", "Households, dwellings or another count per ward "
+     "(CSV/XLSX keyed by ward code or name) for rates per 1,000 of it; name it with --per.",
+     _PATH),
+    ("--denominator-col", "inputs.denominator_col", "The column of --denominator to use.", {}),
+    ("--per", "inputs.per", "What --denominator counts, e.g. 'households' or 'dwellings' "
+     "(column names follow it).", {"metavar": "NOUN"}),
     ("--months", "filters.months", "Only records in this month range.",
      {"metavar": "YYYY-MM:YYYY-MM"}),
     ("--period", "periods.period", "rolling12: the 12 months ending --period-end; fytd: April "
@@ -121,6 +130,29 @@ CLUSTER_FLAGS: tuple[Flag, ...] = (
     ("--variables", "clusters.variables", "Variable to group wards on, named as for `wardmap "
      "focus --indicator` (repeatable; default: the crime groups' rates).",
      {"metavar": "NAME[:WEIGHT]"}),
+)
+EVALUATE_FLAGS: tuple[Flag, ...] = (
+    ("--target", "evaluate.target", "A target ward, by code or name (repeatable; default: the "
+     "best focus area of the [focus] section).", {"metavar": "WARD"}),
+    ("--start", "evaluate.start", "First month of the intervention.", {"metavar": "YYYY-MM"}),
+    ("--before", "evaluate.before", "Months before the start (default 12).",
+     {"type": click.IntRange(1, 240)}),
+    ("--after", "evaluate.after", "Months from the start (default 12; equal to --before).",
+     {"type": click.IntRange(1, 240)}),
+    ("--buffer", "evaluate.buffer", "Where crime may be displaced to: 'neighbours' (the wards "
+     "touching the target, default), 'none', or wards (repeatable).",
+     {"metavar": "neighbours|none|WARD"}),
+    ("--control", "evaluate.control", "The control area: 'rest' (every other ward, default) "
+     "or wards (repeatable).", {"metavar": "rest|WARD"}),
+    ("--scale-control/--raw-control", "evaluate.scale_control", "Scale the control's change "
+     "to each area's size before the start (default), or use it as it is.", {}),
+)
+RELATE_FLAGS: tuple[Flag, ...] = (
+    ("--x", "relate.x", "First measure: a crime group or type ('asb', 'violent crime'), "
+     "'NAME count', a partner table or a ward column, as for focus indicators.",
+     {"metavar": "NAME"}),
+    ("--y", "relate.y", "Second measure, in the same forms.", {"metavar": "NAME"}),
+    *(f for f in FOCUS_FLAGS if f[0] == "--harm-weights"),
 )
 BRIEF_FLAGS: tuple[Flag, ...] = (
     ("--title", "brief.title", "Title of the briefing (default: area and crime types).", {}),
@@ -273,6 +305,18 @@ def _run(config: Config, select: str | None = None, writers: list[Any] | None = 
 
         writers.insert(0, clusters_writer)
         step, lines = ("grouping wards into clusters", with_clusters), clusters_summary
+    elif select == "evaluate":
+        from wardmap.evaluate import evaluation_writer, with_evaluation
+
+        writers.insert(0, evaluation_writer)
+        step = ("evaluating the target area", with_evaluation)
+        lines = lambda r: [f"evaluation: {r.evaluation['summary']}"]  # noqa: E731
+    elif select == "relate":
+        from wardmap.relate import relate_writer, with_relation
+
+        writers.insert(0, relate_writer)
+        step = ("relating the two measures", with_relation)
+        lines = lambda r: [f"relate: {r.relation.summary['summary']}"]  # noqa: E731
     result = run_pipeline(config, config.output.out, Steps(), writers, select=step)
     report_run(result, Path(config.output.out))
     if select:
@@ -392,7 +436,12 @@ def brief(config_path: str | None, use_demo: bool, **options: Any) -> None:
     from wardmap.brief import write_briefing
 
     config = _select_config(config_path, options, use_demo, "brief")
-    _run(config, select="focus" if config.brief.focus else None, writers=[write_briefing])
+    writers: list[Any] = [write_briefing]
+    if config.evaluate.enabled:  # an [evaluate] section: the briefing reports the evaluation
+        from wardmap.evaluate import evaluation_writer
+
+        writers.insert(0, evaluation_writer)
+    _run(config, select="focus" if config.brief.focus else None, writers=writers)
 
 
 # --- wardmap fetch: a district's boundaries, populations and police.uk records (wardmap.fetch)
@@ -449,3 +498,36 @@ def fetch(config_path: str | None, refresh: bool, list_districts: bool,
     lines += [f"warning: {w}" for w in report.warnings]
     lines.append(f"next: wardmap run {report.out / 'wardmap.toml'}")
     click.echo("\n".join(lines), err=True)
+
+
+
+
+# --- wardmap evaluate and wardmap relate (wardmap.evaluate, wardmap.relate) ---------------------
+
+@cli.command()
+@with_flags(RUN_FLAGS, EVALUATE_FLAGS)
+@_DEMO
+@reports_errors
+def evaluate(config_path: str | None, use_demo: bool, **options: Any) -> None:
+    """Did a task force work? Compare a target area before and after a start month with a
+    control area, and check the surrounding wards for displacement (weighted displacement
+    difference, Wheeler and Ratcliffe 2018).
+
+    Takes the same inputs as `wardmap run` and writes its outputs plus evaluation.json and
+    evaluation.png.
+    """
+    _run(_select_config(config_path, options, use_demo, "evaluate"), select="evaluate")
+
+
+@cli.command()
+@with_flags(RUN_FLAGS, RELATE_FLAGS)
+@_DEMO
+@reports_errors
+def relate(config_path: str | None, use_demo: bool, **options: Any) -> None:
+    """Relate two ward measures: Spearman's rho with a permutation p, the bivariate Moran's I
+    and bivariate LISA (as GeoDa), and which wards are high or low on each.
+
+    Takes the same inputs as `wardmap run` and writes its outputs plus relate.json,
+    relate.csv and relate.png. Partner tables come from the config's [[focus.tables]].
+    """
+    _run(_select_config(config_path, options, use_demo, "relate"), select="relate")

@@ -64,6 +64,12 @@ class InputsConfig:
     crs: str = "EPSG:27700"
     # Records outside every ward but within this many metres are snapped to the nearest ward.
     snap_tolerance: float = 100.0
+    # Boundary column naming each ward's district (e.g. LAD13CD): districts.csv and ward ranks.
+    district_col: str | None = None
+    # Rates per 1,000 of another denominator (households, dwellings) for ranks and districts.
+    denominator: str | None = None  # a ward table, read like the population
+    denominator_col: str | None = None
+    per: str | None = None  # the denominator's noun: "households", "dwellings"
 
 
 @dataclass
@@ -228,6 +234,38 @@ class FetchConfig:
 
 
 @dataclass
+class EvaluateConfig:
+    """Before/after evaluation of a task-force area with a buffer and a control (docs/evaluate.md).
+
+    target: ward codes or names (empty: the rank-1 focus area of the [focus] settings).
+    buffer: ["neighbours"] (wards touching the target), ["none"], or ward codes or names.
+    control: ["rest"] (every other ward) or ward codes or names.
+    scale_control: the control's change is scaled to each area's size before the start (its
+    count before over the control's); false uses the control's raw change, as Wheeler and
+    Ratcliffe (2018) do for control areas of similar size.
+    """
+
+    target: list[str] = field(default_factory=list)
+    start: str | None = None  # "YYYY-MM": the first month of the intervention
+    before: int = 12
+    after: int = 12
+    buffer: list[str] = field(default_factory=lambda: ["neighbours"])
+    control: list[str] = field(default_factory=lambda: ["rest"])
+    scale_control: bool = True
+    alpha: float = 0.05
+    # A [evaluate] section in a TOML turns it on: the briefing then reports the evaluation.
+    enabled: bool = False
+
+
+@dataclass
+class RelateConfig:
+    """Two ward measures compared (wardmap.relate): names as for focus indicators."""
+
+    x: str | None = None
+    y: str | None = None
+
+
+@dataclass
 class Config:
     """A whole run: one dataclass per section, built in code or read by ``load_config``.
 
@@ -251,13 +289,15 @@ class Config:
     periods: PeriodsConfig = field(default_factory=PeriodsConfig)
     brief: BriefConfig = field(default_factory=BriefConfig)
     fetch: FetchConfig = field(default_factory=FetchConfig)
+    evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
+    relate: RelateConfig = field(default_factory=RelateConfig)
 
     def crime_groups(self) -> dict[str, list[str]]:
         return {**DEFAULT_GROUPS, **self.groups}
 
 
 # Input fields holding paths: resolved against the TOML file's folder.
-_PATH_FIELDS = {"boundaries", "incidents", "counts", "population"}
+_PATH_FIELDS = {"boundaries", "incidents", "counts", "population", "denominator"}
 
 
 def load_config(path: str | Path) -> Config:
@@ -300,11 +340,15 @@ def load_config(path: str | Path) -> Config:
     focus = _resolve_focus_paths(config.focus, base)
     if "focus" in data and "enabled" not in data["focus"]:
         focus = dataclasses.replace(focus, enabled=True)
+    evaluate = config.evaluate
+    if "evaluate" in data and "enabled" not in data["evaluate"]:
+        evaluate = dataclasses.replace(evaluate, enabled=True)
     output = config.output
     if "output" in data and "out" in data["output"]:
         output = dataclasses.replace(output, out=_resolve(output.out, base))
     return dataclasses.replace(config, inputs=_resolve_paths(config.inputs, base), focus=focus,
-                               output=output, fetch=_resolve_fetch_paths(config.fetch, base))
+                               output=output, fetch=_resolve_fetch_paths(config.fetch, base),
+                               evaluate=evaluate)
 
 
 def _resolve(path: str, base: Path) -> str:

@@ -169,6 +169,8 @@ def write_tables(result: RunResult, folder: Path) -> None:
     spreadsheet_safe(table.drop(columns="geometry")).to_csv(folder / "wards.csv", index=False,
                                                             lineterminator="\n")
     table.to_file(folder / "wards.gpkg", layer="wards", driver="GPKG", engine="pyogrio")
+    if "district" in table:
+        write_districts(result, folder)
     if result.accounting is not None:
         write_json(folder / "accounting.json", result.accounting)
 
@@ -197,6 +199,21 @@ def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def write_districts(result: RunResult, folder: Path) -> None:
+    """districts.csv: each district's count, rate and position (wardmap.peers)."""
+    from wardmap.peers import district_table, ranking_basis
+
+    basis = ranking_basis(result.wards, result.config.inputs.per)
+    table = district_table(result.wards, basis)
+    if result.config.output.public:
+        from wardmap.disclosure import mask_small_counts
+
+        rate = basis.rate or "rate_per_1000"
+        table = mask_small_counts(table, result.config.output.threshold, ["count"],
+                                  {rate: ["count"]} if rate in table else {})
+    table.to_csv(folder / "districts.csv", index=False, lineterminator="\n")
+
+
 def _suppressed(table: gpd.GeoDataFrame, threshold: int) -> gpd.GeoDataFrame:
     """Small counts as "<5"; rates and the analysed value worked out from them left blank."""
     from wardmap.disclosure import DEFAULT_RATE_COLUMNS, mask_small_counts
@@ -204,6 +221,8 @@ def _suppressed(table: gpd.GeoDataFrame, threshold: int) -> gpd.GeoDataFrame:
     if "incidents" not in table:
         return table
     derived = [c for c in (*DEFAULT_RATE_COLUMNS, "value") if c in table]
+    # Ranks and rates per 1,000 of another denominator (wardmap.peers) give a count away too.
+    derived += [c for c in table.columns if c.startswith(("rate_per_1000_", "rank_"))]
     return mask_small_counts(table, threshold, rate_columns=derived)
 
 

@@ -61,8 +61,9 @@ def analyse(config: Config, steps: Steps | None = None) -> RunResult:
     _check_inputs(config)
     inputs = config.inputs
     with steps.step("reading boundaries"):
+        keep = {"district": inputs.district_col} if inputs.district_col else None
         wards, report = read_boundaries(inputs.boundaries, inputs.code_col, inputs.name_col,
-                                        inputs.crs)
+                                        inputs.crs, keep=keep)
     boundaries = {"role": "boundaries", "path": report.path, "rows": report.rows,
                   "sha256": sha256(Path(report.path)), "code_col": report.code_col,
                   "name_col": report.name_col, "crs": report.source_crs,
@@ -73,12 +74,17 @@ def analyse(config: Config, steps: Steps | None = None) -> RunResult:
     if inputs.population:
         result = _add_population(result)
     result = replace(result, wards=add_rates(result.wards))
+    if inputs.district_col or inputs.denominator:
+        result = _add_peers(result)
     with steps.step("testing for clusters and hot spots"):
         result = _test(result)
     # Change against the comparison period, SPC signals, emerging hot spots.
     from wardmap.periods import analyse_periods
 
     result = analyse_periods(result)
+    from wardmap.hotspot_change import add_hot_spot_change
+
+    result = add_hot_spot_change(result)
     result = replace(result, meta=_meta(result))
     return replace(result, summary=_summary(result), timings={**steps.timings})
 
@@ -215,6 +221,29 @@ def _add_ward_values(result: RunResult) -> RunResult:
     return replace(result, wards=wards, summary=summary, accounting=table.accounting,
                    inputs=(*result.inputs, {"role": "counts", **table.manifest}),
                    ).with_warnings(*table.warnings)
+
+
+def _add_peers(result: RunResult) -> RunResult:
+    """Ranks in the district and overall (wardmap.peers), on the counts before the test stage
+    replaces ``value`` with the measure analysed."""
+    from wardmap.peers import add_denominator, add_ranks, check_district, ranking_basis
+
+    inputs = result.config.inputs
+    if inputs.district_col:
+        check_district(result.wards, inputs.district_col)
+    if inputs.denominator:
+        if not inputs.per:
+            raise InputError("--denominator needs --per NOUN saying what it counts, e.g. "
+                             "--per households")
+        table = read_ward_values(inputs.denominator, result.wards, inputs.denominator_col,
+                                 None, "denominator", inputs.encoding,
+                                 (inputs.per.casefold(), "households", "dwellings", "count",
+                                  "total"))
+        result = replace(result, wards=add_denominator(result.wards, table.values, inputs.per),
+                         inputs=(*result.inputs, {"role": "denominator", **table.manifest}),
+                         ).with_warnings(*table.warnings)
+    return replace(result, wards=add_ranks(result.wards, ranking_basis(result.wards,
+                                                                        inputs.per)))
 
 
 def _add_population(result: RunResult) -> RunResult:

@@ -193,6 +193,10 @@ class RunResult:
     # Filled by the select stage when asked: ranked candidate focus areas and ward clusters.
     focus: pd.DataFrame | None = None
     clusters: pd.DataFrame | None = None
+    # Filled by `wardmap evaluate` (or a briefing with [evaluate]): evaluation.json's content;
+    # by `wardmap relate`: the two measures related (wardmap.relate.Relation).
+    evaluation: dict[str, Any] | None = None
+    relation: Any = None
 
     def with_warnings(self, *messages: str) -> RunResult:
         """A copy with ``messages`` added to the warnings (each listed once); the summary's

@@ -41,11 +41,14 @@ def read_boundaries(
     name_col: str | None = None,
     crs: str = "EPSG:27700",
     layer: str | None = None,
+    keep: dict[str, str] | None = None,
 ) -> tuple[gpd.GeoDataFrame, BoundaryReport]:
     """Read polygons keyed by code: columns ward_code, ward_name, geometry, sorted by code.
 
     Invalid geometries are repaired (shapely.make_valid) and counted; duplicate codes, empty
-    geometries and files without polygons are errors naming the rows.
+    geometries and files without polygons are errors naming the rows. ``keep`` carries more
+    columns over as text: {column in the ward table: column in the file}, e.g.
+    {"district": "LAD13CD"}.
     """
     path = existing_file(path, "boundary file")
     frame = _read_vector(path, layer)
@@ -56,6 +59,8 @@ def read_boundaries(
         {
             "ward_code": _as_text(frame[code]),
             "ward_name": _as_text(frame[name]),
+            **{ours: _as_text(frame[_kept(frame, theirs, path)])
+               for ours, theirs in (keep or {}).items()},
         },
         geometry=frame.geometry.values,
         crs=frame.crs,
@@ -164,6 +169,13 @@ def _pick_column(
         f"{path.name}: cannot tell which column holds the ward {what}s; name it with {flag} "
         f"{columns_note(columns)}"
     )
+
+
+def _kept(frame: pd.DataFrame, column: str, path: Path) -> str:
+    if column not in frame.columns:
+        columns = [str(c) for c in frame.columns if c != frame.geometry.name]
+        raise InputError(f"{path.name}: no column {column!r} (columns: {', '.join(columns)})")
+    return column
 
 
 def _as_text(values: pd.Series) -> pd.Series:

@@ -22,6 +22,9 @@ from wardmap.load.files import (
 )
 
 _KEY_NAMES = ("ward code", "ward_code", "code", "ward name", "ward_name", "ward", "name")
+# How published tables mark a value withheld for disclosure control (NHS and police "*", ONS
+# "c" and "x", "<5"): read as no value, and reported, never as an error or a zero.
+SUPPRESSED_MARKERS = frozenset({"*", "**", "c", "x", "<5", "< 5", "<3", "<10"})
 _POPULATION_NAMES = ("all ages", "all_ages", "population", "total", "usual residents",
                      "residents", "pop")
 
@@ -94,7 +97,9 @@ def read_ward_values(
     table = read_table(path, encoding)
     key = _key_column(table, key_col, wards, f"{what} key", path)
     value = _column(table, value_col, value_names, what, path, value_flag)
-    numbers = _numeric(table[value], f"{Path(path).name} column {value!r}", table[key])
+    marked = table[value].astype(str).str.strip().str.lower().isin(SUPPRESSED_MARKERS)
+    numbers = _numeric(table[value].mask(marked), f"{Path(path).name} column {value!r}",
+                       table[key])
     keys = table[key].astype(str).str.strip()
     dup = keys[keys.duplicated(keep=False)]
     if not dup.empty:
@@ -104,7 +109,8 @@ def read_ward_values(
     mapped = keys.map(matching.codes)
     values = pd.Series(numbers.to_numpy(), index=mapped).loc[mapped.notna().to_numpy()]
     values = values.reindex(wards["ward_code"]).astype(float)
-    absent = values.index[values.isna()].tolist()
+    withheld = sorted(set(mapped[marked.to_numpy()].dropna()))
+    absent = [c for c in values.index[values.isna()] if c not in set(withheld)]
     name = Path(path).name
     if matching.unknown and (absent or len(matching.unknown) == len(keys)):
         # Rows that match nothing while wards go without a value: a naming mismatch.
@@ -117,6 +123,11 @@ def read_ward_values(
     if absent:
         warnings.append(f"{name}: no {what} for {len(absent)} ward(s): "
                         f"{ward_names(wards, absent)}")
+    if withheld:
+        names = dict(zip(wards["ward_code"], wards["ward_name"], strict=True))
+        shown = ", ".join(str(names.get(c, c)) for c in withheld[:5])
+        warnings.append(f"{name}: {len(withheld)} ward value(s) withheld in the table "
+                        f"(suppressed small numbers) and left empty: {shown}")
     manifest = {"path": str(path), "rows": len(table), "sha256": sha256(Path(path)),
                 "key_col": key, "value_col": value}
     ward = mapped.notna().to_numpy()
