@@ -52,6 +52,7 @@ def test_analyse_leaves_its_config_as_it_was():
     config = demo_config()
     config = dataclasses.replace(config, periods=dataclasses.replace(config.periods,
                                                                      period="rolling12"),
+                                 filters=dataclasses.replace(config.filters, months=None),
                                  stats=dataclasses.replace(config.stats, permutations=9))
     before = copy.deepcopy(config)
     result = wardmap.analyse(config)

@@ -7,6 +7,7 @@ import pytest
 
 from tests.helpers import grid_wards
 from wardmap.config import Config
+from wardmap.errors import WardmapError
 from wardmap.export import atomic_folder, write_json, write_run
 from wardmap.result import RunMeta, RunResult
 
@@ -26,6 +27,9 @@ def test_atomic_folder_replaces_only_on_success(tmp_path):
     out = tmp_path / "out"
     with atomic_folder(out) as tmp:
         (tmp / "a.txt").write_text("first")
+    with pytest.raises(WardmapError, match="did not write"), atomic_folder(out):
+        pass  # no manifest of a wardmap run: never replaced
+    write_json(out / "manifest.json", {"wardmap": "0", "inputs": [], "files": ["a.txt"]})
     with pytest.raises(RuntimeError), atomic_folder(out) as tmp:
         (tmp / "a.txt").write_text("second")
         raise RuntimeError("half-way")

@@ -9,8 +9,14 @@ GeoDataFrames with keyword arguments, returning new objects.
 - ``spatial_tests(wards, column, *, weights, permutations, seed, ...) -> SpatialTests``
 - ``focus_areas(wards, indicators, *, size, exclude, ...) -> DataFrame``
 - ``clusters(wards, variables, *, max_size) -> DataFrame``
+- ``evaluate_counts(wards, counts, *, target, start, ...) -> dict``; ``wdd(...)``: did a
+  task force work, and where did crime go (docs/evaluate.md)
+- ``relate_columns(wards, x, y, *, weights, permutations, ...) -> Relation``
+- ``rank_districts(wards, *, district_col, count_col, ...) -> (wards, districts)``
 - ``Config``, ``load_config(path)``, ``analyse(config) -> RunResult``,
   ``run(config, out) -> RunResult``: a whole run, as the command line does it.
+- ``fetch_district(FetchConfig(district=..., months=..., out=...)) -> FetchReport``: a
+  district's boundaries, populations and police.uk records, as `wardmap fetch` does it.
 
 Names are imported on first use, so that ``import wardmap`` stays quick.
 """
@@ -31,10 +37,16 @@ _EXPORTS = {
     "focus_areas": "wardmap.api",
     "clusters": "wardmap.api",
     "WardmapWarning": "wardmap.api",
+    "evaluate_counts": "wardmap.evaluate",
+    "wdd": "wardmap.evaluate",
+    "relate_columns": "wardmap.relate",
+    "rank_districts": "wardmap.peers",
     "Config": "wardmap.config",
     "load_config": "wardmap.config",
     "analyse": "wardmap.pipeline",
     "run": "wardmap.pipeline",
+    "FetchConfig": "wardmap.config",
+    "fetch_district": "wardmap.fetch.stage",
     "Moran": "wardmap.result",
     "Placement": "wardmap.result",
     "RunResult": "wardmap.result",

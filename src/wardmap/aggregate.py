@@ -3,7 +3,8 @@
 Each record gets exactly one status: filtered_out (fails a crime-type or month filter),
 missing_coordinates, invalid_coordinates (not a number, out of range, latitude/longitude
 swapped, or 0,0), assigned (inside a ward), snapped (outside every ward but within the snap
-tolerance of one: police.uk snap points and generalised boundaries shave the edges) or outside.
+tolerance of one and inside the study area's outer edge: generalised boundaries leave slivers
+between wards) or outside (a neighbouring district's records are never snapped in).
 The counts add up to the input rows. Records that fail a filter still carry the ward they fall
 in, so a comparison period can be counted from the same table.
 """
@@ -47,7 +48,7 @@ def place_records(records: pd.DataFrame, wards: gpd.GeoDataFrame, config: Config
     problem = _coordinate_problems(records, records.attrs.get("crs", "EPSG:4326"))
     x, y = _project(records, wards.crs, problem == "")
     records["x"], records["y"] = x, y
-    inside, snapped = _locate(x, y, wards, config.inputs.snap_tolerance)
+    inside, snapped, overlapping = _locate(x, y, wards, config.inputs.snap_tolerance)
     code = np.where(inside >= 0, inside, snapped)
     codes = wards["ward_code"].to_numpy(dtype=object)
     records["ward_code"] = np.where(code >= 0, codes[np.maximum(code, 0)], None)
@@ -63,7 +64,18 @@ def place_records(records: pd.DataFrame, wards: gpd.GeoDataFrame, config: Config
     kept = status != "filtered_out"
     detail = pd.Series(problem[kept & (problem != "") & (problem != "missing")]).value_counts()
     return Placement(wards=None, records=records, accounting=accounting,
-                     invalid_detail={str(k): int(v) for k, v in detail.items()})
+                     invalid_detail={str(k): int(v) for k, v in detail.items()},
+                     overlaps=tuple(_overlap_notes(overlapping, wards)))
+
+
+def _overlap_notes(overlapping: dict[tuple[int, int], int], wards: gpd.GeoDataFrame) -> list[
+        str]:
+    codes = wards["ward_code"].to_numpy(dtype=object)
+    names = wards["ward_name"].to_numpy(dtype=object) if "ward_name" in wards else codes
+    label = [f"{n} ({c})" if n != c else str(c) for n, c in zip(names, codes, strict=True)]
+    return [f"wards {label[a]} and {label[b]} overlap: {n:,} records inside both are counted "
+            f"once, in {names[a]}; check the boundary file"
+            for (a, b), n in sorted(overlapping.items())]
 
 
 def count_by_ward(records: pd.DataFrame, wards: pd.DataFrame) -> pd.Series:
@@ -103,6 +115,8 @@ def ward_month_table(records: pd.DataFrame, ward_codes: list[str], months: list[
 
 
 def _type_match(records: pd.DataFrame, config: Config) -> pd.Series:
+    if config.groups and records["crime_type"].notna().any():
+        check_groups(config.groups, records["crime_type"])
     wanted = config.filters.crime_types
     if not wanted:
         return pd.Series(True, index=records.index)
@@ -115,16 +129,22 @@ def _type_match(records: pd.DataFrame, config: Config) -> pd.Series:
 
 def expand_crime_types(wanted: list[str], groups: dict[str, list[str]],
                        present: pd.Series) -> set[str]:
-    """Crime types and group names (case-insensitive) → the set of crime types they mean."""
+    """Crime types and group names → the crime types of the data they mean.
+
+    Compared without regard to case or spacing ("BURGLARY", "Burglary " and "burglary" are
+    one type), as the readers normalise the data's types.
+    """
     from rapidfuzz import process
 
-    known = {str(t).lower(): str(t) for t in present.dropna().unique()}
-    group_keys = {g.lower(): members for g, members in groups.items()}
+    from wardmap.load.incidents import crime_type_key
+
+    known = {crime_type_key(t): str(t) for t in present.dropna().unique()}
+    group_keys = {crime_type_key(g): members for g, members in groups.items()}
     types: set[str] = set()
     for name in wanted:
-        key = name.lower().strip()
+        key = crime_type_key(name)
         if key in group_keys:
-            types.update(group_keys[key])
+            types.update(known.get(crime_type_key(m), m) for m in group_keys[key])
         elif key in known:
             types.add(known[key])
         else:
@@ -133,6 +153,27 @@ def expand_crime_types(wanted: list[str], groups: dict[str, list[str]],
             raise InputError(f"crime type {name!r} is neither in the data nor a group "
                              f"(closest: {', '.join(map(repr, close))})")
     return types
+
+
+def check_groups(groups: dict[str, list[str]], present: pd.Series) -> None:
+    """Every member of a configured group is a police.uk crime type or a type in the data.
+
+    A typo ("Pubic order") would otherwise drop that type from the group without a word.
+    """
+    from rapidfuzz import process
+
+    from wardmap.load.incidents import POLICE_CRIME_TYPES, crime_type_key
+
+    known = {crime_type_key(t): str(t) for t in (*POLICE_CRIME_TYPES,
+                                                  *present.dropna().unique())}
+    for group, members in groups.items():
+        for member in members:
+            if crime_type_key(member) not in known:
+                close = [c for c, _, _ in process.extract(member, list(known.values()),
+                                                          limit=3)]
+                raise InputError(f"[groups] {group!r}: {member!r} is neither a police.uk crime "
+                                 f"type nor in the data (closest: "
+                                 f"{', '.join(map(repr, close))})")
 
 
 def _period_match(records: pd.DataFrame, months: str | None) -> pd.Series:
@@ -163,6 +204,27 @@ def _coordinate_problems(records: pd.DataFrame, crs: str) -> np.ndarray:
                      default="").astype(object)
 
 
+def metres_hint(records: pd.DataFrame) -> str | None:
+    """A hint when the coordinate columns hold the other kind of coordinates: eastings and
+    northings under longitude/latitude headers, or degrees under easting/northing ones."""
+    if "status" not in records:
+        return None
+    degrees = records.attrs.get("crs", "EPSG:4326") == "EPSG:4326"
+    bad = records["status"] == ("invalid_coordinates" if degrees else "outside")
+    cx, cy = records.loc[bad, "cx"], records.loc[bad, "cy"]
+    if degrees:
+        other = cx.between(1_000, 700_000) & cy.between(1_000, 1_300_000)
+        found, use = "eastings/northings in metres", "--x-col/--y-col (and --points-crs if "
+        use += "not British National Grid)"
+    else:
+        other = cx.between(-9, 3) & cy.between(49, 61.5)
+        found, use = "longitude/latitude in degrees", "--lon-col/--lat-col"
+    if not bad.any() or other.sum() < max(1, 0.5 * bad.sum()):
+        return None
+    return (f"{int(other.sum()):,} records have coordinates like {cx[other].iat[0]:g}, "
+            f"{cy[other].iat[0]:g}: these look like {found}; name the columns with {use}")
+
+
 def _within(values: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
     return (values >= bounds[0]) & (values <= bounds[1])
 
@@ -182,30 +244,89 @@ def _project(records: pd.DataFrame, target: object, usable: np.ndarray) -> tuple
 
 
 def _locate(x: np.ndarray, y: np.ndarray, wards: gpd.GeoDataFrame, tolerance: float) -> tuple[
-        np.ndarray, np.ndarray]:
+        np.ndarray, np.ndarray, dict[tuple[int, int], int]]:
     """Ward position for each point inside a ward (-1 if none), and for each point outside but
     within ``tolerance`` metres of a ward (-1 if none). A point on a shared edge goes to the
-    first ward in code order, so each record lands in exactly one ward."""
+    first ward in code order, so each record lands in exactly one ward. Also the records inside
+    two wards at once, per pair of ward positions (overlapping polygons)."""
     inside, snapped = np.full(len(x), -1), np.full(len(x), -1)
     usable = np.flatnonzero(~np.isnan(x))
     if usable.size == 0:
-        return inside, snapped
+        return inside, snapped, {}
     # police.uk records share anonymised map points: place each distinct point once.
     xy = np.ascontiguousarray(np.column_stack([x[usable], y[usable]]))
     unique, back = np.unique(xy.view(np.complex128).ravel(), return_inverse=True)
     points = shapely.points(unique.real, unique.imag)
-    ward_of = _first_hit(*shapely.STRtree(points).query(wards.geometry.values,
-                                                       predicate="intersects")[::-1],
-                         len(points))
+    hit_ward, hit_point = shapely.STRtree(points).query(wards.geometry.values,
+                                                         predicate="intersects")
+    ward_of = _first_hit(hit_point, hit_ward, len(points))
     inside[usable] = ward_of[back]
+    overlapping = _overlaps(hit_point, hit_ward, points, wards.geometry.values,
+                            np.bincount(back, minlength=len(points)))
     outside = np.flatnonzero(ward_of < 0)
     if tolerance > 0 and outside.size:
         near_point, near_ward = shapely.STRtree(wards.geometry.values).query_nearest(
             points[outside], max_distance=tolerance)
         near = np.full(len(points), -1)
         near[outside] = _first_hit(near_point, near_ward, outside.size)
+        candidates = np.flatnonzero(near >= 0)
+        enclosed = within_outer_edge(points[candidates], wards.geometry.values, tolerance,
+                                     near[candidates])
+        near[candidates[~enclosed]] = -1
         snapped[usable] = near[back]
-    return inside, snapped
+    return inside, snapped, overlapping
+
+
+def _overlaps(hit_point: np.ndarray, hit_ward: np.ndarray, points: np.ndarray,
+              geoms: np.ndarray, records_at: np.ndarray) -> dict[tuple[int, int], int]:
+    """Records strictly inside two or more wards, per pair (first two wards by position).
+
+    A point on a shared edge touches two wards but lies inside neither's interior, so only
+    points that several wards contain properly count: only those few points are tested.
+    """
+    multi = np.flatnonzero(np.bincount(hit_point, minlength=len(points)) > 1)
+    if multi.size == 0:
+        return {}
+    pairs = np.isin(hit_point, multi)
+    p, w = hit_point[pairs], hit_ward[pairs]
+    proper = shapely.contains_properly(geoms[w], points[p])
+    p, w = p[proper], w[proper]
+    found: dict[tuple[int, int], int] = {}
+    for point in np.unique(p):
+        wards_here = np.sort(w[p == point])
+        if wards_here.size > 1:
+            key = (int(wards_here[0]), int(wards_here[1]))
+            found[key] = found.get(key, 0) + int(records_at[point])
+    return found
+
+
+def within_outer_edge(points: np.ndarray, geoms: np.ndarray, tolerance: float,
+                      nearest: np.ndarray) -> np.ndarray:
+    """True for points (outside every ward) that lie inside the study area's outer edge.
+
+    Snapping is for the slivers that generalised boundaries leave between wards and for holes
+    inside the area, not for a neighbouring district's records just over the border. A point
+    is inside when it is within ``tolerance`` of two or more wards (a sliver between them) or
+    inside the outer ring of its nearest ward (a hole in it). Both tests are local: a national
+    run need not union 7,681 wards (seconds), which an exact outer edge would.
+    """
+    if points.size == 0:
+        return np.zeros(0, bool)
+    point, _ = shapely.STRtree(geoms).query(points, predicate="dwithin", distance=tolerance)
+    between = np.bincount(point, minlength=len(points)) >= 2
+    rest = np.flatnonzero(~between)
+    if rest.size:
+        wards = np.unique(nearest[rest])
+        filled = np.empty(len(geoms), dtype=object)
+        filled[wards] = [_filled(g) for g in geoms[wards]]
+        between[rest] = shapely.intersects(filled[nearest[rest]].astype(object), points[rest])
+    return between
+
+
+def _filled(geom: shapely.Geometry) -> shapely.Geometry:
+    """A polygon with its holes filled (each part of a multipolygon)."""
+    parts = shapely.get_parts(geom)
+    return shapely.union_all(shapely.polygons(shapely.get_exterior_ring(parts)))
 
 
 def _first_hit(point: np.ndarray, ward: np.ndarray, n: int) -> np.ndarray:

@@ -117,7 +117,9 @@ def read_incidents(
     pandas.DataFrame
         One row per record: month ("YYYY-MM"), crime_type, location, cx, cy (coordinates as
         read), unparsable, source. ``df.attrs["crs"]`` is the coordinates' CRS. Coordinates
-        are judged by ``count_incidents``, which accounts for every row.
+        are judged by ``count_incidents``, which accounts for every row. Records given twice
+        (the same file, overlapping police.uk downloads, a repeated Crime ID) are read once,
+        with a ``WardmapWarning``.
 
     Examples
     --------
@@ -134,7 +136,9 @@ def read_incidents(
     inputs = InputsConfig(lon_col=lon_col, lat_col=lat_col, x_col=x_col, y_col=y_col,
                           points_crs=crs, date_col=date_col, crime_type_col=crime_type_col,
                           encoding=encoding)
-    records, _ = read([str(p) for p in given], inputs)
+    records, files = read([str(p) for p in given], inputs)
+    # Records given twice are read once (wardmap.load.duplicates): say so, as the CLI does.
+    _warn([str(f["warning"]) for f in files if f.get("warning")])
     return records
 
 
@@ -210,6 +214,7 @@ def count_incidents(
                     filters=FiltersConfig(months=months, crime_types=list(crime_types)),
                     groups={k: list(v) for k, v in (groups or {}).items()})
     placement = place_records(raw, keyed, config)
+    _warn(placement.overlaps)
     counts = count_by_ward(placement.records, keyed).to_numpy()
     return replace(placement, wards=wards.assign(incidents=counts))
 

@@ -1,6 +1,7 @@
 """The command line: flags become a Config; the pipeline does the work.
 
-Exit codes: 0 success, 2 bad input or usage (one-line reason on stderr), 1 anything else.
+Exit codes: 0 success, 2 bad input or usage (one-line reason on stderr), 143 stopped by
+SIGTERM (no temporary folder left behind), 1 anything else.
 Set WARDMAP_DEBUG=1 to see a traceback for unexpected errors.
 """
 
@@ -32,10 +33,11 @@ _PATH = {"type": click.Path()}
 RUN_FLAGS: tuple[Flag, ...] = (
     ("--boundaries", "inputs.boundaries", "Ward boundaries: GeoJSON, GeoPackage, Shapefile or "
      "GeoParquet.", _PATH),
-    ("--incidents", "inputs.incidents", "Incident records: a CSV, a folder of CSVs or a "
-     "police.uk zip (repeatable).", _PATH),
-    ("--counts", "inputs.counts", "A ward-level table (CSV/XLSX) keyed by ward code or name, "
-     "instead of incident records.", _PATH),
+    ("--incidents", "inputs.incidents", "Incident records: a CSV (.csv.gz too), a folder of "
+     "CSVs, a police.uk zip or a spreadsheet extract (xlsx, xls, ods) (repeatable; records "
+     "given twice are counted once).", _PATH),
+    ("--counts", "inputs.counts", "A ward-level table (CSV, XLSX, XLS or ODS) keyed by ward "
+     "code or name, instead of incident records.", _PATH),
     ("--value-col", "inputs.value_col", "The numeric column of --counts to analyse.", {}),
     ("--key-col", "inputs.counts_key_col", "The ward code or name column of --counts "
      "(detected if omitted).", {}),
@@ -59,8 +61,17 @@ RUN_FLAGS: tuple[Flag, ...] = (
      "often writes cp1252).", {}),
     ("--area-name", "inputs.area_name", "Name of the area for titles, e.g. 'Maidstone'.", {}),
     ("--crs", "inputs.crs", "Projected CRS for analysis (default EPSG:27700).", {}),
-    ("--snap-tolerance", "inputs.snap_tolerance", "Metres within which records outside every "
-     "ward are snapped to the nearest (default 100).", {}),
+    ("--snap-tolerance", "inputs.snap_tolerance", "Metres within which records in a gap "
+     "between wards are snapped to the nearest (default 100; 0 turns snapping off).", {}),
+    ("--district-col", "inputs.district_col", "Boundary column naming each ward's district "
+     "(e.g. LAD13CD): writes districts.csv and ranks wards in their district and overall.",
+     {}),
+    ("--denominator", "inputs.denominator", "Households, dwellings or another count per ward "
+     "(CSV/XLSX keyed by ward code or name) for rates per 1,000 of it; name it with --per.",
+     _PATH),
+    ("--denominator-col", "inputs.denominator_col", "The column of --denominator to use.", {}),
+    ("--per", "inputs.per", "What --denominator counts, e.g. 'households' or 'dwellings' "
+     "(column names follow it).", {"metavar": "NOUN"}),
     ("--months", "filters.months", "Only records in this month range.",
      {"metavar": "YYYY-MM:YYYY-MM"}),
     ("--period", "periods.period", "rolling12: the 12 months ending --period-end; fytd: April "
@@ -99,7 +110,8 @@ RUN_FLAGS: tuple[Flag, ...] = (
      "(never with --public).", {}),
     ("--public", "output.public", "Suppress small counts (1-4 shown as '<5') in every output.",
      {}),
-    ("--out", "output.out", "Output folder (default outputs/run).", _PATH),
+    ("--out", "output.out", "Output folder (default outputs/COMMAND: outputs/run, "
+     "outputs/brief, ...). Only an empty folder or one wardmap wrote is replaced.", _PATH),
 )
 FOCUS_FLAGS: tuple[Flag, ...] = (
     ("--size", "focus.size", "Wards per focus area, 1-4 (default 2).",
@@ -124,6 +136,29 @@ CLUSTER_FLAGS: tuple[Flag, ...] = (
     ("--variables", "clusters.variables", "Variable to group wards on, named as for `wardmap "
      "focus --indicator` (repeatable; default: the crime groups' rates).",
      {"metavar": "NAME[:WEIGHT]"}),
+)
+EVALUATE_FLAGS: tuple[Flag, ...] = (
+    ("--target", "evaluate.target", "A target ward, by code or name (repeatable; default: the "
+     "best focus area of the [focus] section).", {"metavar": "WARD"}),
+    ("--start", "evaluate.start", "First month of the intervention.", {"metavar": "YYYY-MM"}),
+    ("--before", "evaluate.before", "Months before the start (default 12).",
+     {"type": click.IntRange(1, 240)}),
+    ("--after", "evaluate.after", "Months from the start (default 12; equal to --before).",
+     {"type": click.IntRange(1, 240)}),
+    ("--buffer", "evaluate.buffer", "Where crime may be displaced to: 'neighbours' (the wards "
+     "touching the target, default), 'none', or wards (repeatable).",
+     {"metavar": "neighbours|none|WARD"}),
+    ("--control", "evaluate.control", "The control area: 'rest' (every other ward, default) "
+     "or wards (repeatable).", {"metavar": "rest|WARD"}),
+    ("--scale-control/--raw-control", "evaluate.scale_control", "Scale the control's change "
+     "to each area's size before the start (default), or use it as it is.", {}),
+)
+RELATE_FLAGS: tuple[Flag, ...] = (
+    ("--x", "relate.x", "First measure: a crime group or type ('asb', 'violent crime'), "
+     "'NAME count', a partner table or a ward column, as for focus indicators.",
+     {"metavar": "NAME"}),
+    ("--y", "relate.y", "Second measure, in the same forms.", {"metavar": "NAME"}),
+    *(f for f in FOCUS_FLAGS if f[0] == "--harm-weights"),
 )
 BRIEF_FLAGS: tuple[Flag, ...] = (
     ("--title", "brief.title", "Title of the briefing (default: area and crime types).", {}),
@@ -215,6 +250,10 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except (click.ClickException, click.exceptions.Exit, KeyboardInterrupt, SystemExit):
             raise
         except Exception as exc:
+            from wardmap.export import stopped_by_signal
+
+            if stopped_by_signal():  # SIGTERM, re-raised by library code as its own error
+                sys.exit(stopped_by_signal())
             if os.environ.get("WARDMAP_DEBUG") == "1":
                 raise
             click.echo(f"wardmap: unexpected error: {type(exc).__name__}: {exc} "
@@ -246,7 +285,7 @@ def run(config_path: str | None, **options: Any) -> None:
     summary.json, accounting.json, manifest.json, map.html and map.png into --out, and
     focus.csv when the config has a [focus] section.
     """
-    config = config_from_options(config_path, options)
+    config = _default_out(config_from_options(config_path, options), options, "run")
     if config.focus.enabled:
         _run(config, select="focus")
     else:
@@ -272,6 +311,18 @@ def _run(config: Config, select: str | None = None, writers: list[Any] | None = 
 
         writers.insert(0, clusters_writer)
         step, lines = ("grouping wards into clusters", with_clusters), clusters_summary
+    elif select == "evaluate":
+        from wardmap.evaluate import evaluation_writer, with_evaluation
+
+        writers.insert(0, evaluation_writer)
+        step = ("evaluating the target area", with_evaluation)
+        lines = lambda r: [f"evaluation: {r.evaluation['summary']}"]  # noqa: E731
+    elif select == "relate":
+        from wardmap.relate import relate_writer, with_relation
+
+        writers.insert(0, relate_writer)
+        step = ("relating the two measures", with_relation)
+        lines = lambda r: [f"relate: {r.relation.summary['summary']}"]  # noqa: E731
     result = run_pipeline(config, config.output.out, Steps(), writers, select=step)
     report_run(result, Path(config.output.out))
     if select:
@@ -302,12 +353,13 @@ def report_run(result: Any, out: Path) -> None:
     """A few lines for the analyst: where the outputs are and anything to look at."""
     summary = result.summary
     lines = [f"wardmap: {summary['wards']} wards"]
-    if result.accounting:
+    if result.accounting and "assigned" in result.accounting:
         acc = result.accounting
         lines[0] += (f", {acc['input_rows']} records: {acc['assigned']} in a ward, "
                      f"{acc['snapped']} snapped, {acc['outside']} outside, "
                      f"{acc['missing_coordinates']} without coordinates, "
-                     f"{acc['invalid_coordinates']} invalid, {acc['filtered_out']} filtered out")
+                     f"{acc['invalid_coordinates']} invalid, {acc['filtered_out']} filtered out"
+                     + (f", {acc['duplicates']} duplicates" if acc.get("duplicates") else ""))
     moran = result.moran
     if moran is not None and moran.I is not None:
         lines.append(f"Moran's I = {moran.I:.3f}" + (f" ({p_phrase(moran.p)})"
@@ -322,17 +374,32 @@ def main() -> None:
 
 
 # --- select stage: `wardmap focus` and `wardmap clusters` (docs/focus.md) -------------------
-def _select_config(config_path: str | None, options: dict[str, Any], demo: bool) -> Config:
+def _select_config(config_path: str | None, options: dict[str, Any], demo: bool,
+                   command: str) -> Config:
     """The run's config, or with --demo the demo borough's, with the flags given laid over."""
     if not demo:
-        return config_from_options(config_path, options)
+        return _default_out(config_from_options(config_path, options), options, command)
     if config_path:
         raise click.UsageError("give either --demo or a CONFIG.toml, not both")
     from wardmap.demo import demo_config
 
-    config = config_from_options(None, options, demo_config())
-    out = options.get("output__out") or "outputs/demo"
-    return replace(config, output=replace(config.output, out=out))
+    base = demo_config()
+    if options.get("periods__period") not in (None, "custom") and not options.get(
+            "filters__months"):  # a period asked for replaces the demo's own month range
+        base = replace(base, filters=replace(base.filters, months=None))
+    config = config_from_options(None, options, base)
+    out = options.get("output__out")
+    return replace(config, output=replace(config.output, out=f"outputs/demo-{command}"
+                                          if out is None else out))
+
+
+def _default_out(config: Config, options: dict[str, Any], command: str) -> Config:
+    """Each command writes its own default folder, so one never replaces another's files."""
+    from wardmap.config import OutputConfig
+
+    if options.get("output__out") is not None or config.output.out != OutputConfig().out:
+        return config
+    return replace(config, output=replace(config.output, out=f"outputs/{command}"))
 
 
 _DEMO = click.option("--demo", "use_demo", is_flag=True,
@@ -346,7 +413,7 @@ _DEMO = click.option("--demo", "use_demo", is_flag=True,
 def focus(config_path: str | None, use_demo: bool, **options: Any) -> None:
     """Choose task-force focus areas: connected groups of wards with the highest combined
     score. Writes focus.csv (plus the run's tables and maps, the best area outlined)."""
-    _run(_select_config(config_path, options, use_demo), select="focus")
+    _run(_select_config(config_path, options, use_demo, "focus"), select="focus")
 
 
 @cli.command()
@@ -356,7 +423,7 @@ def focus(config_path: str | None, use_demo: bool, **options: Any) -> None:
 def clusters(config_path: str | None, use_demo: bool, **options: Any) -> None:
     """Group all wards into contiguous clusters of at most N similar wards. Writes
     clusters.csv, clusters.html, clusters.png and cluster_similarity.png."""
-    _run(_select_config(config_path, options, use_demo), select="clusters")
+    _run(_select_config(config_path, options, use_demo, "clusters"), select="clusters")
 
 
 # --- wardmap brief: the committee briefing pack (wardmap.periods, wardmap.brief) ---------------
@@ -374,5 +441,99 @@ def brief(config_path: str | None, use_demo: bool, **options: Any) -> None:
     """
     from wardmap.brief import write_briefing
 
-    config = _select_config(config_path, options, use_demo)
-    _run(config, select="focus" if config.brief.focus else None, writers=[write_briefing])
+    config = _select_config(config_path, options, use_demo, "brief")
+    writers: list[Any] = [write_briefing]
+    if config.evaluate.enabled:  # an [evaluate] section: the briefing reports the evaluation
+        from wardmap.evaluate import evaluation_writer
+
+        writers.insert(0, evaluation_writer)
+    _run(config, select="focus" if config.brief.focus else None, writers=writers)
+
+
+# --- wardmap fetch: a district's boundaries, populations and police.uk records (wardmap.fetch)
+
+FETCH_FLAGS: tuple[Flag, ...] = (
+    ("--district", "fetch.district", "Local authority district: a name ('Maidstone') or code "
+     "(E07000110).", {}),
+    ("--months", "fetch.months", "Months of police.uk records (default: the latest 12 the API "
+     "holds).", {"metavar": "YYYY-MM:YYYY-MM"}),
+    ("--out", "fetch.out", "Folder to write (boundaries.gpkg, population.csv, police/, "
+     "wardmap.toml, fetch.json).", _PATH),
+    ("--ward-year", "fetch.ward_year", "Ward vintage (default: the latest known).", {}),
+    ("--source", "fetch.source", "police.uk records from the API (default) or a downloaded "
+     "zip (--archive).", {}),
+    ("--archive", "fetch.archive", "police.uk archive or custom-download zip, for --source "
+     "archive.", _PATH),
+    ("--force", "fetch.force", "police.uk force id, e.g. kent (default: found from the "
+     "district).", {}),
+    ("--police-url", "fetch.police_url", "police.uk API root (default "
+     "https://data.police.uk/api).", {}),
+    ("--ons-url", "fetch.ons_url", "ONS ArcGIS services root.", {}),
+    ("--nomis-url", "fetch.nomis_url", "Nomis API root (default "
+     "https://www.nomisweb.co.uk/api/v01).", {}),
+    ("--cache", "fetch.cache", "Cache folder (default OUT/cache).", _PATH),
+)
+
+
+@cli.command()
+@with_flags(FETCH_FLAGS)
+@click.option("--refresh", is_flag=True, help="Fetch everything again, ignoring the cache and "
+              "months already fetched.")
+@click.option("--list-districts", is_flag=True, help="List the districts of the ward vintage "
+              "and stop.")
+@reports_errors
+def fetch(config_path: str | None, refresh: bool, list_districts: bool,
+          **options: Any) -> None:
+    """Fetch a district's ward boundaries (ONS), ward populations (Nomis) and police.uk
+    records, ready for `wardmap run OUT/wardmap.toml`.
+
+    Example: wardmap fetch --district Maidstone --months 2024-04:2025-03 --out data/maidstone
+    """
+    from wardmap.fetch.stage import fetch_district
+    from wardmap.fetch.stage import list_districts as districts
+
+    config = config_from_options(config_path, options).fetch
+    if list_districts:
+        click.echo("\n".join(f"{code}\t{name}" for code, name in districts(config)))
+        return
+    report = fetch_district(config, refresh=refresh)
+    total = sum(report.records.values())
+    lines = [f"wardmap: {report.district_name} ({report.district_code}): {report.wards} wards, "
+             f"population for {report.population_wards}, {total} police.uk records in "
+             f"{len(report.records)} months"]
+    lines += [f"warning: {w}" for w in report.warnings]
+    lines.append(f"next: wardmap run {report.out / 'wardmap.toml'}")
+    click.echo("\n".join(lines), err=True)
+
+
+
+
+# --- wardmap evaluate and wardmap relate (wardmap.evaluate, wardmap.relate) ---------------------
+
+@cli.command()
+@with_flags(RUN_FLAGS, EVALUATE_FLAGS)
+@_DEMO
+@reports_errors
+def evaluate(config_path: str | None, use_demo: bool, **options: Any) -> None:
+    """Did a task force work? Compare a target area before and after a start month with a
+    control area, and check the surrounding wards for displacement (weighted displacement
+    difference, Wheeler and Ratcliffe 2018).
+
+    Takes the same inputs as `wardmap run` and writes its outputs plus evaluation.json and
+    evaluation.png.
+    """
+    _run(_select_config(config_path, options, use_demo, "evaluate"), select="evaluate")
+
+
+@cli.command()
+@with_flags(RUN_FLAGS, RELATE_FLAGS)
+@_DEMO
+@reports_errors
+def relate(config_path: str | None, use_demo: bool, **options: Any) -> None:
+    """Relate two ward measures: Spearman's rho with a permutation p, the bivariate Moran's I
+    and bivariate LISA (as GeoDa), and which wards are high or low on each.
+
+    Takes the same inputs as `wardmap run` and writes its outputs plus relate.json,
+    relate.csv and relate.png. Partner tables come from the config's [[focus.tables]].
+    """
+    _run(_select_config(config_path, options, use_demo, "relate"), select="relate")

@@ -23,8 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 
 from wardmap import __version__
+from wardmap.outfolder import check_output_folder
 from wardmap.result import RunResult
 
 # A writer adds files to the output folder. It returns the run with any warnings it added
@@ -41,25 +43,88 @@ _PACKAGES = ["wardmap", "numpy", "pandas", "geopandas", "shapely", "pyproj", "py
 
 @contextmanager
 def atomic_folder(out_dir: Path) -> Iterator[Path]:
-    """Yield a temporary folder beside ``out_dir``; on success it replaces ``out_dir``."""
-    out_dir = Path(out_dir)
+    """Yield a temporary folder beside ``out_dir``; on success it replaces ``out_dir``.
+
+    Only a folder the output-folder guard vouches for (empty, or written by wardmap) is
+    replaced. SIGTERM while writing removes the temporary folder before the process stops.
+    """
+    out_dir = check_output_folder(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; outputs are for sharing
+    with _sigterm_raises():
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; outputs are for sharing
+        try:
+            yield tmp
+            check_output_folder(out_dir)  # nothing of the user's arrived meanwhile
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        with _sigterm_held():  # the swap itself is never cut short half-way
+            _replace(out_dir, tmp)
+
+
+@contextmanager
+def _sigterm_held() -> Iterator[None]:
+    """Hold SIGTERM back (main thread, POSIX) until the block ends; it is delivered then."""
+    import signal
+
     try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    except (AttributeError, ValueError, OSError):  # no signal masks here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+
+
+def _replace(out_dir: Path, tmp: Path) -> None:
+    """Move ``tmp`` into place; the old folder is moved aside first and removed last."""
     old = None
     if out_dir.exists():
         old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
         out_dir.rename(old)
-    tmp.rename(out_dir)
+    try:
+        tmp.rename(out_dir)
+    except BaseException:
+        if old is not None:
+            old.rename(out_dir)
+        raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+# The exit status once SIGTERM has stopped a write: library code that catches SystemExit and
+# raises its own error instead must not turn a stop into an "unexpected error".
+_STOPPED: list[int] = []
+
+
+def stopped_by_signal() -> int | None:
+    """128 + the signal number when a signal stopped the output folder's writing, else None."""
+    return _STOPPED[-1] if _STOPPED else None
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """Turn SIGTERM into SystemExit(143) (main thread only), so cleanup code runs."""
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        _STOPPED.append(128 + signum)
+        raise SystemExit(128 + signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread: signals cannot be handled here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def write_run(result: RunResult, out_dir: Path, maps: bool = True,
@@ -92,7 +157,9 @@ def write_outputs(result: RunResult, out_dir: Path, maps: bool = True,
         timings = {**result.timings, "export": round(time.perf_counter() - started, 4)}
         result = replace(result, timings=timings, summary=result.summary_json())
         write_json(tmp / "summary.json", result.summary)
-        write_json(tmp / "manifest.json", manifest(result))
+        # The files this run wrote: the guard replaces a folder holding nothing else.
+        files = sorted([*(p.name for p in tmp.iterdir()), "manifest.json"])
+        write_json(tmp / "manifest.json", {**manifest(result), "files": files})
     return result
 
 
@@ -102,12 +169,14 @@ def write_tables(result: RunResult, folder: Path) -> None:
     table = ward_table(result.wards)
     if result.config.output.public:
         table = _suppressed(table, result.config.output.threshold)
-    table.drop(columns="geometry").to_csv(folder / "wards.csv", index=False,
-                                          lineterminator="\n")
+    spreadsheet_safe(table.drop(columns="geometry")).to_csv(folder / "wards.csv", index=False,
+                                                            lineterminator="\n")
     from wardmap.workbook import write_workbook
 
     write_workbook(result, table, folder / "wards.xlsx")
     write_gpkg(result, table, folder / "wards.gpkg")
+    if "district" in table:
+        write_districts(result, folder)
     if result.accounting is not None:
         write_json(folder / "accounting.json", result.accounting)
 
@@ -123,6 +192,45 @@ def write_gpkg(result: RunResult, table: gpd.GeoDataFrame, path: Path) -> Path:
     return path
 
 
+# Text a spreadsheet would run as a formula (OWASP's CSV injection list): "=HYPERLINK(...)".
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that start with = + - @ (or a tab or carriage return) prefixed with "'", so
+    Excel shows them as text instead of running them. Numbers are never changed: -3 stays -3.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"ward_name": ["=HYPERLINK(1)", "Fant"], "gi_bin": [-3, 0]})
+    >>> spreadsheet_safe(table).values.tolist()
+    [["'=HYPERLINK(1)", -3], ['Fant', 0]]
+    """
+    out = table.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            values = out[column]
+            risky = values.map(lambda v: isinstance(v, str) and v.startswith(_FORMULA_START))
+            if risky.any():
+                out[column] = values.where(~risky, "'" + values.astype(str))
+    return out
+
+
+def write_districts(result: RunResult, folder: Path) -> None:
+    """districts.csv: each district's count, rate and position (wardmap.peers)."""
+    from wardmap.peers import district_table, ranking_basis
+
+    basis = ranking_basis(result.wards, result.config.inputs.per)
+    table = district_table(result.wards, basis)
+    if result.config.output.public:
+        from wardmap.disclosure import mask_small_counts
+
+        rate = basis.rate or "rate_per_1000"
+        table = mask_small_counts(table, result.config.output.threshold, ["count"],
+                                  {rate: ["count"]} if rate in table else {})
+    table.to_csv(folder / "districts.csv", index=False, lineterminator="\n")
+
+
 def _suppressed(table: gpd.GeoDataFrame, threshold: int) -> gpd.GeoDataFrame:
     """Small counts as "<5"; rates and the analysed value worked out from them left blank."""
     from wardmap.disclosure import DEFAULT_RATE_COLUMNS, mask_small_counts
@@ -130,6 +238,8 @@ def _suppressed(table: gpd.GeoDataFrame, threshold: int) -> gpd.GeoDataFrame:
     if "incidents" not in table:
         return table
     derived = [c for c in (*DEFAULT_RATE_COLUMNS, "value") if c in table]
+    # Ranks and rates per 1,000 of another denominator (wardmap.peers) give a count away too.
+    derived += [c for c in table.columns if c.startswith(("rate_per_1000_", "rank_"))]
     return mask_small_counts(table, threshold, rate_columns=derived)
 
 

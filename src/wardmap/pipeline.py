@@ -14,7 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from wardmap.aggregate import count_by_ward, place_records
+from wardmap.aggregate import count_by_ward, metres_hint, place_records
 from wardmap.config import Config
 from wardmap.errors import InputError
 from wardmap.export import Writer, write_outputs
@@ -23,6 +23,7 @@ from wardmap.load.files import sha256
 from wardmap.load.incidents import read_incidents
 from wardmap.load.tables import read_population, read_ward_values
 from wardmap.normalise import add_rates, rate_summary
+from wardmap.outfolder import check_output_folder, config_inputs
 from wardmap.progress import Steps
 from wardmap.result import BOUNDARY_ATTRIBUTION, POLICE_ATTRIBUTION, RunMeta, RunResult
 from wardmap.vocabulary import MEASURE_LABELS
@@ -60,8 +61,9 @@ def analyse(config: Config, steps: Steps | None = None) -> RunResult:
     _check_inputs(config)
     inputs = config.inputs
     with steps.step("reading boundaries"):
+        keep = {"district": inputs.district_col} if inputs.district_col else None
         wards, report = read_boundaries(inputs.boundaries, inputs.code_col, inputs.name_col,
-                                        inputs.crs)
+                                        inputs.crs, keep=keep)
     boundaries = {"role": "boundaries", "path": report.path, "rows": report.rows,
                   "sha256": sha256(Path(report.path)), "code_col": report.code_col,
                   "name_col": report.name_col, "crs": report.source_crs,
@@ -72,12 +74,17 @@ def analyse(config: Config, steps: Steps | None = None) -> RunResult:
     if inputs.population:
         result = _add_population(result)
     result = replace(result, wards=add_rates(result.wards))
+    if inputs.district_col or inputs.denominator:
+        result = _add_peers(result)
     with steps.step("testing for clusters and hot spots"):
         result = _test(result)
     # Change against the comparison period, SPC signals, emerging hot spots.
     from wardmap.periods import analyse_periods
 
     result = analyse_periods(result)
+    from wardmap.hotspot_change import add_hot_spot_change
+
+    result = add_hot_spot_change(result)
     result = replace(result, meta=_meta(result))
     return replace(result, summary=_summary(result), timings={**steps.timings})
 
@@ -86,6 +93,9 @@ def run(config: Config, out_dir: str | Path | None = None, steps: Steps | None =
         extra_writers: Sequence[Writer] = (),
         select: tuple[str, Callable[[RunResult], RunResult]] | None = None) -> RunResult:
     """Analyse and write the output folder (atomically).
+
+    The output folder is checked first (``wardmap.outfolder.check_output_folder``): a folder
+    wardmap did not write, or one that cannot be written, is an error before any work.
 
     Parameters
     ----------
@@ -120,13 +130,15 @@ def run(config: Config, out_dir: str | Path | None = None, steps: Steps | None =
     (25, True)
     """
     steps = steps or Steps(show=False)
+    out = check_output_folder(config.output.out if out_dir is None else out_dir,
+                              config_inputs(config))
     result = analyse(config, steps)
     if select is not None:
         with steps.step(select[0]):
             result = select[1](result)
     with steps.step("writing outputs"):
-        return write_outputs(result, Path(out_dir or result.config.output.out),
-                             maps=result.config.maps.enabled, extra_writers=extra_writers)
+        return write_outputs(result, out, maps=result.config.maps.enabled,
+                             extra_writers=extra_writers)
 
 
 def _check_inputs(config: Config) -> None:
@@ -139,13 +151,35 @@ def _check_inputs(config: Config) -> None:
     if inputs.counts and (config.filters.months or config.filters.crime_types):
         raise InputError("--months and --crime-type filter incident records; they do not "
                          "apply to a ward-level --counts table")
+    if inputs.snap_tolerance < 0:
+        raise InputError(f"--snap-tolerance must be 0 metres or more (got "
+                         f"{inputs.snap_tolerance:g}); 0 turns snapping off")
+    _check_periods(config)
+
+
+def _check_periods(config: Config) -> None:
+    """Period flags that would otherwise be silently ignored are errors."""
+    period = config.periods.period
+    if config.filters.months and period not in ("filter", "custom"):
+        raise InputError(f"give either --months or --period {period}, not both (--period "
+                         "custom analyses the --months range)")
+    if config.periods.end and period in ("filter", "custom"):
+        raise InputError("--period-end needs --period rolling12, fytd or calendar (it sets "
+                         "their last month)")
 
 
 def _add_incidents(result: RunResult, steps: Steps) -> RunResult:
     config = result.config
     with steps.step("reading incidents"):
         raw, files = read_incidents(config.inputs.incidents, config.inputs)
-    warnings = ["the incident files hold no records"] if raw.empty else []
+    warnings = [str(f["warning"]) for f in files if f.get("warning")]
+    skipped = [f for f in files if f.get("skipped")]
+    if skipped:
+        warnings.append(f"skipped {len(skipped)} macOS resource-fork "
+                        f"{'entry' if len(skipped) == 1 else 'entries'} (._* files, "
+                        "__MACOSX folders): not data")
+    if raw.empty:
+        warnings.append("the incident files hold no records")
     # A period preset (rolling 12 months, financial year to date...) is the month filter.
     from wardmap.periods import period_filter
 
@@ -153,12 +187,20 @@ def _add_incidents(result: RunResult, steps: Steps) -> RunResult:
     config = replace(config, filters=replace(config.filters, months=months))
     with steps.step("placing incidents in wards"):
         placement = place_records(raw, result.wards, config)
-    accounting = dict(placement.accounting)
+    # Records not read because they repeat others (wardmap.load.duplicates) are counted too.
+    repeated = sum(int(f.get("duplicates", 0)) for f in files)
+    accounting = {**placement.accounting,
+                  "input_rows": placement.accounting["input_rows"] + repeated,
+                  "duplicates": repeated}
     if placement.invalid_detail:
         accounting["invalid_detail"] = placement.invalid_detail
         detail = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in
                            placement.invalid_detail.items())
         warnings.append(f"records with invalid coordinates: {detail}")
+    hint = metres_hint(placement.records)
+    if hint:
+        warnings.append(hint)
+    warnings.extend(placement.overlaps)
     counts = count_by_ward(placement.records, result.wards).to_numpy()
     wards = result.wards.assign(incidents=counts, value=counts)
     return replace(result, config=config, wards=wards, records=placement.records,
@@ -176,9 +218,32 @@ def _add_ward_values(result: RunResult) -> RunResult:
     wards = result.wards.assign(value=table.values.to_numpy())
     # Taken now: the test stage replaces "value" with the measure analysed (a rate, say).
     summary = {**result.summary, "value_total": float(wards["value"].sum(skipna=True))}
-    return replace(result, wards=wards, summary=summary,
+    return replace(result, wards=wards, summary=summary, accounting=table.accounting,
                    inputs=(*result.inputs, {"role": "counts", **table.manifest}),
                    ).with_warnings(*table.warnings)
+
+
+def _add_peers(result: RunResult) -> RunResult:
+    """Ranks in the district and overall (wardmap.peers), on the counts before the test stage
+    replaces ``value`` with the measure analysed."""
+    from wardmap.peers import add_denominator, add_ranks, check_district, ranking_basis
+
+    inputs = result.config.inputs
+    if inputs.district_col:
+        check_district(result.wards, inputs.district_col)
+    if inputs.denominator:
+        if not inputs.per:
+            raise InputError("--denominator needs --per NOUN saying what it counts, e.g. "
+                             "--per households")
+        table = read_ward_values(inputs.denominator, result.wards, inputs.denominator_col,
+                                 None, "denominator", inputs.encoding,
+                                 (inputs.per.casefold(), "households", "dwellings", "count",
+                                  "total"))
+        result = replace(result, wards=add_denominator(result.wards, table.values, inputs.per),
+                         inputs=(*result.inputs, {"role": "denominator", **table.manifest}),
+                         ).with_warnings(*table.warnings)
+    return replace(result, wards=add_ranks(result.wards, ranking_basis(result.wards,
+                                                                        inputs.per)))
 
 
 def _add_population(result: RunResult) -> RunResult:

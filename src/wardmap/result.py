@@ -135,12 +135,15 @@ class Placement:
     records: one row per input record with its status, analysis-CRS x/y and ward_code.
     accounting: rows per status; they add up to ``input_rows``.
     invalid_detail: why coordinates were invalid, by reason.
+    overlaps: a warning per pair of overlapping wards that records fall inside.
     """
 
     wards: gpd.GeoDataFrame | None
     records: pd.DataFrame
     accounting: dict[str, int]
     invalid_detail: dict[str, int] = field(default_factory=dict)
+    # Records inside two wards at once (overlapping polygons): counted in the first by code.
+    overlaps: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -190,6 +193,10 @@ class RunResult:
     # Filled by the select stage when asked: ranked candidate focus areas and ward clusters.
     focus: pd.DataFrame | None = None
     clusters: pd.DataFrame | None = None
+    # Filled by `wardmap evaluate` (or a briefing with [evaluate]): evaluation.json's content;
+    # by `wardmap relate`: the two measures related (wardmap.relate.Relation).
+    evaluation: dict[str, Any] | None = None
+    relation: Any = None
 
     def with_warnings(self, *messages: str) -> RunResult:
         """A copy with ``messages`` added to the warnings (each listed once); the summary's

@@ -94,7 +94,9 @@ def write_workbook(result: RunResult, table: pd.DataFrame, path: Path) -> Path:
     # column says why.
     columns = [c for c in COLUMNS if c.source in frame
                and (c.source == "rate_note" or frame[c.source].notna().any())]
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    # Text stays text: a ward name such as "=HYPERLINK(...)" is never written as a formula.
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                           "strings_to_urls": False})
     try:
         _wards_sheet(book, frame, columns)
         _columns_sheet(book, columns)

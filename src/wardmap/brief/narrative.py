@@ -115,6 +115,17 @@ def narrative(result: RunResult, top: int = 5, bottom: int = 3, public: bool = F
     trends = _trend_paragraphs(result)
     if trends:
         sections.append(Section("Trends", trends))
+    if result.evaluation is not None:
+        from wardmap.evaluate import evaluation_text
+
+        sections.append(Section("Task-force evaluation", [
+            evaluation_text(result.evaluation, public, threshold)]))
+    if "district" in wards:
+        from wardmap.peers import position_text
+
+        text = position_text(wards, result.config.inputs.per, public, threshold)
+        if text:
+            sections.append(Section("Position against peers", [text]))
     if result.focus is not None and len(result.focus) and "reason" in result.focus:
         best = result.focus.iloc[0]
         sections.append(Section("Focus areas", [
@@ -143,6 +154,9 @@ def _overview(result: RunResult, style: Style) -> list[str]:
     paragraphs = [text]
     if not change.get("available") and change.get("reason"):
         paragraphs.append(change["reason"])
+    if change.get("missing_label"):
+        paragraphs.append(f"The data holds no records for {change['missing_label']}: those "
+                          "months are missing from the data, not counted as zero.")
     return paragraphs
 
 
@@ -313,6 +327,12 @@ def _hot_spot_paragraphs(result: RunResult, style: Style) -> list[str]:
         if hh:
             paragraphs.append(f"Local Moran's I places {join_words(hh)} in a high-high cluster "
                               "(high values surrounded by high values).")
+        elif (wards["lisa_label"] == "Not tested").any():
+            paragraphs.append("Local Moran's I clusters were not tested (the run used no "
+                              "permutations).")
+    from wardmap.hotspot_change import hot_spot_change_paragraphs
+
+    paragraphs += hot_spot_change_paragraphs(result)
     if not paragraphs:
         paragraphs.append("No spatial statistics were computed for this run.")
     return paragraphs

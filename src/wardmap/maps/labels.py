@@ -44,7 +44,9 @@ def label_map(ax: Axes, wards: gpd.GeoDataFrame) -> list[tuple[int, str]]:
     tiny = np.sqrt(wards.geometry.area) * _inches_per_unit(ax) * 25.4 < INSET_BELOW_MM
     crowded = [i for i in wards.index[small]
                if tiny[i] or not _fits_alone(ax, wards, i)]
-    box = _crowded_extent(ax, wards, crowded)
+    # Only pages laid out by static.page_figure have a place for an inset.
+    box = _crowded_extent(ax, wards, crowded) if hasattr(ax.figure, "wardmap_inset_slot") \
+        else None
     if box is None:
         left = place_names(ax, wards, wards.index)
         return _key(wards, place_numbers(ax, wards, left, start=1))
@@ -234,7 +236,7 @@ def _inset_axes(ax: Axes, wards: gpd.GeoDataFrame, box) -> Axes:
     from wardmap.maps import static
 
     fig = ax.figure
-    slot = getattr(fig, "wardmap_inset_slot", None) or (0.55, 0.05, 0.40, 0.19)
+    slot = fig.wardmap_inset_slot
     inset = fig.add_axes(slot)
     for collection in ax.collections:
         inset.add_collection(_copy(collection))

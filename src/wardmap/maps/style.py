@@ -23,6 +23,7 @@ LISA_COLOURS: dict[str, str] = {
     "Low-High": "#a7adf9",
     "High-Low": "#f4ada8",
     "Not significant": "#eeeeee",
+    "Not tested": "#f7f7f7",  # --permutations 0: no pseudo p-values
     "Island": "#464646",
 }
 LISA_ORDER = list(LISA_COLOURS)

@@ -157,6 +157,10 @@ def _figure_jobs(result: RunResult) -> list[tuple[str, Callable[[], Figure]]]:
             subtitle=_subtitle(result, "Change on the comparison period"),
             scheme="user", breaks=style.CHANGE_BREAKS, palette=cfg.change_palette,
             diverging=True, legend_title="Change (%)", labels=cfg.labels, **no_data, **common)))
+    for rate in [c for c in wards.columns if str(c).startswith("rate_per_1000_")]:
+        # Rates per 1,000 of another denominator (--per households): wardmap.peers.
+        jobs.append((f"map_rate_{rate.removeprefix('rate_per_1000_')}",
+                     lambda rate=rate: _per_noun_map(result, values, rate, no_data, common)[1]))
     if "lisa_label" in wards:
         jobs.append(("map_lisa", lambda: static.lisa_figure(
             wards, title=title, subtitle=_subtitle(result, "Local Moran's I (LISA) clusters"),
@@ -165,6 +169,11 @@ def _figure_jobs(result: RunResult) -> list[tuple[str, Callable[[], Figure]]]:
         jobs.append(("map_gi", lambda: static.gi_figure(
             wards, title=title, subtitle=_subtitle(result, "Getis-Ord Gi* hot and cold spots"),
             labels=cfg.labels, context=context, **common)))
+    if "hot_spot_change" in wards:
+        from wardmap.maps.compare import hot_spot_change_figure
+
+        jobs.append(("map_hot_spot_change", lambda: hot_spot_change_figure(
+            result, labels=cfg.labels, **common)))
     jobs.append(("map_panels", lambda: panels.briefing_figure(
         values, count_column=display.count_column(wards), title=title,
         subtitle=_subtitle(result, None), scheme=cfg.scheme, k=cfg.k, breaks=cfg.breaks,
@@ -177,6 +186,27 @@ def _figure_jobs(result: RunResult) -> list[tuple[str, Callable[[], Figure]]]:
             subtitle=_subtitle(result, "Recorded incidents by ward and month"),
             small_threshold=threshold if public else None, **common)))
     return jobs
+
+
+def _per_noun_map(result: RunResult, values: pd.DataFrame, rate: str, no_data: dict,
+                  common: dict) -> tuple[str, object]:
+    """The choropleth of a rate per 1,000 households (dwellings...), its words following the
+    noun; in public outputs blank where the ward's count is suppressed."""
+    from wardmap.disclosure import is_small
+    from wardmap.maps import static
+
+    noun = rate.removeprefix("rate_per_1000_")
+    wards, cfg = result.wards, result.config.maps
+    if result.config.output.public and "incidents" in wards:
+        small = is_small(wards["incidents"], result.config.output.threshold)
+        values = values.assign(**{rate: pd.to_numeric(values[rate]).where(~small)})
+    what = "Incidents" if "incidents" in wards else (result.config.inputs.value_col or "Value")
+    label = f"{what} per 1,000 {noun.replace('_', ' ')}"
+    figure = static.choropleth_figure(
+        values, rate, title=result.meta.area_name, subtitle=_subtitle(result, label),
+        legend_title=label, scheme=cfg.scheme, k=cfg.k, breaks=cfg.breaks,
+        palette=cfg.palette, labels=cfg.labels, **no_data, **common)
+    return f"map_rate_{noun}", figure
 
 
 def _focus_codes(result: RunResult) -> list[str]:

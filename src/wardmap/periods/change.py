@@ -17,7 +17,14 @@ from scipy.special import bdtr
 
 from wardmap.config import PeriodsConfig
 from wardmap.errors import WardmapError
-from wardmap.periods.presets import comparison_gap, period_label, resolve_period, shift_month
+from wardmap.periods.presets import (
+    comparison_gap,
+    missing_months,
+    months_text,
+    period_label,
+    resolve_period,
+    shift_month,
+)
 from wardmap.result import RunResult, significant
 
 NO_BASE_NOTE = "no incidents in the comparison period"
@@ -136,6 +143,11 @@ def add_change(result: RunResult, config: PeriodsConfig | None = None) -> RunRes
         "current_months": current,
         "current_label": period_label(current),
     }
+    # Months inside the span analysed (comparison to period end) with no record at all: a
+    # missing download, never a quiet month counted as zero.
+    gap = missing_months(current + (comparison or []), months)
+    if gap:
+        info.update(missing_months=gap, missing_label=months_text(gap))
     if comparison is None:
         info.update(available=False, reason=comparison_gap(current, months))
         return _with_summary(result, info)

@@ -70,7 +70,9 @@ def add_series(result: RunResult, config: PeriodsConfig | None = None) -> RunRes
             "reason": f"control charts need at least {MIN_SPC_MONTHS} months in a row; the data "
             f"has {len(months)} ({period_label(months)})",
         }
-    summary["emerging"] = _emerging(result, wards, table.loc[:, current], config)
+    # Emerging hot spots need consecutive months: the period's months in the unbroken run.
+    unbroken = [m for m in current if m in set(months)]
+    summary["emerging"] = _emerging(result, wards, table.loc[:, unbroken], config)
     return dataclasses.replace(result, wards=wards, summary=summary)
 
 
@@ -98,8 +100,8 @@ def _emerging(
     if table.shape[1] < MIN_EMERGING_MONTHS:
         return {
             "available": False,
-            "reason": f"emerging hot spot analysis needs at least {MIN_EMERGING_MONTHS} months; "
-            f"the period has {table.shape[1]}",
+            "reason": f"emerging hot spot analysis needs at least {MIN_EMERGING_MONTHS} "
+            f"consecutive months; the period has {table.shape[1]}",
         }
     found = emerging_hot_spots(table, _binary_weights(result), config.alpha)
     for col in found.columns:

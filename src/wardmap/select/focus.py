@@ -77,7 +77,9 @@ def write_focus(focus: pd.DataFrame, out_dir: str | Path) -> Path:
     """focus.csv in ``out_dir``: the ranked areas, scores rounded to 4 decimals."""
     path = Path(out_dir) / "focus.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    focus.to_csv(path, index=False, float_format="%.4f", lineterminator="\n")
+    from wardmap.export import spreadsheet_safe
+
+    spreadsheet_safe(focus).to_csv(path, index=False, float_format="%.4f", lineterminator="\n")
     return path
 
 

@@ -231,8 +231,11 @@ class _Source:
             if key == "harm" and not self.harm:
                 raise WardmapError("indicator 'harm' needs a harm weights file (--harm-weights)")
             return None, "harm-weighted crime" if self.harm else "all crime"
-        if key in self.groups:
-            types = self.groups[key]
+        if key in self.groups:  # members as the data spells them (case, spaces)
+            from wardmap.load.incidents import crime_type_key
+
+            spelled = {crime_type_key(t): t for t in known.values()}
+            types = [spelled.get(crime_type_key(t), t) for t in self.groups[key]]
         elif key in known:
             types = [known[key]]
         else:

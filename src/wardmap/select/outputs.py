@@ -96,7 +96,10 @@ def write_clusters(
         "png": out / "clusters.png",
         "similarity": out / "cluster_similarity.png",
     }
-    clusters.to_csv(paths["csv"], index=False, float_format="%.4f", lineterminator="\n")
+    from wardmap.export import spreadsheet_safe
+
+    spreadsheet_safe(clusters).to_csv(paths["csv"], index=False, float_format="%.4f",
+                                      lineterminator="\n")
     from wardmap.maps.areas import clusters_figure
     from wardmap.maps.interactive import clusters_map, page_html
     from wardmap.maps.selection import cluster_shapes, similarity_figure

@@ -29,7 +29,8 @@ from wardmap.stats.permutation import generator
 from wardmap.stats.smoothing import global_eb, spatial_eb
 from wardmap.stats.weights import Weights, build_weights
 
-LABELS = ("High-High", "Low-Low", "High-Low", "Low-High", "Not significant", "Island")
+LABELS = ("High-High", "Low-Low", "High-Low", "Low-High", "Not significant", "Not tested",
+          "Island")
 MEASURES = ("auto", "incidents", "rate_per_1000", "rate_eb", "value", "count", "rate")
 # The names of earlier releases, for the ward-table columns they mean.
 MEASURE_ALIASES = {"count": "incidents", "rate": "rate_per_1000"}
@@ -199,6 +200,9 @@ def _measure(wards: GeoDataFrame, measure: str, events: np.ndarray,
 
 
 def _weights_warnings(weights: Weights, codes: list[str], warnings: list[str]) -> None:
+    if len(codes) == 1:
+        warnings.append("only one ward: there are no neighbours, so no spatial statistics")
+        return
     if weights.islands:
         names = ", ".join(codes[i] for i in weights.islands[:10])
         action = ("joined to their nearest ward" if weights.island_policy == "nearest"
@@ -242,6 +246,8 @@ def _label(out: GeoDataFrame, local: dict[str, np.ndarray], valid: np.ndarray,
     quadrant = pd.Series(local["lisa_q"]).map(QUADRANT_LABELS).fillna("Not significant")
     label = np.where(significant(lisa_adj, config.alpha), quadrant.to_numpy(),
                      "Not significant").astype(object)
+    if config.permutations == 0:  # no pseudo p-values: LISA is not tested at all
+        label[:] = "Not tested"
     island = _islands_left(weights, valid)
     label[island] = "Island"
     out["lisa_I"], out["lisa_q"], out["lisa_p"] = local["lisa_I"], local["lisa_q"], local["lisa_p"]
