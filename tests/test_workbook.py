@@ -119,3 +119,12 @@ def test_our_geopackage_reads_back_without_complaint(written):
         warnings.simplefilter("error")
         wards, report = read_boundaries(folder / "wards.gpkg")
     assert len(wards) == 26 and report.code_col == "ward_code"
+
+
+def test_workbook_text_never_becomes_a_formula(shared_data, tmp_path):
+    wards = make_wards(shared_data / "boundaries")
+    wards.loc[0, "ward_name"] = "=HYPERLINK(\"http://x\")"
+    write_tables(make_result(wards), tmp_path)
+    sheet = load_workbook(tmp_path / "wards.xlsx")["Wards"]
+    cells = [c for row in sheet.iter_rows() for c in row if c.value == wards.loc[0, "ward_name"]]
+    assert len(cells) == 1 and cells[0].data_type == "s"
