@@ -277,22 +277,40 @@ def _given(section: Any, **values: Any) -> None:
             setattr(section, name, list(value) if isinstance(value, tuple) else value)
 
 
+# `wardmap focus`'s flags, shared with `wardmap brief` (flag → [focus] field).
+_FOCUS_FLAGS = {"size": "size", "exclude": "exclude", "max_population": "max_population",
+                "top": "top", "indicator": "indicators", "harm_weights": "harm_weights",
+                "standardise": "standardise"}
+
+
+def _focus_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(_FOCUS_OPTIONS):
+        command = option(command)
+    return command
+
+
+_FOCUS_OPTIONS = [
+    click.option("--size", type=click.IntRange(1, 4),
+                 help="Wards per focus area, 1-4 (default 2)."),
+    click.option("--exclude", multiple=True, metavar="WARD",
+                 help="Leave this ward out, by code or name (repeatable)."),
+    click.option("--max-population", type=click.FloatRange(0, min_open=True),
+                 help="Largest total population of an area."),
+    click.option("--top", type=click.IntRange(1, 10_000), help="Areas to list (default 10)."),
+    click.option("--indicator", multiple=True, metavar="NAME[:WEIGHT]",
+                 help="Indicator for the score: a crime group ('asb', 'violent crime'), a crime "
+                 "type, 'NAME count', 'NAME change', 'harm', a partner table or a ward column "
+                 "such as gi_z (repeatable; default: the measure analysed)."),
+    click.option("--harm-weights", type=click.Path(), help="TOML or CSV of harm weights per "
+                 "crime type (crime_type,weight)."),
+    click.option("--standardise", type=click.Choice(["z", "rank"]),
+                 help="Put indicators on one scale by z-score (default) or rank."),
+]
+
+
 @cli.command()
 @input_options
-@click.option("--size", type=click.IntRange(1, 4), help="Wards per focus area, 1-4 (default 2).")
-@click.option("--exclude", multiple=True, metavar="WARD",
-              help="Leave this ward out, by code or name (repeatable).")
-@click.option("--max-population", type=click.FloatRange(0, min_open=True),
-              help="Largest total population of an area.")
-@click.option("--top", type=click.IntRange(1, 10_000), help="Areas to list (default 10).")
-@click.option("--indicator", multiple=True, metavar="NAME[:WEIGHT]",
-              help="Indicator for the score: a crime group ('asb', 'violent crime'), a crime "
-              "type, 'NAME count', 'NAME change', 'harm', a partner table or a ward column "
-              "such as gi_z (repeatable; default: the measure analysed).")
-@click.option("--harm-weights", type=click.Path(), help="TOML or CSV of harm weights per "
-              "crime type (crime_type,weight).")
-@click.option("--standardise", type=click.Choice(["z", "rank"]),
-              help="Put indicators on one scale by z-score (default) or rank.")
+@_focus_options
 @click.option("--demo", "use_demo", is_flag=True, help="Run on the synthetic demo borough.")
 @reports_errors
 def focus(config_path: str | None, size: int | None, exclude: tuple[str, ...],
@@ -340,26 +358,41 @@ def clusters(config_path: str | None, max_size: int | None, variables: tuple[str
 @cli.command()
 @input_options
 @click.option("--title", help="Title of the briefing (default: area and crime types).")
+@click.option("--marking", help="Protective marking in the header and footer of every page "
+              "(default OFFICIAL).")
+@click.option("--template", type=click.Path(), help="The council's Word template (.docx): the "
+              "briefing uses its styles, header and footer.")
+@click.option("--author", help="Author in the document's properties, e.g. 'Safer Maidstone "
+              "Partnership' (default: the area name).")
 @click.option("--focus", "with_focus", is_flag=True, default=None,
-              help="Also choose task-force focus areas ([focus] settings) and report them.")
+              help="Also choose task-force focus areas ([focus] settings) and report them; "
+              "implied by --size, --exclude, --indicator and the other focus flags.")
+@_focus_options
 @click.option("--demo", "use_demo", is_flag=True, help="Run on the synthetic demo borough.")
 @reports_errors
-def brief(config_path: str | None, title: str | None, with_focus: bool | None,
+def brief(config_path: str | None, title: str | None, marking: str | None,
+          template: str | None, author: str | None, with_focus: bool | None,
           use_demo: bool, **options: Any) -> None:
-    """Write the run's outputs and a committee briefing pack (briefing.html, briefing.docx).
+    """Write the run's outputs and a committee briefing pack (briefing.docx, briefing.pdf,
+    briefing.html).
 
-    Takes the same inputs as `wardmap run`. The briefing compares the period with the same
-    months a year earlier, names the top and bottom wards, tests each change, and adds the
-    control chart and hot spot findings; --public suppresses small numbers throughout.
+    Takes the same inputs as `wardmap run`, and the focus flags of `wardmap focus`. The
+    briefing compares the period with the same months a year earlier, names the top and
+    bottom wards, tests each change, and adds the control chart and hot spot findings;
+    --public suppresses small numbers throughout.
     """
-    from wardmap.brief import write_briefing
+    from wardmap.brief import check_template, write_briefing
     from wardmap.export import write_run
     from wardmap.pipeline import analyse
     from wardmap.progress import Steps
 
+    focus_flags = {k: options.pop(k) for k in _FOCUS_FLAGS}
     config = _select_config(config_path, options, use_demo)
-    config.brief.title = title or config.brief.title
-    config.brief.focus = bool(with_focus) or config.brief.focus
+    _given(config.brief, title=title, marking=marking, template=template, author=author)
+    check_template(config.brief.template)
+    asked = any(v not in (None, ()) for v in focus_flags.values())
+    _given(config.focus, **{_FOCUS_FLAGS[k]: v for k, v in focus_flags.items()})
+    config.brief.focus = bool(with_focus) or asked or config.brief.focus
     steps = Steps()
     result = analyse(config, steps)
     writers: list[Any] = [write_briefing]

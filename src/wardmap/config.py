@@ -149,8 +149,12 @@ class BriefConfig:
     title: str | None = None
     top: int = 5
     bottom: int = 3
-    formats: list[str] = field(default_factory=lambda: ["html", "docx"])
+    formats: list[Literal["html", "docx", "pdf"]] = field(
+        default_factory=lambda: ["html", "docx", "pdf"])
     dpi: int = 200  # images in briefing.docx, print resolution
+    marking: str = "OFFICIAL"  # protective marking in the header and footer of every page
+    template: str | None = None  # a council's Word template (.docx) to build the briefing on
+    author: str | None = None  # the partnership, for the document's properties (default: area)
     focus: bool = False  # also choose task-force focus areas ([focus]) and report them
 
 
@@ -227,6 +231,8 @@ def load_config(path: str | Path) -> Config:
     config = from_dict(Config, data)
     _resolve_paths(config.inputs, path.parent)
     _resolve_focus_paths(config.focus, path.parent)
+    if config.brief.template and not Path(config.brief.template).is_absolute():
+        config.brief.template = str(path.parent / config.brief.template)
     if "focus" in data and "enabled" not in data["focus"]:
         config.focus.enabled = True
     out = Path(config.output.out)

@@ -30,6 +30,8 @@ class Image:
     png: bytes
     caption: str = ""
     width_in: float = 6.3  # printed width in a Word page's text block
+    alt: str = ""  # what a screen reader says: the figure's finding, not "map"
+    after: str = ""  # heading of the narrative section the figure follows
 
 
 def briefing_figures(result: RunResult, dpi: int = 200, public: bool = False,
@@ -51,7 +53,35 @@ def briefing_figures(result: RunResult, dpi: int = 200, public: bool = False,
     heat = _heat_map(result, dpi, public, threshold)
     if heat is not None:
         images.append(heat)
+    if result.focus is not None and len(result.focus) and static is not None:
+        images.append(_focus_map(result, dpi, public, threshold))
+    from wardmap.brief.alt import alt_texts
+
+    for image in images:
+        image.after = image.after or _SECTION_OF.get(image.title.split()[0], "")
+
+    for image, alt in zip(images, alt_texts(result, images, public, threshold), strict=True):
+        image.alt = alt
     return images
+
+
+# Each figure follows the section of the narrative it illustrates, by its title's first word.
+_SECTION_OF = {"Recorded": "Wards", "Hot": "Hot spots", "Clusters": "Hot spots",
+               "Change": "Change", "Monthly": "Trends", "Candidate": "Focus areas"}
+
+
+def _focus_map(result: RunResult, dpi: int, public: bool, threshold: int) -> Image:
+    """The measure map with the best candidate focus area outlined."""
+    wards = result.wards
+    column = "incidents" if "incidents" in wards else "value"
+    best = result.focus.iloc[0]
+    codes = str(best["ward_codes"]).split(";") if "ward_codes" in result.focus else []
+    title = "Candidate focus area"
+    fig = static.choropleth_figure(wards, column, title=title,
+                                   small_threshold=threshold if public else None,
+                                   outline=list(codes), outline_label="Best candidate focus area",
+                                   **_page(result))
+    return Image(title, _png(fig, dpi))
 
 
 def _heat_map(result: RunResult, dpi: int, public: bool, threshold: int) -> Image | None:
@@ -61,12 +91,12 @@ def _heat_map(result: RunResult, dpi: int, public: bool, threshold: int) -> Imag
         return None
     from wardmap.maps import heatmap
 
-    title = "Recorded incidents by ward and month"
+    title = f"Recorded {_phrase(result)} by ward and month"
     counts = heatmap.ward_month_counts(records, result.wards)
     fig = heatmap.ward_month_figure(counts, title=title, subtitle="",
                                     small_threshold=threshold if public else None,
                                     attributions=list(result.meta.attributions))
-    return Image(title, _png(fig, dpi))
+    return Image(title, _png(fig, dpi), after="Trends")
 
 
 def _measure_map(result: RunResult, dpi: int, public: bool, threshold: int) -> Image:
@@ -75,7 +105,8 @@ def _measure_map(result: RunResult, dpi: int, public: bool, threshold: int) -> I
     small = threshold if public and column == "incidents" else None
     # The map shows counts (or the table's value), so its title names them, not the measure
     # the statistics were run on.
-    label = "Recorded incidents" if column == "incidents" else result.meta.measure_label
+    label = f"Recorded {_phrase(result)}" if column == "incidents" else \
+        result.meta.measure_label
     title = f"{label}, {result.meta.period_label}".strip(", ")
     if static is not None:
         fig = static.choropleth_figure(wards, column, title=title, small_threshold=small,
@@ -188,6 +219,13 @@ def _map_png(wards: pd.DataFrame, colours: list[str], legend: list[tuple[str, st
     ax.set_title(title, fontsize=11, loc="left")
     fig.tight_layout()
     return _png(fig, dpi)
+
+
+def _phrase(result: RunResult) -> str:
+    """ "violent crimes" or "incidents of anti-social behaviour", as the narrative says."""
+    from wardmap.brief.narrative import units
+
+    return units(result)[1]
 
 
 def _png(fig: Figure, dpi: int) -> bytes:

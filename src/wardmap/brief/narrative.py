@@ -25,6 +25,7 @@ GI_HOT_LABELS = {3: "99%", 2: "95%", 1: "90%"}
 class Section:
     heading: str
     paragraphs: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # "¹ ..." under the section, small
 
 
 @dataclass
@@ -100,14 +101,37 @@ def change_clause(now: float, then: float, pct: float, sig: bool, style: Style,
             f"{since} ({verdict})")
 
 
+def units(result: RunResult) -> tuple[str, str]:
+    """(noun, phrase): ("crimes", "violent crimes") for police-recorded crime, ("incidents",
+    "incidents of anti-social behaviour") for ASB, mixed or non-police data, as analysts
+    write them: ASB is not a crime, and a partner's records are not police-recorded crime."""
+    label = subject(result)
+    records = result.records
+    police = bool(result.inputs) and all(i.get("format") == "police.uk" for i in result.inputs
+                                         if i.get("role") == "incidents")
+    asb = "anti-social" in label.lower()
+    if records is not None and "type_match" in records and "crime_type" in records:
+        chosen = records.loc[records["type_match"].fillna(False).astype(bool), "crime_type"]
+        asb = asb or chosen.astype(str).str.lower().str.contains("anti-social").any()
+    if police and not asb and records is not None:
+        if label in ("crime", "crime and anti-social behaviour"):
+            return "crimes", "crimes"
+        return "crimes", f"{label}s" if label.endswith("crime") else f"{label} crimes"
+    return "incidents", f"incidents of {label}"
+
+
 def narrative(result: RunResult, top: int = 5, bottom: int = 3, public: bool = False,
               threshold: int = 4) -> list[Section]:
-    """The briefing's text: overview, wards, change, hot spots and trends."""
+    """The briefing's findings in plain English: overview, wards, change, hot spots, trends.
+
+    The statistics behind them (test names, p values, corrections) are in
+    ``methods_appendix``; a change's test is in a note under its section.
+    """
     style = Style(public, threshold)
     wards = result.wards
-    sections = [Section("Summary", _overview(result, style))]
+    sections = [_overview(result, style)]
     if "incidents" in wards:
-        sections.append(Section("Wards", _ward_paragraphs(result, top, bottom, style)))
+        sections.append(_wards_section(result, top, bottom, style))
         if "change_pct" in wards:
             sections.append(Section("Change", _change_paragraphs(result, style)))
     sections.append(Section("Hot spots", _hot_spot_paragraphs(result, style)))
@@ -118,31 +142,75 @@ def narrative(result: RunResult, top: int = 5, bottom: int = 3, public: bool = F
         best = result.focus.iloc[0]
         sections.append(Section("Focus areas", [
             f"The strongest candidate for a task-force focus area is {best['reason']} (the "
-            "candidates are ranked in the table of focus areas)."]))
+            "candidates are ranked in the table of focus areas and outlined on its map)."]))
     return sections
 
 
-def _overview(result: RunResult, style: Style) -> list[str]:
+def period_words(months: list[str], label: str = "") -> str:
+    """ "between November and December 2017", "in March 2018", or "in <label>"."""
+    if months:
+        first, last = month_label(months[0]), month_label(months[-1])
+        if first == last:
+            return f"in {first}"
+        if first.split()[-1] == last.split()[-1]:
+            first = first.split()[0]
+        return f"between {first} and {last}"
+    return f"in {label}" if label else ""
+
+
+def _overview(result: RunResult, style: Style) -> Section:
     summary = result.summary
     change = summary.get("change") or {}
     area = result.meta.area_name
-    when = change.get("current_label") or result.meta.period_label
     total = summary.get("incidents")
+    section = Section("Summary")
     if total is None:
-        return [f"This briefing covers {summary.get('wards', len(result.wards))} wards of {area}."]
-    text = (f"In {area}, {style.count(total)} incidents of recorded {subject(result)} were "
-            f"placed in its {summary.get('wards', len(result.wards))} wards"
-            + (f" between {when.replace(' to ', ' and ')}" if " to " in when else
-               f" in {when}" if when else ""))
+        section.paragraphs.append(
+            f"This briefing covers the {summary.get('wards', len(result.wards))} wards of {area}.")
+        return section
+    _, phrase = units(result)
+    when = period_words(change.get("current_months") or [], result.meta.period_label)
+    text = f"In {area}, {total:,} {phrase} were recorded {when}".rstrip()
     if change.get("available"):
         pct = change["change_pct"] if change["change_pct"] is not None else np.nan
-        text += change_clause(change["incidents"], change["incidents_prev"], pct,
-                              bool(change["sig"]), style, *comparison_words(change))
-    text += "."
-    paragraphs = [text]
+        text += _change_parenthesis(section, change["incidents"], change["incidents_prev"], pct,
+                                    bool(change["sig"]), change.get("p"), style,
+                                    *comparison_words(change))
+    rate = summary.get("rate_per_1000")
+    if rate is not None and np.isfinite(rate):
+        text += f", {rate:.1f} per 1,000 residents"
+    section.paragraphs.append(text + ".")
     if not change.get("available") and change.get("reason"):
-        paragraphs.append(change["reason"])
-    return paragraphs
+        section.paragraphs.append(change["reason"])
+    return section
+
+
+def _change_parenthesis(section: Section, now: float, then: float, pct: float, sig: bool,
+                        p: float | None, style: Style, since: str, per_month: bool) -> str:
+    """ " (up 42% from 607 in the same period last year¹)", the test in note ¹ below."""
+    clause = change_clause(now, then, pct, sig, style, since, per_month)
+    if not clause:
+        return ""
+    plain = clause.removeprefix(", ").split(" (")[0]
+    if then == 0 or now == then:
+        return f" ({plain})"
+    mark = NOTE_MARKS[len(section.notes) % len(NOTE_MARKS)]
+    verdict = ("a statistically significant " + ("increase" if pct > 0 else "reduction")
+               if sig else "not a statistically significant change: within what chance "
+               "alone produces")
+    test = "exact test of two Poisson counts" + (", on monthly rates" if per_month else "")
+    section.notes.append(f"{mark} {verdict[0].upper()}{verdict[1:]} ({test}, p "
+                         f"{_p_phrase(p)}).")
+    return f" ({plain}{mark})"
+
+
+NOTE_MARKS = ["¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"]
+
+
+def _p_phrase(p: float | None) -> str:
+    if p is None or not np.isfinite(p):
+        return "not available"
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
 
 
 def ranked(wards: pd.DataFrame, public: bool = False, threshold: int = 4,
@@ -179,52 +247,168 @@ def _cut(order: pd.DataFrame, n: int, style: Style) -> tuple[pd.DataFrame, pd.Da
     return head, order.head(0)
 
 
-def _tied_text(head: pd.DataFrame, tied: pd.DataFrame, style: Style) -> str:
-    """ " Heath also had 70 incidents, as many as Bridge." for wards cut from a tie."""
-    if tied.empty:
+def _groups(rows: pd.DataFrame, style: Style) -> list[pd.DataFrame]:
+    """Consecutive wards of a ranking with the same count shown, one group each."""
+    shown = [style.count(n) for n in rows["incidents"]]
+    starts = [i for i in range(len(shown)) if i == 0 or shown[i] != shown[i - 1]]
+    return [rows.iloc[a:b] for a, b in zip(starts, [*starts[1:], len(rows)], strict=True)]
+
+
+def _share(n: float, total: float) -> str:
+    """Share of the area's total in whole per cent ("<1%" rather than "0%" for a few)."""
+    if not total:
         return ""
-    last = head.iloc[-1]
-    return (f" {_join([str(n) for n in tied['ward_name']])} also had "
-            f"{style.count(last['incidents'])} incidents, as many as {last['ward_name']}.")
+    share = 100 * float(n) / float(total)
+    return "<1%" if 0 < share < 0.5 else f"{share:.0f}%"
 
 
-def _ward_paragraphs(result: RunResult, top: int, bottom: int, style: Style) -> list[str]:
+def _group_text(group: pd.DataFrame, result: RunResult, style: Style, first: bool) -> str:
+    """ "High Street (278 crimes, 25% of Maidstone's total)" or "East and North (61 each, 5%
+    each)"; with populations the rate per 1,000 against the area's."""
+    noun, _ = units(result)
+    n = group["incidents"].iloc[0]
+    tie = len(group) > 1
+    names = _join_names(list(group["ward_name"].astype(str)))
+    count = style.count(n)
+    if style.hidden(n):
+        return f"{names} ({count}{' each' if tie else ''})"
+    total = result.summary.get("incidents") or result.wards["incidents"].sum()
+    each = " each" if tie else ""
+    area = result.meta.area_name
+    parts = [f"{count} {noun}{each}" if first else f"{count}{each}",
+             f"{_share(n, total)}{each}" + (f" of {area}'s total" if first else "")]
+    rates = group["rate_per_1000"] if "rate_per_1000" in group else pd.Series(dtype=float)
+    area_rate = result.summary.get("rate_per_1000")
+    if rates.notna().all() and len(rates) and area_rate is not None:
+        values = _join([f"{r:.1f}" for r in rates])
+        against = f" against {area_rate:.1f} across {area}" if first else ""
+        parts.append(f"{values} per 1,000 residents{against}")
+    return f"{names} ({', '.join(parts)})"
+
+
+def _join_names(names: list[str]) -> str:
+    """Ward names joined with "and"; with a serial comma when a name has "and" in it."""
+    if len(names) > 2 and any(" and " in n for n in names) or (
+            len(names) == 2 and any(" and " in n for n in names)):
+        return ", ".join(names[:-1]) + ", and " + names[-1]
+    return _join(names)
+
+
+def _wards_section(result: RunResult, top: int, bottom: int, style: Style) -> Section:
+    section = Section("Wards")
+    _, phrase = units(result)
     order = ranked(result.wards, style.public, style.threshold)
     first_one, level = _cut(order, 1, style)
     leaders = pd.concat([first_one, level])
     if leaders.empty:  # the highest count is suppressed, and so is every other
-        return [f"No ward had more than {style.threshold} recorded incidents of "
-                f"{subject(result)}."]
-    first = leaders.iloc[0]
-    if len(leaders) > 1:
-        names = _join([str(n) for n in leaders["ward_name"]])
-        text = (f"{names} wards had the highest level of recorded {subject(result)}, with "
-                f"{style.count(first['incidents'])} incidents each")
-    else:
-        text = (f"{ward_label(first['ward_name'])} had the highest level of recorded "
-                f"{subject(result)}, with {style.count(first['incidents'])} incidents")
-    if "change_pct" in order and len(leaders) == 1:
-        text += change_clause(first["incidents"], first["incidents_prev"], first["change_pct"],
-                              bool(first["change_sig"]), style,
-                              *comparison_words(result.summary.get("change") or {}))
-    paragraphs = [text + "."]
+        section.paragraphs.append(f"No ward had more than {style.threshold} recorded {phrase}.")
+        return section
+    section.paragraphs.append(_leader_sentence(section, leaders, result, style))
     head, tied = _cut(order, top, style)
-    if len(head):
-        paragraphs.append(
-            f"The {NUMBER_WORDS.get(len(head), len(head))} wards with the most recorded "
-            f"incidents were {_name_list(head, style)}." + _tied_text(head, tied, style)
-        )
-    rest = order.drop(index=head.index.append(tied.index))
+    listed = pd.concat([head, tied])
+    if len(listed) > len(leaders):
+        items = [_group_text(g, result, style, i == 0) for i, g in
+                 enumerate(_groups(listed, style))]
+        total = result.summary.get("incidents") or result.wards["incidents"].sum()
+        together = listed["incidents"].sum()
+        text = (f"The {NUMBER_WORDS.get(len(listed), len(listed))} wards with the most recorded "
+                f"{phrase} were {_join_groups(items)}.")
+        if not any(style.hidden(n) for n in listed["incidents"]):
+            text += (f" Together they accounted for {_share(together, total)} of "
+                     f"{result.meta.area_name}'s {phrase}.")
+        section.paragraphs.append(text)
+    rest = order.drop(index=listed.index)
     tail, tied = _cut(ranked(rest, style.public, style.threshold, ascending=True), bottom, style)
-    if len(tail):
-        paragraphs.append(f"The fewest were recorded in {_name_list(tail, style)}."
-                          + _tied_text(tail, tied, style))
-    return paragraphs
+    fewest = pd.concat([tail, tied])
+    if len(fewest):
+        items = [f"{_join_names(list(g['ward_name'].astype(str)))} "
+                 f"({style.count(g['incidents'].iloc[0])}{' each' if len(g) > 1 else ''})"
+                 for g in _groups(fewest, style)]
+        section.paragraphs.append(f"The fewest were recorded in {_join_groups(items)}.")
+    not_hot = _not_hot_text(leaders, result, phrase)
+    if not_hot:
+        section.paragraphs.append(not_hot)
+    return section
 
 
-def _name_list(rows: pd.DataFrame, style: Style) -> str:
-    items = [f"{r.ward_name} ({style.count(r.incidents)})" for r in rows.itertuples()]
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+def _join_groups(items: list[str]) -> str:
+    """Groups of wards: "; " between them when a name holds "and" or ",", else commas."""
+    if any(" and " in i.split(" (")[0] for i in items):
+        return "; ".join(items[:-1]) + ("; and " if len(items) > 1 else "") + items[-1]
+    return _join(items)
+
+
+def _leader_sentence(section: Section, leaders: pd.DataFrame, result: RunResult,
+                     style: Style) -> str:
+    """The model sentence: "High Street ward had the highest number of recorded violent crimes,
+    with 863 crimes (up 42% from 607 in the same period last year¹): 25% of Maidstone's
+    total"."""
+    noun, phrase = units(result)
+    first = leaders.iloc[0]
+    n = first["incidents"]
+    if len(leaders) > 1:
+        names = _join_names(list(leaders["ward_name"].astype(str)))
+        text = (f"{names} wards had the highest number of recorded {phrase}, with "
+                f"{style.count(n)} {noun} each")
+    else:
+        text = (f"{ward_label(first['ward_name'])} had the highest number of recorded "
+                f"{phrase}, with {style.count(n)} {noun}")
+        if "change_pct" in leaders:
+            change = result.summary.get("change") or {}
+            text += _change_parenthesis(section, n, first["incidents_prev"],
+                                        first["change_pct"], bool(first["change_sig"]),
+                                        first.get("change_p"), style,
+                                        *comparison_words(change))
+    if style.hidden(n):
+        return text + "."
+    total = result.summary.get("incidents") or result.wards["incidents"].sum()
+    each = " each" if len(leaders) > 1 else ""
+    text += f": {_share(n, total)}{each} of {result.meta.area_name}'s total"
+    area_rate = result.summary.get("rate_per_1000")
+    rates = leaders["rate_per_1000"] if "rate_per_1000" in leaders else pd.Series(dtype=float)
+    if len(rates) and rates.notna().all() and area_rate is not None:
+        text += (f", {_join([f'{r:.1f}' for r in rates])} per 1,000 residents against "
+                 f"{area_rate:.1f} across {result.meta.area_name}")
+    return text + "."
+
+
+def _not_hot_text(leaders: pd.DataFrame, result: RunResult, phrase: str) -> str:
+    """Why the busiest ward is not a hot spot, when it is not: the hot spot analysis looks at a
+    ward together with its neighbours."""
+    if "gi_bin" not in leaders:
+        return ""
+    bins = pd.to_numeric(leaders["gi_bin"], errors="coerce").fillna(0)
+    cold = leaders[bins <= 0]
+    if cold.empty:
+        return ""
+    names = _join_names([str(n) for n in cold["ward_name"]])
+    verb = "is" if len(cold) == 1 else "are"
+    text = (f"{names} {verb} not a hot spot even so: the hot spot analysis asks whether a "
+            "ward and its neighbours together have more than chance would give")
+    lower = _neighbours_lower(cold, result)
+    if lower is True:
+        text += (f", and the wards around {names} had fewer recorded {phrase} than the "
+                 "average ward, so its high count stands alone rather than forming part of a "
+                 "wider area of high numbers")
+    elif lower is False:
+        text += (", and although its neighbours also had more than the average ward, the "
+                 "difference was not large enough to rule out chance")
+    return text + "."
+
+
+def _neighbours_lower(rows: pd.DataFrame, result: RunResult) -> bool | None:
+    """True when the neighbours of ``rows`` average fewer incidents than the wards overall."""
+    weights = result.weights
+    neighbours = getattr(weights, "neighbors", None)
+    if neighbours is None or len(neighbours) != len(result.wards):
+        return None
+    counts = result.wards["incidents"].astype(float).to_numpy()
+    positions = [result.wards.index.get_loc(i) for i in rows.index]
+    around = np.concatenate([np.asarray(neighbours[p], dtype=int) for p in positions])
+    around = np.setdiff1d(around, positions)
+    if around.size == 0:
+        return None
+    return bool(counts[around].mean() < counts.mean())
 
 
 def _change_paragraphs(result: RunResult, style: Style) -> list[str]:
@@ -247,18 +431,21 @@ def _change_paragraphs(result: RunResult, style: Style) -> list[str]:
     if len(falls):
         items = [_rise_text(r, style, per_month) for _, r in falls.iterrows()]
         paragraphs.append("The largest reductions were in " + _join(items) + ".")
-    up, down = change.get("wards_up_sig", 0), change.get("wards_down_sig", 0)
-    how = {"fdr": "false discovery rate", "bonferroni": "Bonferroni correction",
-           "none": "no correction"}.get(change.get("correction", "fdr"), "")
+    # Counted over the wards whose change is shown: a suppressed ward is in neither count.
+    sig = shown["change_sig"].fillna(False).astype(bool)
+    up, down = int((sig & (shown["_excess"] > 0)).sum()), int((sig & (shown["_excess"] < 0)).sum())
+    left_out = len(wards) - len(shown)
+    among = (f" (of the {len(shown)} wards whose change can be published)" if left_out
+             else "")
     if up or down:
         paragraphs.append(
-            f"After allowing for the number of wards tested ({how}), {_wards_n(up)} "
-            f"had a statistically significant increase and {_wards_n(down)} a statistically "
+            f"Allowing for the number of wards compared, {_wards_n(up)}{among} had a "
+            f"statistically significant increase and {_wards_n(down)} a statistically "
             "significant reduction."
         )
     else:
         paragraphs.append(
-            f"After allowing for the number of wards tested ({how}), no ward's change was "
+            f"Allowing for the number of wards compared, no ward's change{among} was "
             "statistically significant: the differences are within what chance alone produces."
         )
     return paragraphs
@@ -270,7 +457,7 @@ def _rise_text(row: pd.Series, style: Style, per_month: bool = False) -> str:
     by = f"{'up' if change > 0 else 'down'} {int(abs(change)):,}"
     if row["incidents_prev"] == 0:
         return f"{row['ward_name']} ({by}, from none to {style.count(row['incidents'])})"
-    sig = "significant" if row["change_sig"] else "not significant"
+    sig = "significant" if row["change_sig"] else "within chance"
     if per_month:  # counts of periods of different lengths: only the rate change is meaningful
         by = f"{'up' if row['change_pct'] > 0 else 'down'} {pct_text(row['change_pct'])} in " \
              "monthly rate"
@@ -280,42 +467,105 @@ def _rise_text(row: pd.Series, style: Style, per_month: bool = False) -> str:
             f"{style.count(row['incidents_prev'])} to {style.count(row['incidents'])}; {sig})")
 
 
+def moran_stability(moran: dict, alpha: float) -> str:
+    """Why the area-wide clustering result is not firm, or "" when it is.
+
+    Unstable: a permutation p within 0.01 of alpha; or within two Monte Carlo standard
+    errors of it (another random seed could carry it across); or a permutation p and the
+    normal approximation's p on different sides of alpha.
+    """
+    p_sim, p_norm = moran.get("p_sim"), moran.get("p_norm")
+    if p_sim is not None:
+        permutations = moran.get("permutations") or 0
+        error = np.sqrt(p_sim * (1 - p_sim) / (permutations + 1)) if permutations else 0.0
+        if abs(p_sim - alpha) <= max(0.01, 2 * error):
+            return ("the result sits close to the threshold and could change with another "
+                    "random simulation (re-run with more permutations, e.g. --permutations "
+                    "9999, to settle it)")
+        if p_norm is not None and (p_sim < alpha) != (p_norm < alpha):
+            return "the two standard ways of testing it disagree"
+    return ""
+
+
 def _hot_spot_paragraphs(result: RunResult, style: Style) -> list[str]:
     wards, summary = result.wards, result.summary
+    _, phrase = units(result) if "incidents" in wards else ("", "high values")
     paragraphs = []
+    alpha = result.config.stats.alpha
     moran = summary.get("moran") or {}
     if moran.get("I") is not None:
-        p = moran.get("p_sim", moran.get("p_norm"))
-        clustered = p is not None and p < result.config.stats.alpha and moran["I"] > 0
-        verdict = ("is clustered: wards with high values tend to neighbour each other"
-                   if clustered else "shows no significant clustering across the wards")
-        paragraphs.append(f"The pattern {verdict} (Moran's I = {moran['I']:.3f}, "
-                          f"p = {_p_text(p)}).")
-    if "gi_bin" in wards:
-        bins = pd.to_numeric(wards["gi_bin"], errors="coerce").fillna(0)
-        hot = wards[bins >= 2].assign(_bin=bins[bins >= 2]).sort_values(["_bin", "ward_name"],
-                                                                          ascending=[False, True])
-        cold = wards[bins <= -2]
-        if len(hot):
-            names = _join([f"{n} ({GI_HOT_LABELS[int(b)]})" for n, b in
-                           zip(hot["ward_name"], hot["_bin"], strict=True)])
-            spots = "a hot spot" if len(hot) == 1 else "hot spots"
-            paragraphs.append(f"Getis-Ord Gi* found {_wards_n(len(hot))} to be {spots} at 95% "
-                              f"confidence or more: {names}.")
+        p = moran.get("p_sim") if moran.get("p_sim") is not None else moran.get("p_norm")
+        clustered = p is not None and p < alpha and moran["I"] > 0
+        shaky = moran_stability(moran, alpha)
+        area = result.meta.area_name
+        if clustered and not shaky:
+            text = (f"Wards with high numbers of {phrase} tend to sit next to each other: the "
+                    f"pattern across {area} is clustered rather than random.")
+        elif clustered:
+            text = (f"There are signs that wards with high numbers of {phrase} sit next to "
+                    f"each other, but the evidence is not firm: {shaky}. Treat this as a "
+                    "pattern to watch rather than a finding to act on.")
+        elif shaky:
+            text = (f"Across {area}, wards with high numbers are not clearly grouped together, "
+                    f"but this is borderline: {shaky}.")
         else:
-            paragraphs.append("Getis-Ord Gi* found no hot spot at 95% confidence or more.")
-        if len(cold):
-            were = "was a cold spot" if len(cold) == 1 else "were cold spots"
-            paragraphs.append(f"{_wards_n(len(cold)).capitalize()} {were} at 95% "
-                              f"confidence or more: {_join(sorted(cold['ward_name']))}.")
+            text = (f"Across {area}, wards with high numbers are not grouped together: the "
+                    "pattern is no different from a random spread.")
+        paragraphs.append(text)
+    if "gi_bin" in wards:
+        paragraphs += _gi_sentences(wards, phrase)
     if "lisa_label" in wards:
-        hh = sorted(wards.loc[wards["lisa_label"] == "High-High", "ward_name"])
-        if hh:
-            paragraphs.append(f"Local Moran's I places {_join(hh)} in a high-high cluster "
-                              "(high values surrounded by high values).")
+        paragraphs.append(_lisa_sentence(wards))
     if not paragraphs:
         paragraphs.append("No spatial statistics were computed for this run.")
     return paragraphs
+
+
+def _gi_sentences(wards: pd.DataFrame, phrase: str) -> list[str]:
+    bins = pd.to_numeric(wards["gi_bin"], errors="coerce").fillna(0)
+    out = []
+    for side, sign, more in (("hot", 1, "more"), ("cold", -1, "fewer")):
+        strong = wards[bins * sign >= 2].assign(_b=(bins * sign)[bins * sign >= 2]) \
+            .sort_values(["_b", "ward_name"], ascending=[False, True])
+        weak = sorted(wards.loc[bins * sign == 1, "ward_name"].astype(str))
+        spot = f"{side} spot"
+        if len(strong):
+            names = _join([f"{n} ({GI_HOT_LABELS[int(b)]} confidence)" for n, b in
+                           zip(strong["ward_name"], strong["_b"], strict=True)])
+            out.append(f"The hot spot analysis found {_wards_n(len(strong))} that, with "
+                       f"{'its' if len(strong) == 1 else 'their'} neighbours, had {more} "
+                       f"{phrase} than chance would produce: "
+                       f"{'a ' + spot if len(strong) == 1 else spot + 's'}: {names}.")
+        elif side == "hot":
+            out.append("No ward is a hot spot with 95% confidence or more.")
+        if weak:
+            verb = "is a" if len(weak) == 1 else "are"
+            plural = "" if len(weak) == 1 else "s"
+            out.append(f"{_join_names(weak)} {verb} {spot}{plural} at 90% confidence only: "
+                       "weaker evidence, shown in the tables and maps, that should not be "
+                       "relied on alone.")
+    return out
+
+
+def _lisa_sentence(wards: pd.DataFrame) -> str:
+    labels = wards["lisa_label"].astype(str)
+    kinds = {
+        "High-High": "a cluster of high values (wards with high numbers whose neighbours also "
+                     "have high numbers)",
+        "Low-Low": "a cluster of low values",
+        "High-Low": "a high value among low neighbours",
+        "Low-High": "a low value among high neighbours",
+    }
+    found = []
+    for label, words in kinds.items():
+        names = sorted(wards.loc[labels == label, "ward_name"].astype(str))
+        if names:
+            found.append(f"{_join_names(names)} {'is' if len(names) == 1 else 'are'} {words}")
+    if found:
+        return "The cluster map shows that " + "; ".join(found) + "."
+    return (f"The cluster map shows no ward in a cluster or standing out from its neighbours: "
+            f"no ward's pattern with its neighbours was strong enough to rule out chance, once "
+            f"allowance is made for testing {len(wards)} wards at once.")
 
 
 def _trend_paragraphs(result: RunResult) -> list[str]:

@@ -7,11 +7,18 @@ the two documents and the narrative show the same figures.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from wardmap.brief.narrative import comparison_title, comparison_words, pct_text, ranked
+from wardmap.brief.narrative import (
+    comparison_title,
+    comparison_words,
+    pct_text,
+    ranked,
+    units,
+)
 from wardmap.disclosure import (
     is_small,
     mask_small_counts,
@@ -34,6 +41,41 @@ class Table:
 class BriefingTables:
     tables: list[Table] = field(default_factory=list)
     notes: list[tuple[str, list[str]]] = field(default_factory=list)  # (heading, lines)
+
+
+def is_number_text(text: str) -> bool:
+    """True for a figure as the tables show it: "1,204", "+5%", "-3", "12.4", "<5", "[c]"."""
+    stripped = text.replace(",", "").replace("%", "").replace("+", "").replace("−", "-")
+    stripped = stripped.lstrip("<")
+    if stripped in ("[c]",):
+        return True
+    try:
+        float(stripped)
+    except ValueError:
+        return False
+    return True
+
+
+def numeric_columns(frame: pd.DataFrame) -> list[bool]:
+    """Columns of figures (every non-empty cell a number), right-aligned in the documents."""
+    flags = []
+    for column in frame.columns:
+        cells = [str(v) for v in frame[column] if str(v) != ""]
+        flags.append(bool(cells) and all(is_number_text(c) for c in cells))
+    return flags
+
+
+def column_weights(frame: pd.DataFrame, longest: int = 40) -> list[float]:
+    """Relative widths: each column's longest cell (or header word), in characters.
+
+    Text longer than ``longest`` wraps, so a long reason does not squeeze the other columns.
+    """
+    weights = []
+    for column in frame.columns:
+        words = max((len(w) for w in str(column).split()), default=1)
+        cells = max((len(str(v)) for v in frame[column]), default=1)
+        weights.append(float(max(min(max(cells, len(str(column))), longest), words, 3) + 1))
+    return weights
 
 
 def count_text(v: object) -> str:
@@ -90,7 +132,8 @@ def _ranked_table(result: RunResult, wards: pd.DataFrame, shown: pd.DataFrame, p
         if public:  # a rank among suppressed counts would reveal their order
             rank = rank.mask(is_small(counts, threshold), "")
         frame = pd.DataFrame({"Rank": rank, "Ward": wards.loc[order, "ward_name"],
-                              "Incidents": shown.loc[order, "incidents"].map(count_text)})
+                              units(result)[0].capitalize():
+                                  shown.loc[order, "incidents"].map(count_text)})
     else:
         order = wards.sort_values("value", ascending=False).index
         frame = pd.DataFrame({"Rank": [str(i + 1) for i in range(len(order))],
@@ -106,7 +149,8 @@ def _ranked_table(result: RunResult, wards: pd.DataFrame, shown: pd.DataFrame, p
     if "lisa_label" in wards:
         frame["LISA"] = wards.loc[order, "lisa_label"].replace("Not significant", "")
     # Named after the order of its rows (incidents, else the value), not the measure tested.
-    label = "recorded incidents" if "incidents" in wards else result.meta.measure_label
+    label = f"recorded {units(result)[1]}" if "incidents" in wards else \
+        result.meta.measure_label
     return Table(f"Wards ranked by {label[:1].lower()}{label[1:]}",
                  frame.reset_index(drop=True))
 
@@ -198,7 +242,7 @@ def data_notes(result: RunResult, public: bool, threshold: int) -> list[tuple[st
             f"the wards, {acc.get('missing_coordinates', 0):,} without a location, "
             f"{acc.get('invalid_coordinates', 0):,} with invalid coordinates and "
             f"{acc.get('filtered_out', 0):,} outside the crime types or months chosen."]))
-    sources = [f"{i.get('role', 'input')}: {i.get('path', '')}" for i in result.inputs]
+    sources = source_lines(result)
     if sources:
         notes.append(("Sources", sources))
     attributions = list(result.meta.attributions)
@@ -206,29 +250,45 @@ def data_notes(result: RunResult, public: bool, threshold: int) -> list[tuple[st
         attributions.insert(0, "Synthetic demo data: not a real place.")
     if attributions:
         notes.append(("Attribution", attributions))
-    notes.append(("Method", _method_lines(result)))
     if public:
         notes.append(("Small numbers", [suppression_note(threshold)]))
     return notes
 
 
-def _method_lines(result: RunResult) -> list[str]:
-    stats, periods = result.config.stats, result.config.periods
-    change = result.summary.get("change") or {}
-    since, per_month = comparison_words(change)
-    compared = ("the same months a year earlier" if change.get("year_earlier", True)
-                else since.removeprefix("in "))
-    lines = [
-        f"Spatial weights: {stats.weights}; permutations: {stats.permutations}; seed "
-        f"{stats.seed}; multiple-testing correction for local statistics: {stats.correction}; "
-        f"significance level {stats.alpha}.",
-        "Change: exact conditional (binomial) test of two Poisson counts, comparing the period "
-        f"with {compared}{' on monthly rates' if per_month else ''}; {periods.correction} "
-        "across wards.",
-        "Control charts: c-chart (counts) or u-chart (rate per 1,000 residents), limits at "
-        "three standard deviations; signals are points outside the limits and runs of 8 "
-        "months on one side of the centre line.",
-        "Emerging hot spots: Getis-Ord Gi* for each month and a Mann–Kendall trend test, "
-        "classified as in ArcGIS Pro's Emerging Hot Spot Analysis (docs/periods.md).",
-    ]
+ROLE_WORDS = {"boundaries": "ward boundaries", "incidents": "records",
+              "population": "population", "counts": "ward table"}
+
+
+def source_lines(result: RunResult) -> list[str]:
+    """Each input by file name (never its folder: paths on an analyst's machine mean nothing
+    to a reader and can reveal user names), with what it held, its months and a sha256 prefix
+    that identifies the exact file."""
+    months = _months_by_source(result)
+    lines = []
+    for item in result.inputs:
+        name = Path(str(item.get("path", ""))).name or "(unnamed)"
+        role = item.get("role", "input")
+        what = ROLE_WORDS.get(role, role)
+        if role == "incidents" and item.get("format") == "police.uk":
+            what = "police.uk street-level records"
+        parts = [f"{name}: {what}"]
+        if item.get("rows") is not None:
+            unit = "wards" if role == "boundaries" else "rows"
+            parts.append(f"{int(item['rows']):,} {unit}")
+        if name in months:
+            parts.append(months[name])
+        if item.get("sha256"):
+            parts.append(f"sha256 {str(item['sha256'])[:12]}")
+        lines.append(", ".join(parts) + ".")
     return lines
+
+
+def _months_by_source(result: RunResult) -> dict[str, str]:
+    from wardmap.periods.presets import period_label
+
+    records = result.records
+    if records is None or "source" not in records or "month" not in records:
+        return {}
+    found = records.dropna(subset=["month"]).groupby("source", observed=True)["month"]
+    return {str(name): period_label(sorted({str(m) for m in months}))
+            for name, months in found}
