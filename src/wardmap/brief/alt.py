@@ -96,8 +96,6 @@ def _change_finding(wards: pd.DataFrame, style: Style) -> str:
 
 
 def _spc_finding(spc: dict) -> str:
-    points = spc.get("points") or []
-    flagged = [p["period"] for p in points if p.get("signal")]
-    if not flagged:
-        return "Every month is within the control limits: no signal of change."
-    return "Signals in " + _join(flagged) + "."
+    from wardmap.brief.narrative import _spc_sentence
+
+    return _spc_sentence(spc)

@@ -62,7 +62,8 @@ def write_docx(path: Path, briefing: Briefing, template: str | Path | None = Non
             _figure(doc, number, image)
     for number, table in briefing.numbered_tables():
         _table(doc, number, table)
-    doc.add_heading("Data notes", level=1)
+    if briefing.tables.notes:
+        doc.add_heading("Data notes", level=1)
     for heading, lines in briefing.tables.notes:
         _section(doc, heading, lines, level=2)
     for section in briefing.appendix:

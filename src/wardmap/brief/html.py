@@ -64,11 +64,12 @@ def render_html(briefing: Briefing) -> str:
         parts.append("</section>")
     for n, table in b.numbered_tables():
         parts.append(_table(n, table))
-    parts.append("<section><h2>Data notes</h2>")
-    for heading, lines in b.tables.notes:
-        parts.append(f"<h3>{escape(heading)}</h3>")
-        parts += [f'<p class="note">{escape(line)}</p>' for line in lines]
-    parts.append("</section>")
+    if b.tables.notes:
+        parts.append("<section><h2>Data notes</h2>")
+        for heading, lines in b.tables.notes:
+            parts.append(f"<h3>{escape(heading)}</h3>")
+            parts += [f'<p class="note">{escape(line)}</p>' for line in lines]
+        parts.append("</section>")
     for section in b.appendix:
         parts.append(_section(section.heading, section.paragraphs))
     parts.append(f'</main>\n<footer><p class="marking">{escape(b.marking.upper())}</p>'
