@@ -15,12 +15,12 @@ from wardmap.stats import test_stage as spatial_tests
 NAMES = ["High Street", "Park Wood", "Shepway North", "Fant", "Bridge", "Heath", "Allington",
          "Boxley", "Detling and Thurnham"]
 TOP = re.compile(
-    r"^(?P<name>.+) ward had the highest level of recorded .+?, with (?P<now>[\d,]+) incidents, "
-    r"(?P<dir>up|down) (?P<pct>\d+)% from (?P<then>[\d,]+) in the same period last year "
-    r"\((?P<verdict>[^)]+)\)\.$"
+    r"^(?P<name>.+) ward had the highest number of recorded .+?, with (?P<now>[\d,]+) "
+    r"incidents \((?P<dir>up|down) (?P<pct>\d+)% from (?P<then>[\d,]+) in the same period "
+    r"last year¹\): (?P<share>\d+)% of Gridshire's total\.$"
 )
 NAME = "(" + "|".join(map(re.escape, NAMES)) + ")"
-NAMED_COUNT = re.compile(NAME + r" \((<5|[\d,]+)\)")
+NAMED_COUNT = re.compile(NAME + r" \((<5|[\d,]+)(?: incidents)?(?: each)?[,)]")
 
 
 def borough(then: list[int], now: list[int], permutations: int = 99):
@@ -46,6 +46,10 @@ def _paragraphs(result, **kwargs) -> dict[str, list[str]]:
     return {s.heading: s.paragraphs for s in narrative(result, **kwargs)}
 
 
+def _notes(result, **kwargs) -> dict[str, list[str]]:
+    return {s.heading: s.notes for s in narrative(result, **kwargs)}
+
+
 THEN = [607, 300, 250, 120, 80, 60, 40, 30, 12]
 NOW = [863, 310, 240, 130, 70, 65, 35, 20, 3]
 
@@ -62,7 +66,10 @@ def test_top_ward_sentence_numbers_equal_the_table() -> None:
     assert int(match["pct"]) == round(abs(row["change_pct"]))
     assert match["dir"] == ("up" if row["change"] > 0 else "down")
     assert bool(row["change_sig"]) is True
-    assert match["verdict"] == "a statistically significant increase"
+    assert int(match["share"]) == round(100 * row["incidents"] / sum(NOW))
+    note = _notes(result)["Wards"][0]
+    assert note.startswith("¹ A statistically significant increase (exact test of two Poisson "
+                           "counts, p ")
 
 
 def test_top_five_and_bottom_three_lists_equal_the_table() -> None:
@@ -71,6 +78,8 @@ def test_top_five_and_bottom_three_lists_equal_the_table() -> None:
     by_name = result.wards.set_index("ward_name")["incidents"]
     top = NAMED_COUNT.findall(paragraphs[1])
     assert [n for n, _ in top] == list(by_name.sort_values(ascending=False).index[:5])
+    shares = re.findall(r"\([\d,]+(?: incidents)?, (\d+)%", paragraphs[1])
+    assert [int(x) for x in shares] == [round(100 * by_name[n] / sum(NOW)) for n, _ in top]
     assert all(_number(c) == by_name[n] for n, c in top)
     bottom = NAMED_COUNT.findall(paragraphs[2])
     assert [n for n, _ in bottom] == list(by_name.sort_values().index[:3])
@@ -83,7 +92,8 @@ def test_overview_total_and_change_equal_the_summary() -> None:
     change = result.summary["change"]
     numbers = [_number(n) for n in re.findall(r"\d[\d,]*", text.split(" between ")[0])]
     assert change["incidents"] in numbers and change["incidents"] == sum(NOW)
-    after = text.split("December 2017, ")[1]
+    assert "between January and December 2017 (" in text
+    after = text.split("December 2017 (")[1]
     pct, then = re.match(r"(?:up|down) (\d+)% from ([\d,]+)", after).groups()
     assert int(pct) == round(abs(change["change_pct"]))
     assert _number(then) == change["incidents_prev"] == sum(THEN)
@@ -93,11 +103,13 @@ def test_wording_follows_significance() -> None:
     flat = borough([607, *THEN[1:]], [640, *NOW[1:]])  # +5%: within chance
     text = _paragraphs(flat)["Wards"][0]
     assert bool(flat.wards.set_index("ward_name").loc["High Street", "change_sig"]) is False
-    assert text.endswith("(not a statistically significant change).")
+    assert "(up 5% from 607 in the same period last year¹)" in text
+    assert _notes(flat)["Wards"][0].startswith("¹ Not a statistically significant change: "
+                                               "within what chance alone produces")
     down = borough([863, *THEN[1:]], [607, *NOW[1:]])
     text = _paragraphs(down)["Wards"][0]
-    assert "down 30% from 863" in text
-    assert text.endswith("(a statistically significant reduction).")
+    assert "(down 30% from 863 in the same period last year¹)" in text
+    assert _notes(down)["Wards"][0].startswith("¹ A statistically significant reduction")
 
 
 def test_change_paragraph_numbers_equal_the_table() -> None:

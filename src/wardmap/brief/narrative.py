@@ -532,10 +532,12 @@ def _gi_sentences(wards: pd.DataFrame, phrase: str) -> list[str]:
         if len(strong):
             names = _join([f"{n} ({GI_HOT_LABELS[int(b)]} confidence)" for n, b in
                            zip(strong["ward_name"], strong["_b"], strict=True)])
-            out.append(f"The hot spot analysis found {_wards_n(len(strong))} that, with "
-                       f"{'its' if len(strong) == 1 else 'their'} neighbours, had {more} "
-                       f"{phrase} than chance would produce: "
-                       f"{'a ' + spot if len(strong) == 1 else spot + 's'}: {names}.")
+            one = len(strong) == 1
+            what = (f"one {spot}, a ward that with its neighbours had" if one else
+                    f"{NUMBER_WORDS.get(len(strong), len(strong))} {spot}s, wards that with "
+                    "their neighbours had")
+            out.append(f"The hot spot analysis found {what} {more} {phrase} than chance would "
+                       f"produce: {names}.")
         elif side == "hot":
             out.append("No ward is a hot spot with 95% confidence or more.")
         if weak:

@@ -149,7 +149,7 @@ def _ranked_table(result: RunResult, wards: pd.DataFrame, shown: pd.DataFrame, p
     if "lisa_label" in wards:
         frame["LISA"] = wards.loc[order, "lisa_label"].replace("Not significant", "")
     # Named after the order of its rows (incidents, else the value), not the measure tested.
-    label = f"recorded {units(result)[1]}" if "incidents" in wards else \
+    label = f"recorded {units(result)[0]}" if "incidents" in wards else \
         result.meta.measure_label
     return Table(f"Wards ranked by {label[:1].lower()}{label[1:]}",
                  frame.reset_index(drop=True))
