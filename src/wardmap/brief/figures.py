@@ -122,7 +122,7 @@ def _measure_map(result: RunResult, dpi: int, public: bool, threshold: int) -> I
 def _lisa_map(result: RunResult, dpi: int) -> Image | None:
     if static is None or "lisa_label" not in result.wards:
         return None
-    title = "Clusters (local Moran's I)"
+    title = "Clusters of high and low values"
     return Image(title, _png(static.lisa_figure(result.wards, title=title, **_page(result)), dpi))
 
 
@@ -133,13 +133,13 @@ def _page(result: RunResult) -> dict:
 
 def _gi_map(result: RunResult, bins: pd.Series, dpi: int) -> Image:
     if static is not None:
-        title = "Hot spots and cold spots (Getis-Ord Gi*)"
+        title = "Hot spots and cold spots"
         return Image(title, _png(static.gi_figure(result.wards, title=title, **_page(result)),
                                  dpi))
     colours = [GI_COLOURS[int(b)] for b in bins]
     present = sorted(set(int(b) for b in bins), reverse=True)
     legend = [(GI_COLOURS[b], GI_LABELS[b]) for b in present]
-    title = "Hot spots and cold spots (Getis-Ord Gi*)"
+    title = "Hot spots and cold spots"
     return Image(title, _map_png(result.wards, colours, legend, title, dpi), _attribution(result))
 
 

@@ -26,6 +26,10 @@ from wardmap.disclosure import (
 )
 from wardmap.result import RunResult
 
+# Local Moran's I labels in words (the statistic is named in the methods appendix).
+LISA_TEXT = {"High-High": "High, among high", "Low-Low": "Low, among low",
+             "High-Low": "High, among low", "Low-High": "Low, among high",
+             "Island": "No neighbours"}
 GI_TEXT = {3: "Hot (99%)", 2: "Hot (95%)", 1: "Hot (90%)", 0: "", -1: "Cold (90%)",
            -2: "Cold (95%)", -3: "Cold (99%)"}
 
@@ -144,10 +148,10 @@ def _ranked_table(result: RunResult, wards: pd.DataFrame, shown: pd.DataFrame, p
     if "change_pct" in wards:
         frame["Change"] = shown.loc[order, "change_pct"].map(signed_pct)
     if "gi_bin" in wards:
-        frame["Gi* hot spot"] = pd.to_numeric(wards.loc[order, "gi_bin"], errors="coerce") \
+        frame["Hot spot"] = pd.to_numeric(wards.loc[order, "gi_bin"], errors="coerce") \
             .fillna(0).astype(int).map(GI_TEXT)
     if "lisa_label" in wards:
-        frame["LISA"] = wards.loc[order, "lisa_label"].replace("Not significant", "")
+        frame["Cluster"] = wards.loc[order, "lisa_label"].map(LISA_TEXT).fillna("")
     # Named after the order of its rows (incidents, else the value), not the measure tested.
     label = f"recorded {units(result)[0]}" if "incidents" in wards else \
         result.meta.measure_label
@@ -171,8 +175,6 @@ def _change_table(result: RunResult, wards: pd.DataFrame, shown: pd.DataFrame) -
         then_head: shown.loc[order, "incidents_prev"].map(count_text),
         "Change": shown.loc[order, "change"].map(lambda v: "" if pd.isna(v) else f"{v:+,.0f}"),
         "% change": shown.loc[order, "change_pct"].map(signed_pct),
-        "p": wards.loc[order, "change_p"].map(p_text).where(~hidden, ""),
-        "q (FDR)": wards.loc[order, "change_q"].map(p_text).where(~hidden, ""),
         "Significant": np.where(hidden, "", np.where(wards.loc[order, "change_sig"], "Yes", "")),
     })
     total = pd.DataFrame([{
@@ -181,12 +183,11 @@ def _change_table(result: RunResult, wards: pd.DataFrame, shown: pd.DataFrame) -
         then_head: count_text(change.get("incidents_prev")),
         "Change": f"{change.get('change', 0):+,.0f}",
         "% change": signed_pct(change.get("change_pct")),
-        "p": p_text(change.get("p")),
-        "q (FDR)": "",
         "Significant": "Yes" if change.get("sig") else "",
     }])
-    note = ("Exact conditional test of two Poisson counts (binomial); q values adjust for the "
-            "number of wards tested. % change is blank where the comparison period had none.")
+    note = ("Significant: a change larger than chance would give, allowing for the number of "
+            "wards compared (the test is described in the appendix; each ward's p and q values "
+            "are in wards.csv). % change is blank where the comparison period had none.")
     if comparison_words(change)[1]:
         note += " The periods differ in length, so % change compares monthly rates."
     return Table(comparison_title(change), pd.concat([frame, total], ignore_index=True), note)
@@ -195,10 +196,10 @@ def _change_table(result: RunResult, wards: pd.DataFrame, shown: pd.DataFrame) -
 def _hot_spot_table(wards: pd.DataFrame) -> Table | None:
     cols = {}
     if "gi_bin" in wards:
-        cols["Gi* hot spot"] = pd.to_numeric(wards["gi_bin"], errors="coerce").fillna(0) \
+        cols["Hot spot"] = pd.to_numeric(wards["gi_bin"], errors="coerce").fillna(0) \
             .astype(int).map(GI_TEXT)
     if "lisa_label" in wards:
-        cols["LISA"] = wards["lisa_label"].replace("Not significant", "").fillna("")
+        cols["Cluster"] = wards["lisa_label"].map(LISA_TEXT).fillna("")
     if "emerging_pattern" in wards:
         cols["Emerging pattern"] = wards["emerging_pattern"].replace("No pattern detected", "")
     if "spc_note" in wards:
