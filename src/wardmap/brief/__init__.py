@@ -50,18 +50,22 @@ def build_briefing(result: RunResult, created: datetime | None = None):  # noqa:
     from wardmap.brief.pack import Briefing
     from wardmap.brief.tables import briefing_tables
     from wardmap.periods import analyse_periods
+    from wardmap.secondary import published
 
     if "change" not in result.summary:
         result = analyse_periods(result)
     config = result.config
     check_template(config.brief.template)
     public, threshold = config.output.public, config.output.threshold
+    # One suppression pattern for every figure, table and sentence of a public briefing.
+    pattern = published(result.wards, threshold) if public else None
     title, subtitle = briefing_title(result)
     return Briefing(
         title=title, subtitle=subtitle,
-        sections=narrative(result, config.brief.top, config.brief.bottom, public, threshold),
-        images=briefing_figures(result, config.brief.dpi, public, threshold),
-        tables=briefing_tables(result, public, threshold),
+        sections=narrative(result, config.brief.top, config.brief.bottom, public, threshold,
+                           pattern),
+        images=briefing_figures(result, config.brief.dpi, public, threshold, pattern),
+        tables=briefing_tables(result, public, threshold, pattern),
         appendix=methods_appendix(result),
         marking=config.brief.marking, author=config.brief.author or result.meta.area_name,
         subject=f"{result.meta.crime_types_label} by ward, {subtitle.removeprefix('Period: ')}",

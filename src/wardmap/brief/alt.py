@@ -15,6 +15,7 @@ from wardmap.result import RunResult
 
 
 def alt_texts(result: RunResult, images: list[Image], public: bool, threshold: int) -> list[str]:
+    """One alt text per image; ``result`` carries the published statuses when public."""
     style = Style(public, threshold)
     return [_alt(result, image, style) for image in images]
 
@@ -43,13 +44,13 @@ def _busiest(result: RunResult, style: Style) -> str:
         top = wards.sort_values("value", ascending=False).head(3)
         return "Highest values in " + _join([str(n) for n in top["ward_name"]]) + "."
     _, phrase = units(result)
-    shown = wards[~pd.Series([style.hidden(n) for n in wards["incidents"]], index=wards.index)]
+    shown = wards[[not style.withheld(r) for _, r in wards.iterrows()]]
     top = shown.sort_values(["incidents", "ward_name"], ascending=[False, True]).head(3)
     low = shown.sort_values(["incidents", "ward_name"]).head(3)
     text = (f"Darker shading is more {phrase}. The most were in "
-            + _join([f"{r.ward_name} ({style.count(r.incidents)})" for r in top.itertuples()]))
+            + _join([f"{r.ward_name} ({style.ward_count(r)})" for r in top.itertuples()]))
     if len(low):
-        text += "; the fewest in " + _join([f"{r.ward_name} ({style.count(r.incidents)})"
+        text += "; the fewest in " + _join([f"{r.ward_name} ({style.ward_count(r)})"
                                             for r in low.itertuples()])
     return text + "."
 
@@ -79,8 +80,8 @@ def _lisa_finding(wards: pd.DataFrame) -> str:
 
 
 def _change_finding(wards: pd.DataFrame, style: Style) -> str:
-    shown = wards[[not style.hidden(a, b) for a, b in
-                   zip(wards["incidents"], wards["incidents_prev"], strict=True)]]
+    shown = wards[[not style.withheld(r, "incidents", "incidents_prev")
+                   for _, r in wards.iterrows()]]
     shown = shown[shown["change_pct"].notna()]
     if shown.empty:
         return "No ward's change can be shown."

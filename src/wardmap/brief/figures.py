@@ -17,6 +17,7 @@ from matplotlib.patches import Patch
 
 from wardmap.maps.style import GI_COLOURS, GI_LABELS, NO_DATA_COLOUR, classify, gi_bins
 from wardmap.result import RunResult
+from wardmap.secondary import SECONDARY, SECONDARY_LABEL, Published
 
 try:  # the report-ready maps of wardmap.maps; the small maps below stand in without them
     from wardmap.maps import static
@@ -35,8 +36,17 @@ class Image:
 
 
 def briefing_figures(result: RunResult, dpi: int = 200, public: bool = False,
-                     threshold: int = 4) -> list[Image]:
-    """Maps of the measure, Gi* hot spots and change (when present), and the control chart."""
+                     threshold: int = 4, pattern: Published | None = None) -> list[Image]:
+    """Maps of the measure, Gi* hot spots and change (when present), and the control chart.
+
+    With ``public``, counts withheld by wardmap.secondary are drawn as withheld, and the
+    ward-by-month table is left out: its small monthly counts could be worked out from the
+    wards' totals.
+    """
+    if public:
+        from wardmap.brief.narrative import with_published
+
+        result = with_published(result, threshold, pattern)
     wards = result.wards
     images = [_measure_map(result, dpi, public, threshold)]
     bins = gi_bins(wards)
@@ -50,7 +60,7 @@ def briefing_figures(result: RunResult, dpi: int = 200, public: bool = False,
     spc = result.summary.get("spc") or {}
     if spc.get("points"):
         images.append(_spc_chart(result, spc, dpi))
-    heat = _heat_map(result, dpi, public, threshold)
+    heat = None if public else _heat_map(result, dpi, public, threshold)
     if heat is not None:
         images.append(heat)
     if result.focus is not None and len(result.focus) and static is not None:
@@ -108,9 +118,15 @@ def _measure_map(result: RunResult, dpi: int, public: bool, threshold: int) -> I
     label = f"Recorded {_phrase(result)}" if column == "incidents" else \
         result.meta.measure_label
     title = f"{label}, {result.meta.period_label}".strip(", ")
+    status = wards.get("published_incidents")
+    withheld = {}
+    if public and status is not None and (status == SECONDARY).any():
+        # Counts withheld to protect a small one are drawn as withheld, not in their class.
+        wards = wards.assign(incidents=wards["incidents"].astype(float).mask(status == SECONDARY))
+        withheld = {"no_data_label": f"Withheld ({SECONDARY_LABEL})"}
     if static is not None:
         fig = static.choropleth_figure(wards, column, title=title, small_threshold=small,
-                                       **_page(result))
+                                       **withheld, **_page(result))
         return Image(title, _png(fig, dpi))
     classes = classify(wards[column].rename(column), k=5, palette="YlOrRd",
                        small_threshold=small)
@@ -156,9 +172,9 @@ def _change_map(result: RunResult, dpi: int, public: bool, threshold: int) -> Im
     wards = result.wards
     values = wards["change_pct"]
     if public:
-        from wardmap.disclosure import mask_small_counts
+        from wardmap.brief.tables import published_counts
 
-        values = mask_small_counts(wards, threshold, mode="hide")["change_pct"]
+        values = published_counts(wards, threshold)["change_pct"]
     arr = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
     cmap = colormaps["RdBu_r"]
     palette = [to_hex(cmap(x)) for x in (0.08, 0.25, 0.4, 0.6, 0.75, 0.92)]

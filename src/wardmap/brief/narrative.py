@@ -7,6 +7,7 @@ a table. With ``public`` the small-number rules of wardmap.disclosure apply to t
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,6 +16,7 @@ import pandas as pd
 from wardmap.disclosure import format_count, is_small
 from wardmap.periods.presets import month_label
 from wardmap.result import RunResult
+from wardmap.secondary import SECONDARY, SECONDARY_LABEL, Published, published
 
 NUMBER_WORDS = {0: "no", 1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven",
                 8: "eight", 9: "nine", 10: "ten"}
@@ -41,6 +43,48 @@ class Style:
     def hidden(self, *counts: float) -> bool:
         """True when any count is suppressed: figures worked out from it are not shown."""
         return self.public and bool(is_small(list(counts), self.threshold).any())
+
+    def withheld(self, row: object, *columns: str) -> bool:
+        """True when a ward's count (``incidents`` by default) is withheld in public outputs,
+        as too small or so that a small one cannot be worked out (wardmap.secondary)."""
+        if not self.public:
+            return False
+        for column in columns or ("incidents",):
+            status = _field(row, PUBLISHED[column])
+            if status is None:
+                status = int(bool(is_small([_field(row, column)], self.threshold)[0]))
+            if status:
+                return True
+        return False
+
+    def ward_count(self, row: object, column: str = "incidents") -> str:
+        """A ward's count as published: "61", "<5", or "[c]" when withheld to protect
+        another."""
+        if self.public and _field(row, PUBLISHED[column]) == SECONDARY:
+            return SECONDARY_LABEL
+        return self.count(_field(row, column))
+
+
+# Columns added to a public run's ward table: each count's published status (wardmap.secondary).
+PUBLISHED = {"incidents": "published_incidents", "incidents_prev": "published_incidents_prev"}
+
+
+def _field(row: object, name: str) -> object:
+    if isinstance(row, pd.Series):
+        return row.get(name)
+    return getattr(row, name, None)
+
+
+def with_published(result: RunResult, threshold: int, pattern: Published | None = None
+                   ) -> RunResult:
+    """The run with each count's published status on its ward table (public outputs)."""
+    if "incidents" not in result.wards or PUBLISHED["incidents"] in result.wards:
+        return result
+    pattern = pattern or published(result.wards, threshold)
+    wards = result.wards.assign(**{PUBLISHED["incidents"]: pattern.now})
+    if pattern.prev is not None:
+        wards[PUBLISHED["incidents_prev"]] = pattern.prev
+    return dataclasses.replace(result, wards=wards)
 
 
 def pct_text(pct: float) -> str:
@@ -121,13 +165,15 @@ def units(result: RunResult) -> tuple[str, str]:
 
 
 def narrative(result: RunResult, top: int = 5, bottom: int = 3, public: bool = False,
-              threshold: int = 4) -> list[Section]:
+              threshold: int = 4, pattern: Published | None = None) -> list[Section]:
     """The briefing's findings in plain English: overview, wards, change, hot spots, trends.
 
     The statistics behind them (test names, p values, corrections) are in
     ``methods_appendix``; a change's test is in a note under its section.
     """
     style = Style(public, threshold)
+    if public:
+        result = with_published(result, threshold, pattern)
     wards = result.wards
     sections = [_overview(result, style)]
     if "incidents" in wards:
@@ -221,10 +267,18 @@ def ranked(wards: pd.DataFrame, public: bool = False, threshold: int = 4,
     """
     key = wards["incidents"].astype(float)
     if public:
-        key = key.mask(is_small(wards["incidents"], threshold), float(threshold))
+        key = key.mask(withheld_wards(wards, threshold), float(threshold))
     order = wards.assign(_key=key).sort_values(["_key", "ward_name"],
                                                ascending=[ascending, True], kind="stable")
     return order.drop(columns="_key")
+
+
+def withheld_wards(wards: pd.DataFrame, threshold: int, column: str = "incidents") -> np.ndarray:
+    """Public outputs: the wards whose count is withheld (small, or protecting a small one)."""
+    status = PUBLISHED[column]
+    if status in wards:
+        return wards[status].fillna(0).to_numpy() != 0
+    return is_small(wards[column], threshold)
 
 
 def _cut(order: pd.DataFrame, n: int, style: Style) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -235,7 +289,7 @@ def _cut(order: pd.DataFrame, n: int, style: Style) -> tuple[pd.DataFrame, pd.Da
     if n <= 0 or order.empty:
         return order.head(0), order.head(0)
     key = order["incidents"].astype(float)
-    small = is_small(order["incidents"], style.threshold) if style.public else \
+    small = withheld_wards(order, style.threshold) if style.public else \
         np.zeros(len(order), dtype=bool)
     key = key.mask(small, float(style.threshold)).to_numpy()
     head = order.head(n)
@@ -249,7 +303,7 @@ def _cut(order: pd.DataFrame, n: int, style: Style) -> tuple[pd.DataFrame, pd.Da
 
 def _groups(rows: pd.DataFrame, style: Style) -> list[pd.DataFrame]:
     """Consecutive wards of a ranking with the same count shown, one group each."""
-    shown = [style.count(n) for n in rows["incidents"]]
+    shown = [style.ward_count(r) for _, r in rows.iterrows()]
     starts = [i for i in range(len(shown)) if i == 0 or shown[i] != shown[i - 1]]
     return [rows.iloc[a:b] for a, b in zip(starts, [*starts[1:], len(rows)], strict=True)]
 
@@ -269,8 +323,8 @@ def _group_text(group: pd.DataFrame, result: RunResult, style: Style, first: boo
     n = group["incidents"].iloc[0]
     tie = len(group) > 1
     names = _join_names(list(group["ward_name"].astype(str)))
-    count = style.count(n)
-    if style.hidden(n):
+    count = style.ward_count(group.iloc[0])
+    if style.withheld(group.iloc[0]):
         return f"{names} ({count}{' each' if tie else ''})"
     total = result.summary.get("incidents") or result.wards["incidents"].sum()
     each = " each" if tie else ""
@@ -313,7 +367,7 @@ def _wards_section(result: RunResult, top: int, bottom: int, style: Style) -> Se
         together = listed["incidents"].sum()
         text = (f"The {NUMBER_WORDS.get(len(listed), len(listed))} wards with the most recorded "
                 f"{phrase} were {_join_groups(items)}.")
-        if not any(style.hidden(n) for n in listed["incidents"]):
+        if not any(style.withheld(r) for _, r in listed.iterrows()):
             text += (f" Together they accounted for {_share(together, total)} of "
                      f"{result.meta.area_name}'s {phrase}.")
         section.paragraphs.append(text)
@@ -322,7 +376,7 @@ def _wards_section(result: RunResult, top: int, bottom: int, style: Style) -> Se
     fewest = pd.concat([tail, tied])
     if len(fewest):
         items = [f"{_join_names(list(g['ward_name'].astype(str)))} "
-                 f"({style.count(g['incidents'].iloc[0])}{' each' if len(g) > 1 else ''})"
+                 f"({style.ward_count(g.iloc[0])}{' each' if len(g) > 1 else ''})"
                  for g in _groups(fewest, style)]
         section.paragraphs.append(f"The fewest were recorded in {_join_groups(items)}.")
     not_hot = _not_hot_text(leaders, result, phrase)
@@ -349,17 +403,17 @@ def _leader_sentence(section: Section, leaders: pd.DataFrame, result: RunResult,
     if len(leaders) > 1:
         names = _join_names(list(leaders["ward_name"].astype(str)))
         text = (f"{names} wards had the highest number of recorded {phrase}, with "
-                f"{style.count(n)} {noun} each")
+                f"{style.ward_count(first)} {noun} each")
     else:
         text = (f"{ward_label(first['ward_name'])} had the highest number of recorded "
-                f"{phrase}, with {style.count(n)} {noun}")
-        if "change_pct" in leaders:
+                f"{phrase}, with {style.ward_count(first)} {noun}")
+        if "change_pct" in leaders and not style.withheld(first, "incidents", "incidents_prev"):
             change = result.summary.get("change") or {}
             text += _change_parenthesis(section, n, first["incidents_prev"],
                                         first["change_pct"], bool(first["change_sig"]),
                                         first.get("change_p"), style,
                                         *comparison_words(change))
-    if style.hidden(n):
+    if style.withheld(first):
         return text + "."
     total = result.summary.get("incidents") or result.wards["incidents"].sum()
     each = " each" if len(leaders) > 1 else ""
@@ -415,7 +469,7 @@ def _change_paragraphs(result: RunResult, style: Style) -> list[str]:
     wards = result.wards
     change = result.summary.get("change", {})
     _, per_month = comparison_words(change)
-    shown = wards[~wards.apply(lambda r: style.hidden(r["incidents"], r["incidents_prev"]),
+    shown = wards[~wards.apply(lambda r: style.withheld(r, "incidents", "incidents_prev"),
                                axis=1)]
     # Ranked on the period's length: the comparison count scaled to as many months.
     scale = len(change.get("current_months") or []) / len(change.get("comparison_months") or [1])

@@ -13,18 +13,18 @@ import numpy as np
 import pandas as pd
 
 from wardmap.brief.narrative import (
+    PUBLISHED,
     comparison_title,
     comparison_words,
     pct_text,
     ranked,
     units,
+    with_published,
+    withheld_wards,
 )
-from wardmap.disclosure import (
-    is_small,
-    mask_small_counts,
-    suppression_note,
-)
+from wardmap.disclosure import mask_small_counts, suppression_note
 from wardmap.result import RunResult
+from wardmap.secondary import SECONDARY, SECONDARY_LABEL, Published
 
 # Local Moran's I labels in words (the statistic is named in the methods appendix).
 LISA_TEXT = {"High-High": "High, among high", "Low-Low": "Low, among low",
@@ -110,10 +110,19 @@ def p_text(v: object) -> str:
     return "<0.001" if float(v) < 0.001 else f"{float(v):.3f}"
 
 
-def briefing_tables(result: RunResult, public: bool = False, threshold: int = 4) -> BriefingTables:
-    """Ranked wards, change, hot spot findings, focus areas and the data notes."""
+def briefing_tables(result: RunResult, public: bool = False, threshold: int = 4,
+                    pattern: Published | None = None) -> BriefingTables:
+    """Ranked wards, change, hot spot findings, focus areas and the data notes.
+
+    With ``public``, counts are withheld as wardmap.secondary decides (small ones as "<5",
+    those that would let a small one be worked out as "[c]") and figures worked out from a
+    withheld count are left blank.
+    """
+    shown = result.wards
+    if public:
+        result = with_published(result, threshold, pattern)
+        shown = published_counts(result.wards, threshold)
     wards = result.wards
-    shown = mask_small_counts(wards, threshold) if public else wards
     out = BriefingTables()
     out.tables.append(_ranked_table(result, wards, shown, public, threshold))
     if "change_pct" in wards:
@@ -127,14 +136,23 @@ def briefing_tables(result: RunResult, public: bool = False, threshold: int = 4)
     return out
 
 
+def published_counts(wards: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """The ward table as a public output shows it: withheld counts as "<5" or "[c]", and
+    rates and changes worked out from them blank."""
+    secondary = {column: wards[status].fillna(0).to_numpy() == SECONDARY
+                 for column, status in PUBLISHED.items() if status in wards}
+    return mask_small_counts(wards, threshold, secondary=secondary)
+
+
 def _ranked_table(result: RunResult, wards: pd.DataFrame, shown: pd.DataFrame, public: bool,
                   threshold: int) -> Table:
     if "incidents" in wards:
         order = ranked(wards, public, threshold).index
-        counts = wards.loc[order, "incidents"]
-        rank = counts.rank(ascending=False, method="min").astype(int).astype(str)
-        if public:  # a rank among suppressed counts would reveal their order
-            rank = rank.mask(is_small(counts, threshold), "")
+        counts = wards.loc[order, "incidents"].astype(float)
+        if public:  # ranked among the counts shown: a rank would reveal a withheld one's place
+            counts = counts.mask(withheld_wards(wards.loc[order], threshold))
+        rank = counts.rank(ascending=False, method="min").map(
+            lambda r: "" if pd.isna(r) else str(int(r)))
         frame = pd.DataFrame({"Rank": rank, "Ward": wards.loc[order, "ward_name"],
                               units(result)[0].capitalize():
                                   shown.loc[order, "incidents"].map(count_text)})
@@ -252,7 +270,12 @@ def data_notes(result: RunResult, public: bool, threshold: int) -> list[tuple[st
     if attributions:
         notes.append(("Attribution", attributions))
     if public:
-        notes.append(("Small numbers", [suppression_note(threshold)]))
+        notes.append(("Small numbers", [
+            suppression_note(threshold),
+            f"Counts shown as \"{SECONDARY_LABEL}\" are withheld too, so that no suppressed "
+            "count can be worked out by subtracting the figures shown from a total (secondary "
+            "suppression, as in ONS disclosure practice); ward counts, monthly counts and "
+            "totals in this briefing are protected together."]))
     return notes
 
 
