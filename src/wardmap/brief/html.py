@@ -1,9 +1,10 @@
 """briefing.html: one self-contained file (images as data URIs, no scripts, no external links).
 
 A committee clerk can e-mail it or open it offline; nothing on the page asks the network. It
-prints on A4 (print CSS: 2 cm margins, each major section on a new page, no figure or table
-row split across pages) and is built for screen readers: a language, one h1 and h2/h3 below
-it, figures with alt text stating their finding, table headers marked with their scope.
+prints on A4 (print CSS: 2 cm margins; tables, data notes and the appendix each on a new
+page; no figure or table row split across pages) and is built for screen readers: a language,
+one h1 and h2/h3 below it, figures with alt text stating their finding, table headers marked
+with their scope.
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ figcaption { font-weight: bold; font-size: 0.9rem; }
 @page { size: A4 portrait; margin: 2cm; }
 @media print {
   body { max-width: none; margin: 0; padding: 0; font-size: 10.5pt; }
-  h2 { break-before: page; break-after: avoid; }
-  h2.first, h3 { break-before: auto; break-after: avoid; }
+  h2, h3 { break-after: avoid; }
+  h2.part { break-before: page; }
   figure, tr, caption, .keep { break-inside: avoid; }
   thead { display: table-header-group; }
   figure img { max-height: 24cm; object-fit: contain; }
@@ -54,10 +55,10 @@ def render_html(briefing: Briefing) -> str:
              f'<p class="sub">{escape(b.subtitle)}</p>' if b.subtitle else "",
              f'<p class="meta">{escape(b.author)}, {escape(b.date_text)}</p></header>',
              "<main>"]
-    for i, section in enumerate(b.sections):
+    for section in b.sections:
         figures = "".join(_figure(n, image) for n, image in b.figures_after(section.heading))
         parts.append(_section(section.heading, section.paragraphs, section.notes,
-                              first=i == 0, figures=figures))
+                              figures=figures))
     if b.other_figures():
         parts.append("<section><h2>Maps and charts</h2>")
         parts += [_figure(n, image) for n, image in b.other_figures()]
@@ -65,13 +66,13 @@ def render_html(briefing: Briefing) -> str:
     for n, table in b.numbered_tables():
         parts.append(_table(n, table))
     if b.tables.notes:
-        parts.append("<section><h2>Data notes</h2>")
+        parts.append('<section><h2 class="part">Data notes</h2>')
         for heading, lines in b.tables.notes:
             parts.append(f"<h3>{escape(heading)}</h3>")
             parts += [f'<p class="note">{escape(line)}</p>' for line in lines]
         parts.append("</section>")
     for section in b.appendix:
-        parts.append(_section(section.heading, section.paragraphs))
+        parts.append(_section(section.heading, section.paragraphs, part=True))
     parts.append(f'</main>\n<footer><p class="marking">{escape(b.marking.upper())}</p>'
                  "</footer>")
     body = "\n".join(p for p in parts if p)
@@ -93,8 +94,8 @@ def write_html(path: Path, briefing: Briefing) -> Path:
 
 
 def _section(heading: str, paragraphs: list[str], notes: list[str] = (),
-             first: bool = False, figures: str = "") -> str:
-    cls = ' class="first"' if first else ""
+             part: bool = False, figures: str = "") -> str:
+    cls = ' class="part"' if part else ""
     return (f"<section><h2{cls}>{escape(heading)}</h2>\n"
             + "\n".join(f"<p>{escape(p)}</p>" for p in paragraphs)
             + "".join(f'<p class="note">{escape(n)}</p>' for n in notes) + figures
@@ -119,8 +120,8 @@ def _table(number: int, table: Table) -> str:
                         for v, r in zip(values, right, strict=True))
         rows.append(f"<tr>{cells}</tr>")
     note = f'<p class="note">{escape(table.note)}</p>' if table.note else ""
-    return (f"<section><h2>{escape(table.title)}</h2>\n<table><caption>Table {number}: "
-            f"{escape(table.title)}</caption><thead><tr>{head}</tr></thead><tbody>"
+    return (f'<section><h2 class="part">{escape(table.title)}</h2>\n<table><caption>'
+            f"Table {number}: {escape(table.title)}</caption><thead><tr>{head}</tr></thead><tbody>"
             + "".join(rows) + f"</tbody></table>{note}</section>")
 
 

@@ -317,8 +317,8 @@ def _share(n: float, total: float) -> str:
 
 
 def _group_text(group: pd.DataFrame, result: RunResult, style: Style, first: bool) -> str:
-    """ "High Street (278 crimes, 25% of Maidstone's total)" or "East and North (61 each, 5%
-    each)"; with populations the rate per 1,000 against the area's."""
+    """ "High Street (278 crimes, 25%)" or "East and North (61 each, 5% each)"; with
+    populations the rate per 1,000 too."""
     noun, _ = units(result)
     n = group["incidents"].iloc[0]
     tie = len(group) > 1
@@ -328,15 +328,14 @@ def _group_text(group: pd.DataFrame, result: RunResult, style: Style, first: boo
         return f"{names} ({count}{' each' if tie else ''})"
     total = result.summary.get("incidents") or result.wards["incidents"].sum()
     each = " each" if tie else ""
-    area = result.meta.area_name
+    # The units are named once, on the first item; the leading sentence has given the area's
+    # total and rate to compare with.
     parts = [f"{count} {noun}{each}" if first else f"{count}{each}",
-             f"{_share(n, total)}{each}" + (f" of {area}'s total" if first else "")]
+             f"{_share(n, total)}{each}"]
     rates = group["rate_per_1000"] if "rate_per_1000" in group else pd.Series(dtype=float)
-    area_rate = result.summary.get("rate_per_1000")
-    if rates.notna().all() and len(rates) and area_rate is not None:
+    if rates.notna().all() and len(rates) and not style.withheld(group.iloc[0]):
         values = _join([f"{r:.1f}" for r in rates])
-        against = f" against {area_rate:.1f} across {area}" if first else ""
-        parts.append(f"{values} per 1,000 residents{against}")
+        parts.append(f"{values} per 1,000" if first else values)
     return f"{names} ({', '.join(parts)})"
 
 
