@@ -268,7 +268,8 @@ def _table(doc, number: int, table: Table) -> None:  # noqa: ANN001
     frame = table.frame
     weights = column_weights(frame)
     portrait = doc.sections[-1]
-    wide = sum(weights) * CHAR_WIDTH > text_width(portrait) and len(frame.columns) > 5
+    wide = sum(w * CHAR_WIDTH + CELL_MARGINS for w in weights) > text_width(portrait) and \
+        len(frame.columns) > 5
     if wide:
         _landscape(doc)
     doc.add_heading(table.title, level=1)
@@ -288,6 +289,7 @@ def _table(doc, number: int, table: Table) -> None:  # noqa: ANN001
 
 
 CHAR_WIDTH = Cm(0.19)  # a 9-point Arial character, on average
+CELL_MARGINS = Cm(0.45)  # Word's default left and right cell margins, with a little room
 
 
 def _fill(grid, frame, right: list[bool]) -> None:  # noqa: ANN001
@@ -323,15 +325,36 @@ def _cell_format(cell, bold: bool, right: bool) -> None:  # noqa: ANN001
 
 
 def _widths(grid, weights: list[float], width: Emu) -> None:  # noqa: ANN001
-    """Columns in proportion to their longest line, within the text block's width."""
-    total = sum(weights)
-    widths = [Emu(int(width * w / total)) for w in weights]
+    """Each column as wide as its longest line (plus the cell's margins); when they do not
+    all fit, the widest columns (the text that can wrap) give up room, the narrow ones (ranks,
+    counts) never; when they fit, each grows in proportion to fill the text width."""
+    widths = column_widths(weights, int(width))
     grid_element = grid._tbl.tblGrid
     for col, w in zip(grid_element.findall(qn("w:gridCol")), widths, strict=True):
-        col.set(qn("w:w"), str(int(w.twips)))
+        col.set(qn("w:w"), str(int(Emu(w).twips)))
     for row in grid.rows:
         for cell, w in zip(row.cells, widths, strict=True):
-            cell.width = w
+            cell.width = Emu(w)
+
+
+def column_widths(weights: list[float], width: int) -> list[int]:
+    """Widths in EMU adding to ``width``, from characters per column."""
+    natural = [int(w * CHAR_WIDTH + CELL_MARGINS) for w in weights]
+    if sum(natural) <= width:
+        grown = [int(n * width / sum(natural)) for n in natural]
+        grown[max(range(len(grown)), key=grown.__getitem__)] += width - sum(grown)
+        return grown
+    # Lower a cap on the widest columns until everything fits.
+    low, high = 0, max(natural)
+    while high - low > 1:
+        cap = (low + high) // 2
+        if sum(min(n, cap) for n in natural) > width:
+            high = cap
+        else:
+            low = cap
+    capped = [min(n, low) for n in natural]
+    capped[max(range(len(capped)), key=capped.__getitem__)] += width - sum(capped)
+    return capped
 
 
 def _note(paragraph) -> None:  # noqa: ANN001

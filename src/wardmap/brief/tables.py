@@ -78,7 +78,9 @@ def column_weights(frame: pd.DataFrame, longest: int = 40) -> list[float]:
     for column in frame.columns:
         words = max((len(w) for w in str(column).split()), default=1)
         cells = max((len(str(v)) for v in frame[column]), default=1)
-        weights.append(float(max(min(max(cells, len(str(column))), longest), words, 3) + 1))
+        # Bold header text is wider than the body's: a little more room for it.
+        weights.append(float(max(min(max(cells, len(str(column)) * 1.1), longest), words * 1.1,
+                                 3) + 1))
     return weights
 
 
