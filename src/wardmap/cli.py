@@ -330,13 +330,25 @@ def focus(config_path: str | None, size: int | None, exclude: tuple[str, ...],
     click.echo("\n".join(focus_summary(result)), err=True)
 
 
+# `wardmap clusters`'s flags, shared with `wardmap brief`.
+_CLUSTER_OPTIONS = [
+    click.option("--max-size", type=click.IntRange(1, 1000), help="Most wards in a cluster "
+                 "(default 4)."),
+    click.option("--variables", multiple=True, metavar="NAME[:WEIGHT]",
+                 help="Variable to group wards on, named as for `wardmap focus --indicator` "
+                 "(repeatable; default: the crime groups' rates)."),
+]
+
+
+def _cluster_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(_CLUSTER_OPTIONS):
+        command = option(command)
+    return command
+
+
 @cli.command()
 @input_options
-@click.option("--max-size", type=click.IntRange(1, 1000), help="Most wards in a cluster "
-              "(default 4).")
-@click.option("--variables", multiple=True, metavar="NAME[:WEIGHT]",
-              help="Variable to group wards on, named as for `wardmap focus --indicator` "
-              "(repeatable; default: the crime groups' rates).")
+@_cluster_options
 @click.option("--demo", "use_demo", is_flag=True, help="Run on the synthetic demo borough.")
 @reports_errors
 def clusters(config_path: str | None, max_size: int | None, variables: tuple[str, ...],
@@ -368,10 +380,15 @@ def clusters(config_path: str | None, max_size: int | None, variables: tuple[str
               help="Also choose task-force focus areas ([focus] settings) and report them; "
               "implied by --size, --exclude, --indicator and the other focus flags.")
 @_focus_options
+@click.option("--clusters", "with_clusters", is_flag=True, default=None,
+              help="Also group the wards into clusters of similar neighbours ([clusters] "
+              "settings) and report them; implied by --max-size and --variables.")
+@_cluster_options
 @click.option("--demo", "use_demo", is_flag=True, help="Run on the synthetic demo borough.")
 @reports_errors
 def brief(config_path: str | None, title: str | None, marking: str | None,
           template: str | None, author: str | None, with_focus: bool | None,
+          with_clusters: bool | None, max_size: int | None, variables: tuple[str, ...],
           use_demo: bool, **options: Any) -> None:
     """Write the run's outputs and a committee briefing pack (briefing.docx, briefing.pdf,
     briefing.html).
@@ -393,6 +410,8 @@ def brief(config_path: str | None, title: str | None, marking: str | None,
     asked = any(v not in (None, ()) for v in focus_flags.values())
     _given(config.focus, **{_FOCUS_FLAGS[k]: v for k, v in focus_flags.items()})
     config.brief.focus = bool(with_focus) or asked or config.brief.focus
+    _given(config.clusters, max_size=max_size, variables=variables, seed=options.get("seed"))
+    with_clusters = bool(with_clusters) or max_size is not None or bool(variables)
     steps = Steps()
     result = analyse(config, steps)
     writers: list[Any] = [write_briefing]
@@ -403,6 +422,13 @@ def brief(config_path: str | None, title: str | None, marking: str | None,
         with steps.step("choosing focus areas"):
             result.focus = find_focus_areas(result, config.focus)
         writers.insert(0, focus_writer)
+    if with_clusters:
+        from wardmap.select.clusters import find_clusters
+        from wardmap.select.outputs import clusters_writer
+
+        with steps.step("grouping wards into clusters"):
+            result.clusters = find_clusters(result, config.clusters)
+        writers.insert(0, clusters_writer)
     with steps.step("writing outputs and the briefing"):
         write_run(result, Path(config.output.out), maps=config.maps.enabled,
                   extra_writers=writers)

@@ -187,9 +187,9 @@ def test_empty_cluster_map_and_non_hot_top_ward_are_explained(doc, wards) -> Non
     assert "No ward is a hot spot with 95% confidence or more." in text
 
 
-def test_brief_takes_focus_flags_and_shows_the_focus_map_and_table(shared_data,
-                                                                    tmp_path) -> None:
-    out = _brief(shared_data, tmp_path / "focus", "--exclude", "High Street", "--size", "2")
+def test_brief_takes_focus_and_cluster_flags_and_shows_them(shared_data, tmp_path) -> None:
+    out = _brief(shared_data, tmp_path / "focus", "--exclude", "High Street", "--size", "2",
+                 "--max-size", "3")
     doc = Document(str(out / "briefing.docx"))
     captions = [p.text for p in doc.paragraphs if p.style.name == "Caption"]
     assert any(c.endswith("Candidate focus area") and c.startswith("Figure") for c in captions)
@@ -199,6 +199,12 @@ def test_brief_takes_focus_flags_and_shows_the_focus_map_and_table(shared_data,
     assert (focus["ward_codes"].str.count(";") == 1).all()  # two wards each
     headers = [[c.text for c in t.rows[0].cells] for t in doc.tables]
     assert ["Rank", "Wards", "Score", "Why"] in [h[:2] + h[-2:] for h in headers]
+    clusters = pd.read_csv(out / "clusters.csv")
+    assert clusters["cluster_size"].max() <= 3
+    table = doc.tables[headers.index(["Cluster", "Wards", "Ward names"])]
+    listed = sorted(n for r in table.rows[1:] for n in r.cells[2].text.split(", "))
+    assert listed == sorted(clusters["ward_name"])
+    assert any(c.endswith("Ward clusters") for c in captions)
 
 
 def test_a_period_the_data_does_not_cover_exits_2_with_a_reason(shared_data, tmp_path) -> None:

@@ -189,7 +189,25 @@ def narrative(result: RunResult, top: int = 5, bottom: int = 3, public: bool = F
         sections.append(Section("Focus areas", [
             f"The strongest candidate for a task-force focus area is {best['reason']} (the "
             "candidates are ranked in the table of focus areas and outlined on its map)."]))
+    if result.clusters is not None and len(result.clusters):
+        sections.append(Section("Ward clusters", [_clusters_sentence(result.clusters)]))
     return sections
+
+
+def _clusters_sentence(clusters: pd.DataFrame) -> str:
+    """ "The 26 wards fall into 9 clusters of similar neighbouring wards (at most 4 each)..."."""
+    facts = clusters.attrs
+    n = int(facts.get("n_clusters", clusters["cluster"].nunique()))
+    variables = _join([str(v) for v in facts.get("variables", [])])
+    text = (f"Grouped by how alike they are{' on ' + variables if variables else ''}, the "
+            f"{len(clusters)} wards fall into {n} clusters of neighbouring wards of at most "
+            f"{facts.get('max_size', clusters['cluster_size'].max())} wards each (listed in "
+            "the table of ward clusters).")
+    share = facts.get("within_share")
+    if share is not None:
+        text += (f" {share:.0%} of the differences between wards lie within clusters, the rest "
+                 "between them: the lower this share, the more alike each cluster's wards.")
+    return text
 
 
 def period_words(months: list[str], label: str = "") -> str:

@@ -134,6 +134,8 @@ def briefing_tables(result: RunResult, public: bool = False, threshold: int = 4,
         out.tables.append(hot)
     if result.focus is not None and len(result.focus):
         out.tables.append(_focus_table(result.focus))
+    if result.clusters is not None and len(result.clusters):
+        out.tables.append(_clusters_table(result.clusters))
     out.notes = data_notes(result, public, threshold)
     return out
 
@@ -245,6 +247,15 @@ def _focus_table(focus: pd.DataFrame) -> Table:
     if "reason" in focus:
         frame["Why"] = focus["reason"].astype(str)
     return Table("Candidate task-force focus areas", frame)
+
+
+def _clusters_table(clusters: pd.DataFrame) -> Table:
+    """One row per cluster: its wards (no values, which public outputs could not show)."""
+    groups = clusters.groupby("cluster", sort=True)["ward_name"].agg(lambda n: sorted(n))
+    frame = pd.DataFrame({"Cluster": [str(c) for c in groups.index],
+                          "Wards": [str(len(n)) for n in groups],
+                          "Ward names": [", ".join(n) for n in groups]})
+    return Table("Ward clusters", frame)
 
 
 def _names(v: object) -> str:
