@@ -289,3 +289,17 @@ def test_html_makes_no_request_in_headless_chromium(pack) -> None:
         browser.close()
     assert outside == []
     assert loaded and all(loaded)
+
+
+def test_a_long_briefing_has_a_contents_list_linked_to_its_sections(doc) -> None:
+    headings = [p for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert len(headings) >= 8
+    body = doc.element.body
+    assert any(t.text.strip().startswith("TOC ") for t in body.iter(qn("w:instrText")))
+    anchors = [h.get(qn("w:anchor")) for h in body.iter(qn("w:hyperlink"))]
+    entries = ["".join(t.text for t in h.iter(qn("w:t"))) for h in body.iter(qn("w:hyperlink"))]
+    assert entries == [h.text for h in headings]
+    marks = {b.get(qn("w:name")): b.getparent() for b in body.iter(qn("w:bookmarkStart"))}
+    assert all(marks[a] is h._p for a, h in zip(anchors, headings, strict=True))
+    texts = [p.text for p in doc.paragraphs]
+    assert texts.index("Contents") < texts.index(headings[0].text)

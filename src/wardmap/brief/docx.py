@@ -52,6 +52,7 @@ def write_docx(path: Path, briefing: Briefing, template: str | Path | None = Non
     doc.add_paragraph(briefing.title, style=_style(doc, "Title"))
     if briefing.subtitle:
         doc.add_paragraph(briefing.subtitle, style=_style(doc, "Subtitle"))
+    contents_at = doc.add_paragraph()
     for section in briefing.sections:
         _section(doc, section.heading, section.paragraphs, notes=section.notes)
         for number, image in briefing.figures_after(section.heading):
@@ -68,8 +69,73 @@ def write_docx(path: Path, briefing: Briefing, template: str | Path | None = Non
         _section(doc, heading, lines, level=2)
     for section in briefing.appendix:
         _section(doc, section.heading, section.paragraphs)
+    _contents(doc, contents_at)
     doc.save(str(path))
     return path
+
+
+LONG = 8  # headings from which a briefing gets a contents list
+
+
+def _contents(doc, at) -> None:  # noqa: ANN001
+    """A contents list for a long briefing, in place of the paragraph ``at``: a TOC field
+    (Word fills in page numbers when the clerk updates fields) whose current result lists the
+    sections as links, so that the list works before any update, in LibreOffice and the PDF."""
+    headings = [p for p in doc.paragraphs if p.style.name == "Heading 1"]
+    if len(headings) < LONG:
+        at._p.getparent().remove(at._p)
+        return
+    for number, heading in enumerate(headings, start=1):
+        _bookmark(heading, f"_Toc_wardmap_{number}", number)
+    title = at.insert_paragraph_before("Contents", style=_style(doc, "TOC Heading"))
+    title.paragraph_format.keep_with_next = True
+    first = at.insert_paragraph_before()
+    _field_start(first, r'TOC \o "1-1" \h \z \u')
+    for number, heading in enumerate(headings, start=1):
+        entry = first if number == 1 else at.insert_paragraph_before()
+        _link(entry, f"_Toc_wardmap_{number}", heading.text)
+        entry.paragraph_format.space_after = Pt(2)
+    end = entry.add_run()
+    element = OxmlElement("w:fldChar")
+    element.set(qn("w:fldCharType"), "end")
+    end._r.append(element)
+    at._p.getparent().remove(at._p)
+
+
+def _field_start(paragraph, instruction: str) -> None:  # noqa: ANN001
+    for kind, text in (("begin", None), (None, instruction), ("separate", None)):
+        run = paragraph.add_run()
+        if kind:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        else:
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = f" {text} "
+        run._r.append(element)
+
+
+def _bookmark(paragraph, name: str, number: int) -> None:  # noqa: ANN001
+    start = OxmlElement("w:bookmarkStart")
+    start.set(qn("w:id"), str(number))
+    start.set(qn("w:name"), name)
+    end = OxmlElement("w:bookmarkEnd")
+    end.set(qn("w:id"), str(number))
+    paragraph._p.insert(1 if paragraph._p.pPr is not None else 0, start)
+    paragraph._p.append(end)
+
+
+def _link(paragraph, anchor: str, text: str) -> None:  # noqa: ANN001
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("w:anchor"), anchor)
+    link.set(qn("w:history"), "1")
+    run = OxmlElement("w:r")
+    run_text = OxmlElement("w:t")
+    run_text.text = text
+    run_text.set(qn("xml:space"), "preserve")
+    run.append(run_text)
+    link.append(run)
+    paragraph._p.append(link)
 
 
 # --- page and document ----------------------------------------------------------------------
