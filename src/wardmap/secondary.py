@@ -55,11 +55,21 @@ class Grid:
         return cls(values, status)
 
     def equations(self) -> list[list[tuple[int, int, int]]]:
-        """Each published sum as terms (row, column, sign) adding to zero."""
+        """Each published sum as terms (row, column, sign) adding to zero.
+
+        Totals that are not published add nothing a reader can use (the sum of unpublished
+        row totals is the grand total, which the column totals give already), so their sums
+        are left out.
+        """
         n, m = self.values.shape[0] - 1, self.values.shape[1] - 1
-        out = [[(i, j, 1) for j in range(m)] + [(i, m, -1)] for i in range(n + 1)]
-        out += [[(i, j, 1) for i in range(n)] + [(n, j, -1)] for j in range(m + 1)]
-        return out
+        rows = not (self.status[:n, m] == ABSENT).any()
+        columns = not (self.status[n, :m] == ABSENT).any()
+        out = [[(i, j, 1) for j in range(m)] + [(i, m, -1)] for i in range(n)] if rows else []
+        out += [[(i, j, 1) for i in range(n)] + [(n, j, -1)] for j in range(m)] if columns \
+            else []
+        out.append([(n, j, 1) for j in range(m)] + [(n, m, -1)])
+        out.append([(i, m, 1) for i in range(n)] + [(n, m, -1)])
+        return [e for e in out if not any(self.status[i, j] == ABSENT for i, j, _ in e)]
 
 
 def primary(grid: Grid, threshold: int) -> Grid:
@@ -81,6 +91,8 @@ def audit(grid: Grid, threshold: int) -> list[tuple[int, int]]:
     bounds = [_bounds(grid.status[i, j], threshold) for i, j in unknown]
     if a_eq.shape[0] == 0:
         return []
+    if a_eq.shape[0] == 1 and set(np.abs(a_eq[0])) <= {0.0, 1.0}:
+        return [unknown[k] for k in _one_sum(a_eq[0], b_eq[0], bounds, withheld)]
     from scipy.optimize import linprog  # only when publishing: not on the import path
 
     found = []
@@ -92,6 +104,33 @@ def audit(grid: Grid, threshold: int) -> list[tuple[int, int]]:
         if low.status == 0 and high.status == 0 and -high.fun - low.fun < 0.5:
             found.append(unknown[k])
     return found
+
+
+def _one_sum(signs: np.ndarray, total: float, bounds: list[tuple[float, float | None]],
+             withheld: list[int]) -> list[int]:
+    """One published sum (a column of wards and its total): each unknown's range in closed
+    form, the total less the others' largest and smallest values. Exact, and linear in the
+    number of wards, where a linear programme per ward would not scale to 7,681 wards."""
+    low = np.array([b[0] for b in bounds], dtype=float)
+    high = np.array([np.inf if b[1] is None else b[1] for b in bounds], dtype=float)
+    # Terms with sign -1 (a withheld total) are the sum's other side: x = -y turns them round.
+    low_s = np.where(signs > 0, low, np.where(signs < 0, -high, 0.0))
+    high_s = np.where(signs > 0, high, np.where(signs < 0, -low, 0.0))
+    found = []
+    for k in (k for k in withheld if signs[k] != 0):
+        rest_low, rest_high = _sum_without(low_s, k), _sum_without(high_s, k)
+        lo = max(low_s[k], total - rest_high)
+        hi = min(high_s[k], total - rest_low)
+        if hi - lo < 0.5:
+            found.append(k)
+    return found
+
+
+def _sum_without(values: np.ndarray, k: int) -> float:
+    """The sum of ``values`` but the k-th, infinite when another is (never inf - inf)."""
+    others = np.delete(values, k)
+    infinite = others[np.isinf(others)]
+    return float(infinite[0]) if infinite.size else float(others.sum())
 
 
 def _bounds(status: int, threshold: int) -> tuple[float, float | None]:
