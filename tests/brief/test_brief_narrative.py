@@ -186,3 +186,36 @@ def test_focus_areas_appear_when_present() -> None:
     focus = tables["Candidate task-force focus areas"]
     assert focus["Rank"].iloc[0] == "1"
     assert "High Street" in focus["Wards"].iloc[0]
+
+
+def test_crimes_for_police_recorded_crime_incidents_for_asb_and_other_data() -> None:
+    from wardmap.brief.narrative import units
+
+    result = borough(THEN, NOW)
+    assert units(result)[0] == "incidents"  # no police.uk input named: not police-recorded
+    result.inputs = [{"role": "incidents", "format": "police.uk", "path": "a.csv"}]
+    result.meta.crime_types_label = "violent crime"
+    assert units(result) == ("crimes", "violent crimes")
+    result.records["crime_type"] = "Anti-social behaviour"
+    result.meta.crime_types_label = "asb"
+    assert units(result)[0] == "incidents"
+    result.meta.crime_types_label = "All crime types"
+    assert units(result) == ("incidents", "incidents of crime and anti-social behaviour")
+
+
+def test_a_clustering_result_near_the_threshold_is_not_stated_as_firm() -> None:
+    from wardmap.brief.narrative import moran_stability
+
+    near = {"I": 0.2, "p_sim": 0.045, "p_norm": 0.04, "permutations": 999}
+    assert "could change with another random simulation" in moran_stability(near, 0.05)
+    # Within two Monte Carlo standard errors (99 permutations: about 0.03 at p = 0.03).
+    rough = {"I": 0.2, "p_sim": 0.03, "p_norm": 0.02, "permutations": 99}
+    assert moran_stability(rough, 0.05)
+    split = {"I": 0.2, "p_sim": 0.009, "p_norm": 0.088, "permutations": 999}
+    assert moran_stability(split, 0.05) == "the two standard ways of testing it disagree"
+    firm = {"I": 0.4, "p_sim": 0.001, "p_norm": 0.0005, "permutations": 999}
+    assert moran_stability(firm, 0.05) == ""
+    result = borough(THEN, NOW)
+    result.summary["moran"] = near
+    text = " ".join(_paragraphs(result)["Hot spots"])
+    assert "the evidence is not firm" in text and "permutation" not in text

@@ -87,6 +87,9 @@ def _moran(result: RunResult) -> str:
     if shaky:
         text += (f" At the {stats.alpha:.0%} significance level this result is not firm: "
                  f"{shaky}, so the findings describe it as such.")
+        if "simulation" in shaky:
+            text += (" More permutations narrow the simulation's error (--permutations 9999 "
+                     "settles most such cases).")
     return text
 
 

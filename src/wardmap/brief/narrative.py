@@ -551,8 +551,7 @@ def moran_stability(moran: dict, alpha: float) -> str:
         error = np.sqrt(p_sim * (1 - p_sim) / (permutations + 1)) if permutations else 0.0
         if abs(p_sim - alpha) <= max(0.01, 2 * error):
             return ("the result sits close to the threshold and could change with another "
-                    "random simulation (re-run with more permutations, e.g. --permutations "
-                    "9999, to settle it)")
+                    "random simulation")
         if p_norm is not None and (p_sim < alpha) != (p_norm < alpha):
             return "the two standard ways of testing it disagree"
     return ""
