@@ -53,7 +53,7 @@ def _findings(doc) -> str:
     """The document's paragraphs before the methods appendix (the plain-English part)."""
     lines = []
     for p in doc.paragraphs:
-        if p.text == APPENDIX:
+        if p.text == APPENDIX and p.style.name.startswith("Heading"):
             break
         lines.append(p.text)
     return "\n".join(lines)
@@ -156,7 +156,7 @@ def test_no_jargon_before_the_methods_appendix(doc) -> None:
     for word in JARGON:
         assert word not in findings, word
         assert word not in cells, word
-    appendix = "\n".join(p.text for p in doc.paragraphs).split(APPENDIX)[1]
+    appendix = "\n".join(p.text for p in doc.paragraphs).split(APPENDIX)[-1]
     assert "Moran's I" in appendix and "random seed" in appendix
     assert "queen contiguity" in appendix and "false discovery rate" in appendix
     assert "fdr" not in appendix and "docs/" not in appendix
