@@ -63,8 +63,12 @@ def test_public_maidstone_briefing_gives_no_suppressed_count_away(shared_data,
     assert sorted(map(str, csv_cells)) == sorted(map(str, cells))
     assert recover([(csv_cells, summary["incidents"])], THRESHOLD) == {}
     # No withheld ward is named with a figure in the text.
-    for name, _label in withheld:
+    fewest = next(line for line in text.splitlines() if line.startswith("The fewest"))
+    for name, label in withheld:
         assert not re.search(rf"{re.escape(name)} \(\d", text)
+        if label == "[c]":  # withheld to protect another, not small: not among the fewest
+            assert name not in fewest
+    assert "(<6)" in fewest or "(<6 each)" not in fewest
 
 
 def test_public_change_table_protects_both_periods_and_their_changes() -> None:

@@ -389,11 +389,16 @@ def _wards_section(result: RunResult, top: int, bottom: int, style: Style) -> Se
                      f"{result.meta.area_name}'s {phrase}.")
         section.paragraphs.append(text)
     rest = order.drop(index=listed.index)
+    if PUBLISHED["incidents"] in rest:
+        # A count withheld to protect a small one is not small: naming it among the fewest
+        # would mislead, and place it.
+        rest = rest[rest[PUBLISHED["incidents"]] != SECONDARY]
     tail, tied = _cut(ranked(rest, style.public, style.threshold, ascending=True), bottom, style)
     fewest = pd.concat([tail, tied])
     if len(fewest):
         items = [f"{_join_names(list(g['ward_name'].astype(str)))} "
-                 f"({style.ward_count(g.iloc[0])}{' each' if len(g) > 1 else ''})"
+                 f"({style.ward_count(g.iloc[0])}"
+                 f"{' each' if len(g) > 1 and not style.withheld(g.iloc[0]) else ''})"
                  for g in _groups(fewest, style)]
         section.paragraphs.append(f"The fewest were recorded in {_join_groups(items)}.")
     not_hot = _not_hot_text(leaders, result, phrase)
