@@ -564,7 +564,8 @@ def moran_stability(moran: dict, alpha: float) -> str:
 
 def _hot_spot_paragraphs(result: RunResult, style: Style) -> list[str]:
     wards, summary = result.wards, result.summary
-    _, phrase = units(result) if "incidents" in wards else ("", "high values")
+    label = result.meta.measure_label
+    _, phrase = units(result) if "incidents" in wards else ("", label[:1].lower() + label[1:])
     paragraphs = []
     alpha = result.config.stats.alpha
     moran = summary.get("moran") or {}
