@@ -303,3 +303,20 @@ def test_a_long_briefing_has_a_contents_list_linked_to_its_sections(doc) -> None
     assert all(marks[a] is h._p for a, h in zip(anchors, headings, strict=True))
     texts = [p.text for p in doc.paragraphs]
     assert texts.index("Contents") < texts.index(headings[0].text)
+
+
+def test_a_template_without_heading_or_caption_styles_gets_them(tmp_path) -> None:
+    template = Document()
+    for name in ("Heading 1", "Heading 2", "Caption", "Title", "Subtitle", "TOC Heading"):
+        template.styles.element.remove(template.styles[name].element)
+    template.save(str(tmp_path / "bare.docx"))
+    result = borough(THEN, NOW)
+    result.config.brief.dpi = 40
+    result.config.brief.formats = ["docx"]
+    result.config.brief.template = str(tmp_path / "bare.docx")
+    write_briefing(result, tmp_path)
+    doc = Document(str(tmp_path / "briefing.docx"))
+    styles = [p.style.name for p in doc.paragraphs]
+    assert "Heading 1" in styles and "Caption" in styles and styles[0] == "Title"
+    level = doc.styles["Heading 1"].element.pPr.find(qn("w:outlineLvl"))
+    assert level is not None and level.get(qn("w:val")) == "0"

@@ -43,6 +43,7 @@ def write_docx(path: Path, briefing: Briefing, template: str | Path | None = Non
     doc = Document(str(template)) if template else Document()
     if template:
         _clear_body(doc)
+        _ensure_styles(doc)
     else:
         _house_style(doc)
         _page_setup(doc.sections[0])
@@ -195,6 +196,32 @@ def _language(doc, language: str) -> None:  # noqa: ANN001
         lang = OxmlElement("w:lang")
         rpr.append(lang)
     lang.set(qn("w:val"), language)
+
+
+# Styles the briefing writes in, with what to give them when a template lacks them (Word
+# saves a built-in style in a document only once it is used): size, bold, outline level.
+NEEDED_STYLES = {"Title": (20, True, None), "Subtitle": (12, False, None),
+                 "Heading 1": (14, True, 0), "Heading 2": (12, True, 1),
+                 "Caption": (9, True, None), "TOC Heading": (14, True, None)}
+
+
+def _ensure_styles(doc) -> None:  # noqa: ANN001
+    """Add the styles a template lacks, based on its Normal, headings with their outline level
+    so that they stay real headings for navigation and screen readers."""
+    from docx.enum.style import WD_STYLE_TYPE
+
+    names = {s.name for s in doc.styles}
+    for name, (size, bold, level) in NEEDED_STYLES.items():
+        if name in names:
+            continue
+        style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = doc.styles["Normal"]
+        style.font.size, style.font.bold = Pt(size), bold
+        style.paragraph_format.keep_with_next = level is not None
+        if level is not None:
+            outline = OxmlElement("w:outlineLvl")
+            outline.set(qn("w:val"), str(level))
+            style.element.get_or_add_pPr().append(outline)
 
 
 def _clear_body(doc) -> None:  # noqa: ANN001
