@@ -320,3 +320,28 @@ def test_a_template_without_heading_or_caption_styles_gets_them(tmp_path) -> Non
     assert "Heading 1" in styles and "Caption" in styles and styles[0] == "Title"
     level = doc.styles["Heading 1"].element.pPr.find(qn("w:outlineLvl"))
     assert level is not None and level.get(qn("w:val")) == "0"
+
+
+def test_a_table_too_wide_for_the_page_gets_a_landscape_section(tmp_path) -> None:
+    import pandas as pd
+
+    from wardmap.brief.docx import write_docx
+    from wardmap.brief.pack import Briefing
+    from wardmap.brief.tables import BriefingTables, Table
+
+    wide = pd.DataFrame({f"Indicator {i}": ["12,345"] * 3 for i in range(14)})
+    wide.insert(0, "Ward", ["Boughton Monchelsea and Chart Sutton", "East", "North"])
+    narrow = pd.DataFrame({"Ward": ["East"], "Crimes": ["61"]})
+    briefing = Briefing("Title", "", [], [], BriefingTables(
+        [Table("Narrow", narrow), Table("Wide", wide), Table("Narrow again", narrow)]))
+    write_docx(tmp_path / "wide.docx", briefing)
+    doc = Document(str(tmp_path / "wide.docx"))
+    orientation = ["landscape" if s.page_width > s.page_height else "portrait"
+                   for s in doc.sections]
+    assert orientation == ["portrait", "landscape", "portrait"]
+    landscape = doc.sections[1]
+    assert (round(landscape.page_width.cm, 1), round(landscape.page_height.cm, 1)) == A4_CM[::-1]
+    assert abs(landscape.left_margin.cm - 2.0) < 0.01
+    grid = [int(c.get(qn("w:w"))) for c in doc.tables[1]._tbl.tblGrid.findall(qn("w:gridCol"))]
+    width = Emu(landscape.page_width - landscape.left_margin - landscape.right_margin)
+    assert abs(sum(grid) - width.twips) < 20

@@ -78,9 +78,10 @@ def column_weights(frame: pd.DataFrame, longest: int = 40) -> list[float]:
     for column in frame.columns:
         words = max((len(w) for w in str(column).split()), default=1)
         cells = max((len(str(v)) for v in frame[column]), default=1)
-        # Bold header text is wider than the body's: a little more room for it.
-        weights.append(float(max(min(max(cells, len(str(column)) * 1.1), longest), words * 1.1,
-                                 3) + 1))
+        # A short header stays on one line, a long one ("January 2024 to December 2024")
+        # wraps at its words; bold text is wider than the body's, so a little more room.
+        header = len(str(column)) if len(str(column)) <= 14 else words
+        weights.append(float(max(min(max(cells, header * 1.1), longest), words * 1.1, 3) + 1))
     return weights
 
 
