@@ -79,7 +79,7 @@ def _moran(result: RunResult) -> str:
                  f"permutations is {_p(moran['p_sim'])} (random seed {stats.seed}, so the run "
                  "can be repeated exactly)")
         if moran.get("p_norm") is not None:
-            text += f"; the normal approximation gives p = {_p(moran['p_norm'])}"
+            text += f"; the normal approximation gives p {_p_words(moran['p_norm'])}"
         text += "."
     elif moran.get("p_norm") is not None:
         text += f" Its p value (normal approximation) is {_p(moran['p_norm'])}."
