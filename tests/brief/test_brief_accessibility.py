@@ -144,5 +144,5 @@ def test_the_guide_shows_a_page_of_the_demo_briefing(browser, demo_briefings) ->
     image = Image.open(GUIDE_PAGE).convert("L")
     width, height = image.size
     assert abs(height / width - 297 / 210) < 0.05
-    assert len(set(image.getdata())) > 50  # text and a map, not a blank page
+    assert len(image.getcolors(256)) > 50  # text and a map, not a blank page
     assert "briefing_page.png" in (REPO / "docs" / "guide.md").read_text(encoding="utf-8")

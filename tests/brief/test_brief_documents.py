@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -37,10 +38,10 @@ def need_pdf_tools() -> None:
 def pack(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     result = borough(THEN, NOW)
     result.config.brief.dpi = 120
-    result.meta.area_name = "Maidstone"
+    result = replace(result, meta=replace(result.meta, area_name="Maidstone"))
     out = tmp_path_factory.mktemp("brief")
-    written = write_briefing(result, out)
-    names = sorted(p.name for p in written)
+    write_briefing(result, out)
+    names = sorted(p.name for p in out.iterdir())
     assert names[:2] == ["briefing.docx", "briefing.html"]
     return out, result
 
@@ -207,11 +208,12 @@ def test_no_converter_is_a_warning_and_the_other_files_are_written(tmp_path, mon
     monkeypatch.setattr(pdf_module, "chromium_program", lambda: None)
     result = borough(THEN, NOW)
     result.config.brief.dpi = 50
-    written = write_briefing(result, tmp_path)
-    assert sorted(p.name for p in written) == ["briefing.docx", "briefing.html"]
+    reported = write_briefing(result, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["briefing.docx", "briefing.html"]
     assert not (tmp_path / "briefing.pdf").exists()
     assert any("briefing.pdf not written" in w and "LibreOffice" in w
-               for w in result.summary["warnings"])
+               for w in reported.warnings)
+    assert reported.summary["warnings"] == list(reported.warnings)
 
 
 def _template(path: Path) -> Path:

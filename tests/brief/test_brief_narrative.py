@@ -1,6 +1,7 @@
 """The briefing's narrative: every number comes from the tables; wording follows significance."""
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -10,7 +11,7 @@ from tests.periods.lattice import lattice_result, months_between
 from wardmap.brief.narrative import narrative
 from wardmap.errors import WardmapError
 from wardmap.periods import analyse_periods
-from wardmap.stats import test_stage as spatial_tests
+from wardmap.stats.stage import run_tests
 
 NAMES = ["High Street", "Park Wood", "Shepway North", "Fant", "Bridge", "Heath", "Allington",
          "Boxley", "Detling and Thurnham"]
@@ -31,10 +32,12 @@ def borough(then: list[int], now: list[int], permutations: int = 99):
         monthly[w, :12] = np.bincount(np.arange(then[w]) % 12, minlength=12)
         monthly[w, 12:] = np.bincount(np.arange(now[w]) % 12, minlength=12)
     result = lattice_result(monthly, months, months[12:], side=3, population=5000, names=NAMES)
-    result.config.stats.permutations = permutations
-    wards, summary, weights = spatial_tests(result.wards, result.config.stats)
-    result.wards, result.weights = wards, weights
-    result.summary.update(summary)
+    config = replace(result.config,
+                     stats=replace(result.config.stats, permutations=permutations))
+    tests = run_tests(result.wards, config.stats)
+    result = replace(result, config=config, wards=tests.wards, weights=tests.weights,
+                     moran=tests.moran, summary={**result.summary, **tests.summary,
+                                                 "moran": tests.moran.as_dict()})
     return analyse_periods(result)
 
 
@@ -178,8 +181,8 @@ def test_focus_areas_appear_when_present() -> None:
     from wardmap.select.focus import find_focus_areas
 
     result = borough(THEN, NOW)
-    result.config.focus.size = 2
-    result.focus = find_focus_areas(result, result.config.focus)
+    result = replace(result, focus=find_focus_areas(result, replace(result.config.focus,
+                                                                      size=2)))
     text = _paragraphs(result)["Focus areas"][0]
     assert result.focus["reason"].iloc[0] in text
     tables = {t.title: t.frame for t in briefing_tables(result).tables}
@@ -193,13 +196,14 @@ def test_crimes_for_police_recorded_crime_incidents_for_asb_and_other_data() -> 
 
     result = borough(THEN, NOW)
     assert units(result)[0] == "incidents"  # no police.uk input named: not police-recorded
-    result.inputs = [{"role": "incidents", "format": "police.uk", "path": "a.csv"}]
-    result.meta.crime_types_label = "violent crime"
+    police = [{"role": "incidents", "format": "police.uk", "path": "a.csv"}]
+    result = replace(result, inputs=police,
+                     meta=replace(result.meta, crime_types_label="violent crime"))
     assert units(result) == ("crimes", "violent crimes")
-    result.records["crime_type"] = "Anti-social behaviour"
-    result.meta.crime_types_label = "asb"
+    asb = result.records.assign(crime_type="Anti-social behaviour")
+    result = replace(result, records=asb, meta=replace(result.meta, crime_types_label="asb"))
     assert units(result)[0] == "incidents"
-    result.meta.crime_types_label = "All crime types"
+    result = replace(result, meta=replace(result.meta, crime_types_label="All crime types"))
     assert units(result) == ("incidents", "incidents of crime and anti-social behaviour")
 
 
@@ -215,7 +219,8 @@ def test_a_clustering_result_near_the_threshold_is_not_stated_as_firm() -> None:
     assert moran_stability(split, 0.05) == "the two standard ways of testing it disagree"
     firm = {"I": 0.4, "p_sim": 0.001, "p_norm": 0.0005, "permutations": 999}
     assert moran_stability(firm, 0.05) == ""
-    result = borough(THEN, NOW)
-    result.summary["moran"] = near
+    from wardmap.result import Moran
+
+    result = replace(borough(THEN, NOW), moran=Moran.from_values(near))
     text = " ".join(_paragraphs(result)["Hot spots"])
     assert "the evidence is not firm" in text and "permutation" not in text

@@ -13,9 +13,13 @@ from wardmap.errors import InputError
 from wardmap.result import RunResult
 
 
-def write_briefing(result: RunResult, out_dir: Path) -> list[Path]:
+def write_briefing(result: RunResult, out_dir: Path) -> RunResult:
     """Write briefing.html, briefing.docx and briefing.pdf (as [brief].formats asks) into
-    ``out_dir``; a PDF that cannot be made is a reported warning, not an error."""
+    ``out_dir``.
+
+    Returns the run, with a warning when briefing.pdf could not be printed (no LibreOffice or
+    Chromium): an export-stage writer (wardmap.export).
+    """
     from wardmap.brief.docx import write_docx
     from wardmap.brief.html import write_html
     from wardmap.brief.pdf import write_pdf
@@ -24,22 +28,15 @@ def write_briefing(result: RunResult, out_dir: Path) -> list[Path]:
     formats = result.config.brief.formats
     out_dir = Path(out_dir)
     html, docx = out_dir / "briefing.html", out_dir / "briefing.docx"
-    written = []
     if "html" in formats or "pdf" in formats:
-        written.append(write_html(html, briefing))
+        write_html(html, briefing)
     if "docx" in formats or "pdf" in formats:
-        written.append(write_docx(docx, briefing, result.config.brief.template))
-    if "pdf" in formats:
-        problem = write_pdf(out_dir / "briefing.pdf", docx, html)
-        if problem:
-            result.summary.setdefault("warnings", []).append(problem)
-        else:
-            written.append(out_dir / "briefing.pdf")
+        write_docx(docx, briefing, result.config.brief.template)
+    problem = write_pdf(out_dir / "briefing.pdf", docx, html) if "pdf" in formats else None
     for path, name in ((html, "html"), (docx, "docx")):
         if name not in formats and path.exists():  # written only to print the PDF from
             path.unlink()
-            written.remove(path)
-    return written
+    return result.with_warnings(problem) if problem else result
 
 
 def build_briefing(result: RunResult, created: datetime | None = None):  # noqa: ANN201

@@ -10,8 +10,9 @@ from __future__ import annotations
 import pandas as pd
 
 from wardmap.brief.figures import Image
-from wardmap.brief.narrative import GI_HOT_LABELS, Style, _join, units
+from wardmap.brief.narrative import GI_HOT_LABELS, Style, units
 from wardmap.result import RunResult
+from wardmap.vocabulary import join_words
 
 
 def alt_texts(result: RunResult, images: list[Image], public: bool, threshold: int) -> list[str]:
@@ -42,15 +43,15 @@ def _busiest(result: RunResult, style: Style) -> str:
     wards = result.wards
     if "incidents" not in wards:
         top = wards.sort_values("value", ascending=False).head(3)
-        return "Highest values in " + _join([str(n) for n in top["ward_name"]]) + "."
+        return "Highest values in " + join_words([str(n) for n in top["ward_name"]]) + "."
     _, phrase = units(result)
     shown = wards[[not style.withheld(r) for _, r in wards.iterrows()]]
     top = shown.sort_values(["incidents", "ward_name"], ascending=[False, True]).head(3)
     low = shown.sort_values(["incidents", "ward_name"]).head(3)
     text = (f"Darker shading is more {phrase}. The most were in "
-            + _join([f"{r.ward_name} ({style.ward_count(r)})" for r in top.itertuples()]))
+            + join_words([f"{r.ward_name} ({style.ward_count(r)})" for r in top.itertuples()]))
     if len(low):
-        text += "; the fewest in " + _join([f"{r.ward_name} ({style.ward_count(r)})"
+        text += "; the fewest in " + join_words([f"{r.ward_name} ({style.ward_count(r)})"
                                             for r in low.itertuples()])
     return text + "."
 
@@ -63,7 +64,8 @@ def _gi_finding(wards: pd.DataFrame) -> str:
         for level in (3, 2, 1):
             names = sorted(found.loc[found["_b"] == level, "ward_name"].astype(str))
             if names:
-                parts.append(f"{_join(names)}: {side} spot at {GI_HOT_LABELS[level]} confidence")
+                parts.append(f"{join_words(names)}: {side} spot at {GI_HOT_LABELS[level]} "
+                             "confidence")
     if not parts:
         return "No ward is a hot or cold spot at 90% confidence or more."
     return "; ".join(parts) + ". Every other ward is not significant."
@@ -71,7 +73,7 @@ def _gi_finding(wards: pd.DataFrame) -> str:
 
 def _lisa_finding(wards: pd.DataFrame) -> str:
     labels = wards["lisa_label"].astype(str)
-    found = [f"{_join(sorted(wards.loc[labels == k, 'ward_name'].astype(str)))}: {k.lower()}"
+    found = [f"{join_words(sorted(wards.loc[labels == k, 'ward_name'].astype(str)))}: {k.lower()}"
              for k in ("High-High", "Low-Low", "High-Low", "Low-High") if (labels == k).any()]
     if not found:
         return "No ward is in a significant cluster or is an outlier: every ward is shaded as "\
@@ -87,9 +89,9 @@ def _change_finding(wards: pd.DataFrame, style: Style) -> str:
         return "No ward's change can be shown."
     up = shown.sort_values("change_pct", ascending=False).head(2)
     down = shown.sort_values("change_pct").head(2)
-    rises = _join([f"{r.ward_name} ({r.change_pct:+.0f}%)" for r in up.itertuples()
+    rises = join_words([f"{r.ward_name} ({r.change_pct:+.0f}%)" for r in up.itertuples()
                    if r.change_pct > 0])
-    falls = _join([f"{r.ward_name} ({r.change_pct:+.0f}%)" for r in down.itertuples()
+    falls = join_words([f"{r.ward_name} ({r.change_pct:+.0f}%)" for r in down.itertuples()
                    if r.change_pct < 0])
     text = (f"Red is a rise, blue a fall. Largest rises: {rises or 'none'}; largest falls: "
             f"{falls or 'none'}.")

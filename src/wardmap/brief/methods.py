@@ -6,8 +6,9 @@ figures it gave, the settings that make the run repeatable, and where a result i
 
 from __future__ import annotations
 
-from wardmap.brief.narrative import Section, comparison_words, moran_stability
+from wardmap.brief.narrative import Section, comparison_words, moran_stability, run_moran
 from wardmap.result import RunResult
+from wardmap.vocabulary import format_p, p_phrase
 
 WEIGHTS_WORDS = {
     "queen": "two wards count as neighbours when their boundaries touch, even at a single "
@@ -67,22 +68,23 @@ def _neighbours(result: RunResult) -> str:
 
 
 def _moran(result: RunResult) -> str:
-    moran = result.summary.get("moran") or {}
-    if moran.get("I") is None:
+    moran = run_moran(result)
+    if moran.I is None:
         return ""
     stats = result.config.stats
-    text = (f"Clustering across the whole area was measured with global Moran's I: I = "
-            f"{moran['I']:.3f}, against {moran.get('EI', 0):.3f} expected if there were no "
-            "pattern.")
-    if moran.get("p_sim") is not None:
-        text += (f" Its p value from {moran.get('permutations', stats.permutations):,} random "
-                 f"permutations is {_p(moran['p_sim'])} (random seed {stats.seed}, so the run "
-                 "can be repeated exactly)")
-        if moran.get("p_norm") is not None:
-            text += f"; the normal approximation gives p {_p_words(moran['p_norm'])}"
+    expected = f", against {moran.EI:.3f} expected if there were no pattern" \
+        if moran.EI is not None else ""
+    text = f"Clustering across the whole area was measured with global Moran's I: I = " \
+           f"{moran.I:.3f}{expected}."
+    if moran.p_sim is not None:
+        text += (f" Its p value from {moran.permutations or stats.permutations:,} random "
+                 f"permutations is {format_p(moran.p_sim)} (random seed {stats.seed}, so the "
+                 "run can be repeated exactly)")
+        if moran.p_norm is not None:
+            text += f"; the normal approximation gives {p_phrase(moran.p_norm)}"
         text += "."
-    elif moran.get("p_norm") is not None:
-        text += f" Its p value (normal approximation) is {_p(moran['p_norm'])}."
+    elif moran.p_norm is not None:
+        text += f" Its p value (normal approximation) is {format_p(moran.p_norm)}."
     shaky = moran_stability(moran, stats.alpha)
     if shaky:
         text += (f" At the {stats.alpha:.0%} significance level this result is not firm: "
@@ -117,7 +119,7 @@ def _change(result: RunResult, change: dict) -> str:
     if per_month:
         text += ", on monthly rates because the periods differ in length"
     return text + (f". Across wards, p values were adjusted with {correction}; the area's "
-                   f"total change has p {_p_words(change.get('p'))}.")
+                   f"total change has {p_phrase(change.get('p'))}.")
 
 
 def _trends() -> list[str]:
@@ -131,13 +133,3 @@ def _trends() -> list[str]:
         "Pro's Emerging Hot Spot Analysis does (new, consecutive, intensifying, persistent, "
         "diminishing, sporadic, oscillating and historical hot or cold spots).",
     ]
-
-
-def _p(p: float) -> str:
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
-
-
-def _p_words(p: float | None) -> str:
-    if p is None:
-        return "not available"
-    return "< 0.001" if p < 0.001 else f"= {p:.3f}"

@@ -15,8 +15,9 @@ import pandas as pd
 
 from wardmap.disclosure import format_count, is_small
 from wardmap.periods.presets import month_label
-from wardmap.result import RunResult
+from wardmap.result import Moran, RunResult
 from wardmap.secondary import SECONDARY, SECONDARY_LABEL, Published, published
+from wardmap.vocabulary import join_words, p_phrase
 
 NUMBER_WORDS = {0: "no", 1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven",
                 8: "eight", 9: "nine", 10: "ten"}
@@ -198,7 +199,7 @@ def _clusters_sentence(clusters: pd.DataFrame) -> str:
     """ "The 26 wards fall into 9 clusters of similar neighbouring wards (at most 4 each)..."."""
     facts = clusters.attrs
     n = int(facts.get("n_clusters", clusters["cluster"].nunique()))
-    variables = _join([str(v) for v in facts.get("variables", [])])
+    variables = join_words([str(v) for v in facts.get("variables", [])])
     text = (f"Grouped by how alike they are{' on ' + variables if variables else ''}, the "
             f"{len(clusters)} wards fall into {n} clusters of neighbouring wards of at most "
             f"{facts.get('max_size', clusters['cluster_size'].max())} wards each (listed in "
@@ -263,18 +264,12 @@ def _change_parenthesis(section: Section, now: float, then: float, pct: float, s
                if sig else "not a statistically significant change: within what chance "
                "alone produces")
     test = "exact test of two Poisson counts" + (", on monthly rates" if per_month else "")
-    section.notes.append(f"{mark} {verdict[0].upper()}{verdict[1:]} ({test}, p "
-                         f"{_p_phrase(p)}).")
+    section.notes.append(f"{mark} {verdict[0].upper()}{verdict[1:]} ({test}, "
+                         f"{p_phrase(p)}).")
     return f" ({plain}{mark})"
 
 
 NOTE_MARKS = ["¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"]
-
-
-def _p_phrase(p: float | None) -> str:
-    if p is None or not np.isfinite(p):
-        return "not available"
-    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
 
 
 def ranked(wards: pd.DataFrame, public: bool = False, threshold: int = 4,
@@ -352,7 +347,7 @@ def _group_text(group: pd.DataFrame, result: RunResult, style: Style, first: boo
              f"{_share(n, total)}{each}"]
     rates = group["rate_per_1000"] if "rate_per_1000" in group else pd.Series(dtype=float)
     if rates.notna().all() and len(rates) and not style.withheld(group.iloc[0]):
-        values = _join([f"{r:.1f}" for r in rates])
+        values = join_words([f"{r:.1f}" for r in rates])
         parts.append(f"{values} per 1,000" if first else values)
     return f"{names} ({', '.join(parts)})"
 
@@ -362,7 +357,7 @@ def _join_names(names: list[str]) -> str:
     if len(names) > 2 and any(" and " in n for n in names) or (
             len(names) == 2 and any(" and " in n for n in names)):
         return ", ".join(names[:-1]) + ", and " + names[-1]
-    return _join(names)
+    return join_words(names)
 
 
 def _wards_section(result: RunResult, top: int, bottom: int, style: Style) -> Section:
@@ -411,7 +406,7 @@ def _join_groups(items: list[str]) -> str:
     """Groups of wards: "; " between them when a name holds "and" or ",", else commas."""
     if any(" and " in i.split(" (")[0] for i in items):
         return "; ".join(items[:-1]) + ("; and " if len(items) > 1 else "") + items[-1]
-    return _join(items)
+    return join_words(items)
 
 
 def _leader_sentence(section: Section, leaders: pd.DataFrame, result: RunResult,
@@ -443,7 +438,7 @@ def _leader_sentence(section: Section, leaders: pd.DataFrame, result: RunResult,
     area_rate = result.summary.get("rate_per_1000")
     rates = leaders["rate_per_1000"] if "rate_per_1000" in leaders else pd.Series(dtype=float)
     if len(rates) and rates.notna().all() and area_rate is not None:
-        text += (f", {_join([f'{r:.1f}' for r in rates])} per 1,000 residents against "
+        text += (f", {join_words([f'{r:.1f}' for r in rates])} per 1,000 residents against "
                  f"{area_rate:.1f} across {result.meta.area_name}")
     return text + "."
 
@@ -502,11 +497,11 @@ def _change_paragraphs(result: RunResult, style: Style) -> list[str]:
     paragraphs = []
     if len(rises):
         items = [_rise_text(r, style, per_month) for _, r in rises.iterrows()]
-        paragraphs.append("The largest increases were in " + _join(items) + ".")
+        paragraphs.append("The largest increases were in " + join_words(items) + ".")
     falls = shown[shown["_excess"] < 0].sort_values(["_excess", "ward_name"]).head(3)
     if len(falls):
         items = [_rise_text(r, style, per_month) for _, r in falls.iterrows()]
-        paragraphs.append("The largest reductions were in " + _join(items) + ".")
+        paragraphs.append("The largest reductions were in " + join_words(items) + ".")
     # Counted over the wards whose change is shown: a suppressed ward is in neither count.
     sig = shown["change_sig"].fillna(False).astype(bool)
     up, down = int((sig & (shown["_excess"] > 0)).sum()), int((sig & (shown["_excess"] < 0)).sum())
@@ -543,16 +538,23 @@ def _rise_text(row: pd.Series, style: Style, per_month: bool = False) -> str:
             f"{style.count(row['incidents_prev'])} to {style.count(row['incidents'])}; {sig})")
 
 
-def moran_stability(moran: dict, alpha: float) -> str:
+def run_moran(result: RunResult) -> Moran:
+    """The run's global Moran's I (from summary.json's values for a run read back)."""
+    return result.moran or Moran.from_values(result.summary.get("moran") or {})
+
+
+def moran_stability(moran: Moran, alpha: float) -> str:
     """Why the area-wide clustering result is not firm, or "" when it is.
 
     Unstable: a permutation p within 0.01 of alpha; or within two Monte Carlo standard
     errors of it (another random seed could carry it across); or a permutation p and the
     normal approximation's p on different sides of alpha.
     """
-    p_sim, p_norm = moran.get("p_sim"), moran.get("p_norm")
+    if isinstance(moran, dict):
+        moran = Moran.from_values(moran)
+    p_sim, p_norm = moran.p_sim, moran.p_norm
     if p_sim is not None:
-        permutations = moran.get("permutations") or 0
+        permutations = moran.permutations or 0
         error = np.sqrt(p_sim * (1 - p_sim) / (permutations + 1)) if permutations else 0.0
         if abs(p_sim - alpha) <= max(0.01, 2 * error):
             return ("the result sits close to the threshold and could change with another "
@@ -563,15 +565,14 @@ def moran_stability(moran: dict, alpha: float) -> str:
 
 
 def _hot_spot_paragraphs(result: RunResult, style: Style) -> list[str]:
-    wards, summary = result.wards, result.summary
+    wards = result.wards
     label = result.meta.measure_label
     _, phrase = units(result) if "incidents" in wards else ("", label[:1].lower() + label[1:])
     paragraphs = []
     alpha = result.config.stats.alpha
-    moran = summary.get("moran") or {}
-    if moran.get("I") is not None:
-        p = moran.get("p_sim") if moran.get("p_sim") is not None else moran.get("p_norm")
-        clustered = p is not None and p < alpha and moran["I"] > 0
+    moran = run_moran(result)
+    if moran.I is not None:
+        clustered = moran.clustered(alpha)
         shaky = moran_stability(moran, alpha)
         area = result.meta.area_name
         if clustered and not shaky:
@@ -606,7 +607,7 @@ def _gi_sentences(wards: pd.DataFrame, phrase: str) -> list[str]:
         weak = sorted(wards.loc[bins * sign == 1, "ward_name"].astype(str))
         spot = f"{side} spot"
         if len(strong):
-            names = _join([f"{n} ({GI_HOT_LABELS[int(b)]} confidence)" for n, b in
+            names = join_words([f"{n} ({GI_HOT_LABELS[int(b)]} confidence)" for n, b in
                            zip(strong["ward_name"], strong["_b"], strict=True)])
             one = len(strong) == 1
             what = (f"one {spot}, a ward that with its neighbours had" if one else
@@ -658,7 +659,8 @@ def _trend_paragraphs(result: RunResult) -> list[str]:
         found = result.wards[result.wards["emerging_pattern"] != "No pattern detected"]
         if len(found):
             groups = found.groupby("emerging_pattern")["ward_name"].apply(sorted)
-            items = [f"{_plural(p.lower(), len(n))}: {_join(list(n))}" for p, n in groups.items()]
+            items = [f"{_plural(p.lower(), len(n))}: {join_words(list(n))}"
+                     for p, n in groups.items()]
             paragraphs.append("Emerging hot spot analysis of the months of the period found " +
                               "; ".join(items) + ".")
         else:
@@ -679,9 +681,9 @@ def _spc_sentence(spc: dict) -> str:
             for side, months in _runs(points)]
     found = []
     if above:
-        found.append(f"it was above its upper control limit in {_join(above)}")
+        found.append(f"it was above its upper control limit in {join_words(above)}")
     if below:
-        found.append(f"it was below its lower control limit in {_join(below)}")
+        found.append(f"it was below its lower control limit in {join_words(below)}")
     found += runs
     if not found:
         return (f"The area's monthly {what} stayed within its control limits "
@@ -713,16 +715,3 @@ def _plural(noun: str, n: int) -> str:
 
 def _wards_n(n: int) -> str:
     return f"{NUMBER_WORDS.get(n, n)} ward" + ("" if n == 1 else "s")
-
-
-def _join(items: list[str]) -> str:
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _p_text(p: float | None) -> str:
-    if p is None:
-        return "n/a"
-    return "<0.001" if p < 0.001 else f"{p:.3f}"

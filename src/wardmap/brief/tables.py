@@ -25,6 +25,7 @@ from wardmap.brief.narrative import (
 from wardmap.disclosure import mask_small_counts, suppression_note
 from wardmap.result import RunResult
 from wardmap.secondary import SECONDARY, SECONDARY_LABEL, Published
+from wardmap.vocabulary import format_p
 
 # Local Moran's I labels in words (the statistic is named in the methods appendix).
 LISA_TEXT = {"High-High": "High, among high", "Low-Low": "Low, among low",
@@ -108,9 +109,7 @@ def signed_pct(v: object) -> str:
 
 
 def p_text(v: object) -> str:
-    if v is None or pd.isna(v):
-        return ""
-    return "<0.001" if float(v) < 0.001 else f"{float(v):.3f}"
+    return format_p(v) or ""
 
 
 def briefing_tables(result: RunResult, public: bool = False, threshold: int = 4,
