@@ -187,6 +187,10 @@ def test_html_is_one_file_with_inline_images_alt_text_and_marked_headers(pack, d
     assert re.search(r"<figcaption>Figure 1: ", html) and "<caption>Table 1: " in html
     assert "@page { size: A4 portrait; margin: 2cm; }" in html
     assert html.count('<p class="marking">OFFICIAL</p>') == 2
+    # A long briefing's contents list links to every section heading.
+    links = re.findall(r'<li><a href="#(section-\d+)">([^<]+)</a></li>', html)
+    targets = dict(re.findall(r'<h2 id="(section-\d+)"[^>]*>([^<]+)</h2>', html))
+    assert len(links) >= 8 and all(targets[i] == text for i, text in links)
 
 
 def test_pdf_is_a4_and_tagged(pack) -> None:

@@ -10,6 +10,7 @@ with their scope.
 from __future__ import annotations
 
 import base64
+import re
 from html import escape
 from pathlib import Path
 
@@ -32,6 +33,8 @@ caption { text-align: left; font-weight: bold; padding-bottom: 0.3rem; }
 th, td { border: 1px solid #8c8c8c; padding: 0.25rem 0.5rem; text-align: left;
          vertical-align: top; }
 th { background: #ededed; } .n { text-align: right; }
+nav ol { padding-left: 1.5rem; } nav li { margin: 0.2rem 0; }
+nav a { color: #1a4f8b; display: inline-block; min-height: 24px; line-height: 24px; }
 figure { margin: 1rem 0; } figure img { width: 100%; height: auto; }
 figcaption { font-weight: bold; font-size: 0.9rem; }
 .note { color: #4d4d4d; font-size: 0.85rem; }
@@ -75,7 +78,7 @@ def render_html(briefing: Briefing) -> str:
         parts.append(_section(section.heading, section.paragraphs, part=True))
     parts.append(f'</main>\n<footer><p class="marking">{escape(b.marking.upper())}</p>'
                  "</footer>")
-    body = "\n".join(p for p in parts if p)
+    body = _with_contents("\n".join(p for p in parts if p))
     return (
         f'<!DOCTYPE html>\n<html lang="{escape(b.language)}">\n<head>\n<meta charset="utf-8">\n'
         # No request may leave the page: images are inline and nothing else loads.
@@ -123,6 +126,24 @@ def _table(number: int, table: Table) -> str:
     return (f'<section><h2 class="part">{escape(table.title)}</h2>\n<table><caption>'
             f"Table {number}: {escape(table.title)}</caption><thead><tr>{head}</tr></thead><tbody>"
             + "".join(rows) + f"</tbody></table>{note}</section>")
+
+
+LONG = 8  # headings from which a briefing gets a contents list, as the Word document does
+
+
+def _with_contents(body: str) -> str:
+    """Ids on the section headings and, for a long briefing, a contents list linking to them
+    after the title block."""
+    headings = re.findall(r"<h2(?: class=\"part\")?>(.*?)</h2>", body)
+    count = iter(range(1, len(headings) + 1))
+    body = re.sub(r"<h2((?: class=\"part\")?)>",
+                  lambda m: f'<h2 id="section-{next(count)}"{m.group(1)}>', body)
+    if len(headings) < LONG:
+        return body
+    items = "".join(f'<li><a href="#section-{n}">{text}</a></li>'
+                    for n, text in enumerate(headings, start=1))
+    nav = f'<nav aria-labelledby="contents"><h2 id="contents">Contents</h2><ol>{items}</ol></nav>'
+    return body.replace("<main>", f"{nav}\n<main>", 1)
 
 
 def _cls(right: bool) -> str:
