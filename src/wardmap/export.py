@@ -109,19 +109,15 @@ def write_tables(result: RunResult, folder: Path) -> None:
 def _suppressed(table: gpd.GeoDataFrame, threshold: int) -> gpd.GeoDataFrame:
     """Small counts as "<5", counts protecting them as "[c]"; rates and the analysed value
     worked out from them left blank."""
-    from wardmap.disclosure import DEFAULT_RATE_COLUMNS, mask_small_counts
-    from wardmap.secondary import SECONDARY, published
+    from wardmap.disclosure import DEFAULT_RATE_COLUMNS
+    from wardmap.secondary import mask_public
 
     if "incidents" not in table:
         return table
     derived = [c for c in (*DEFAULT_RATE_COLUMNS, "value") if c in table]
     # summary.json publishes the totals: counts that would let a small one be worked out
     # from them are withheld as "[c]" (secondary suppression, docs/disclosure.md).
-    pattern = published(table, threshold)
-    secondary = {"incidents": pattern.now == SECONDARY}
-    if pattern.prev is not None:
-        secondary["incidents_prev"] = pattern.prev == SECONDARY
-    return mask_small_counts(table, threshold, rate_columns=derived, secondary=secondary)
+    return mask_public(table, threshold, rate_columns=derived)
 
 
 def ward_table(wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

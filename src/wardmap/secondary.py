@@ -242,3 +242,22 @@ def _protect_column(counts: pd.Series, threshold: int) -> np.ndarray:
     values = pd.to_numeric(counts, errors="coerce").fillna(0).round().astype(np.int64)
     grid = protect(Grid.of(values.to_numpy().reshape(-1, 1), row_totals=False), threshold)
     return grid.status[:-1, 0].copy()
+
+
+def secondary_masks(wards: pd.DataFrame, threshold: int) -> dict[str, np.ndarray]:
+    """{count column: the wards withheld to protect a small count}, for
+    ``wardmap.disclosure.mask_small_counts(..., secondary=...)``."""
+    pattern = published(wards, threshold)
+    masks = {"incidents": pattern.now == SECONDARY} if "incidents" in wards else {}
+    if pattern.prev is not None:
+        masks["incidents_prev"] = pattern.prev == SECONDARY
+    return masks
+
+
+def mask_public(wards: pd.DataFrame, threshold: int, **options) -> pd.DataFrame:
+    """``mask_small_counts`` with secondary suppression: the ward table as any public output
+    shows it (options as for mask_small_counts)."""
+    from wardmap.disclosure import mask_small_counts
+
+    return mask_small_counts(wards, threshold, secondary=secondary_masks(wards, threshold),
+                             **options)

@@ -88,3 +88,26 @@ def test_public_change_table_protects_both_periods_and_their_changes() -> None:
         hidden = not re.fullmatch(r"[\d,]+", row[now_col]) or \
             not re.fullmatch(r"[\d,]+", row[then_col])
         assert (row["Change"] == "") == hidden or row[then_col] == "0"
+
+
+@pytest.mark.shared
+def test_public_run_maps_and_tooltips_follow_the_same_suppression(shared_data, tmp_path) -> None:
+    from wardmap.config import Config
+    from wardmap.maps.display import colour_values, ward_text
+    from wardmap.pipeline import analyse
+    from wardmap.secondary import SECONDARY, published
+
+    config = Config()
+    config.inputs.boundaries = str(shared_data / "boundaries" / "maidstone_wards_2013.geojson")
+    config.inputs.incidents = [str(shared_data / "police")]
+    config.filters.crime_types = ["violent crime"]
+    wards = analyse(config).wards
+    status = published(wards, THRESHOLD).now
+    assert (status == SECONDARY).any()
+    text = ward_text(wards, "incidents", public=True, threshold=THRESHOLD)
+    colours = colour_values(wards, public=True, threshold=THRESHOLD)
+    secondary = status == SECONDARY
+    assert (text.loc[secondary, "i"] == "[c]").all()
+    assert colours.loc[secondary, "incidents"].isna().all()  # drawn as suppressed, not classed
+    assert text.loc[~secondary & (wards["incidents"] > THRESHOLD), "i"].str.fullmatch(
+        r"[\d,]+").all()
