@@ -175,8 +175,9 @@ def test_headings_are_real_heading_levels(doc) -> None:
 def test_html_is_one_file_with_inline_images_alt_text_and_marked_headers(pack, doc) -> None:
     out, _ = pack
     html = (out / "briefing.html").read_text(encoding="utf-8")
-    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    sources = re.findall(r'src="([^"]+)"', html)
     assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
+    assert all(h.startswith("#") for h in re.findall(r'href="([^"]+)"', html))  # in-page
     assert "<script" not in html and "<link" not in html
     assert '<html lang="en-GB">' in html
     assert "High Street ward had the highest number" in html
