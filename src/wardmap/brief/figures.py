@@ -164,12 +164,14 @@ def _spc_chart(result: RunResult, spc: dict, dpi: int) -> Image:
     ax = fig.add_subplot()
     x = np.arange(len(points))
     ax.plot(x, points["value"], marker="o", color="#333333", lw=1.2, ms=4, label="Month")
-    ax.plot(x, points["centre"], color="#1b7837", lw=1, label="Centre line (average)")
+    # Blue against red, solid against dashed, circles for signals: readable without colour
+    # vision and in greyscale print (green against red is not).
+    ax.plot(x, points["centre"], color="#2166ac", lw=1, label="Centre line (average)")
     ax.plot(x, points["ucl"], color="#b2182b", lw=1, ls="--", label="Control limits (3σ)")
     ax.plot(x, points["lcl"], color="#b2182b", lw=1, ls="--")
     flagged = points["signal"].to_numpy(dtype=bool)
     ax.scatter(x[flagged], points.loc[flagged, "value"], s=60, facecolors="none",
-               edgecolors="#d6604d", lw=1.6, zorder=3, label="Signal")
+               edgecolors="#000000", lw=1.4, zorder=3, label="Signal")
     ax.set_xticks(x, points["period"], rotation=60, ha="right", fontsize=7)
     what = "incidents per 1,000 residents" if spc["chart"] == "u" else "incidents"
     ax.set_ylabel("Per 1,000 residents" if spc["chart"] == "u" else "Incidents")
@@ -177,7 +179,7 @@ def _spc_chart(result: RunResult, spc: dict, dpi: int) -> Image:
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.32), frameon=False,
               ncols=4)
     ax.spines[["top", "right"]].set_visible(False)
-    title = f"Monthly {what}, {spc['chart']}-chart ({spc['label']})"
+    title = f"Monthly {what} against control limits ({spc['label']})"
     ax.set_title(title, fontsize=10, loc="left")
     fig.tight_layout()
     return Image(title, _png(fig, dpi), "Signals: points outside the limits; 8 or more months "
