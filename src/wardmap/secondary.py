@@ -166,6 +166,30 @@ def protect(grid: Grid, threshold: int) -> Grid:
 
     Each round withholds, for one disclosed entry, the smallest count above the threshold in
     a sum it belongs to (cells before totals), so that as little as possible is lost.
+
+    Parameters
+    ----------
+    grid : Grid
+        The counts and what of them is published (``Grid.of``).
+    threshold : int
+        Counts from 1 to ``threshold`` are small.
+
+    Returns
+    -------
+    Grid
+        The same counts with SHOWN, PRIMARY and SECONDARY statuses.
+
+    Examples
+    --------
+    Four wards and their total: the 3 alone would be the total less the others, so the
+    smallest other count (9) is withheld too.
+
+    >>> import numpy as np
+    >>> grid = protect(Grid.of(np.array([[3], [40], [12], [9]]), row_totals=False), 4)
+    >>> [int(s) for s in grid.status[:-1, 0]]  # 0 shown, 1 "<5", 2 "[c]"
+    [1, 0, 0, 2]
+    >>> audit(grid, 4)
+    []
     """
     grid = primary(grid, threshold)
     for _ in range(MAX_ROUNDS):
@@ -225,6 +249,14 @@ def published(wards: pd.DataFrame, threshold: int) -> Published:
     the comparison period's with its total. A ward-level table without counts has nothing
     to suppress.
 
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> wards = pd.DataFrame({"incidents": [3, 40, 12, 9], "incidents_prev": [8, 30, 2, 1]})
+    >>> pattern = published(wards, 4)
+    >>> [int(s) for s in pattern.now], [int(s) for s in pattern.prev]
+    ([1, 0, 0, 2], [0, 0, 1, 1])
+
     Ward-by-month counts are not published in public outputs (most are small, and
     suppressing them would not stop them being worked out from the wards' totals), so the
     wards' totals and the area's total are the whole table to protect; changes are shown
@@ -256,7 +288,16 @@ def secondary_masks(wards: pd.DataFrame, threshold: int) -> dict[str, np.ndarray
 
 def mask_public(wards: pd.DataFrame, threshold: int, **options) -> pd.DataFrame:
     """``mask_small_counts`` with secondary suppression: the ward table as any public output
-    shows it (options as for mask_small_counts)."""
+    shows it (options as for mask_small_counts).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> wards = pd.DataFrame({"incidents": [3, 40, 12, 9], "rate_per_1000": [1.0, 8, 2.4, 1.8]})
+    >>> shown = mask_public(wards, 4)
+    >>> shown["incidents"].tolist(), shown["rate_per_1000"].isna().tolist()
+    (['<5', 40, 12, '[c]'], [True, False, False, True])
+    """
     from wardmap.disclosure import mask_small_counts
 
     return mask_small_counts(wards, threshold, secondary=secondary_masks(wards, threshold),
