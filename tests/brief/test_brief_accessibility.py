@@ -111,7 +111,7 @@ def test_print_layout_is_a4_with_sections_on_new_pages(browser, demo_briefings) 
     context.close()
     # The findings flow on from the title; each table, the data notes and the appendix start
     # a new page.
-    first_table = next(i for i, (text, _) in enumerate(breaks) if text.startswith("Wards ranked"))
+    first_table = next(i for i, (text, _) in enumerate(breaks) if text == "Tables")
     assert {b for _, b in breaks[:first_table]} == {"auto"}
     assert {b for _, b in breaks[first_table:]} == {"page"}
     assert breaks[-1][0] == "Appendix: methods and statistics"

@@ -28,7 +28,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Emu, Pt, RGBColor
 
-from wardmap.brief.pack import Briefing
+from wardmap.brief.pack import CONTENTS_FROM, Briefing
 from wardmap.brief.tables import Table, column_weights, numeric_columns
 
 A4 = (Cm(21.0), Cm(29.7))
@@ -62,6 +62,10 @@ def write_docx(path: Path, briefing: Briefing, template: str | Path | None = Non
         doc.add_heading("Maps and charts", level=1)
         for number, image in briefing.other_figures():
             _figure(doc, number, image)
+    if briefing.tables.tables:
+        # One heading for the tables; each is named by its numbered caption (a heading
+        # repeating every caption is what a clerk would delete).
+        doc.add_heading("Tables", level=1)
     for number, table in briefing.numbered_tables():
         _table(doc, number, table)
     if briefing.tables.notes:
@@ -75,15 +79,12 @@ def write_docx(path: Path, briefing: Briefing, template: str | Path | None = Non
     return path
 
 
-LONG = 8  # headings from which a briefing gets a contents list
-
-
 def _contents(doc, at) -> None:  # noqa: ANN001
     """A contents list for a long briefing, in place of the paragraph ``at``: a TOC field
     (Word fills in page numbers when the clerk updates fields) whose current result lists the
     sections as links, so that the list works before any update, in LibreOffice and the PDF."""
     headings = [p for p in doc.paragraphs if p.style.name == "Heading 1"]
-    if len(headings) < LONG:
+    if len(headings) < CONTENTS_FROM:
         at._p.getparent().remove(at._p)
         return
     for number, heading in enumerate(headings, start=1):
@@ -365,8 +366,9 @@ def _table(doc, number: int, table: Table) -> None:  # noqa: ANN001
         len(frame.columns) > 5
     if wide:
         _landscape(doc)
-    doc.add_heading(table.title, level=1)
-    caption(doc, "Table", number, table.title).paragraph_format.keep_with_next = True
+    title = caption(doc, "Table", number, table.title)
+    title.paragraph_format.keep_with_next = True
+    title.paragraph_format.space_before = Pt(12)
     grid = doc.add_table(rows=1, cols=len(frame.columns))
     if _style(doc, TABLE_STYLE):
         grid.style = TABLE_STYLE

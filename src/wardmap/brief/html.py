@@ -1,7 +1,7 @@
 """briefing.html: one self-contained file (images as data URIs, no scripts, no external links).
 
 A committee clerk can e-mail it or open it offline; nothing on the page asks the network. It
-prints on A4 (print CSS: 2 cm margins; tables, data notes and the appendix each on a new
+prints on A4 (print CSS: 2 cm margins; the tables, data notes and appendix each on a new
 page; no figure or table row split across pages) and is built for screen readers: a language,
 one h1 and h2/h3 below it, figures with alt text stating their finding, table headers marked
 with their scope.
@@ -15,7 +15,7 @@ from html import escape
 from pathlib import Path
 
 from wardmap.brief.figures import Image
-from wardmap.brief.pack import Briefing
+from wardmap.brief.pack import CONTENTS_FROM, Briefing
 from wardmap.brief.tables import Table, numeric_columns
 
 # Text colours keep 4.5:1 contrast or more on white (WCAG 2.2 AA).
@@ -28,7 +28,7 @@ h2 { font-size: 1.25rem; margin-top: 2rem; border-bottom: 2px solid #d0d0d0;
      padding-bottom: 0.2rem; }
 h3 { font-size: 1.05rem; }
 .sub, .meta { color: #4d4d4d; margin-top: 0; }
-table { border-collapse: collapse; font-size: 0.85rem; margin: 0.3rem 0 0.3rem; }
+table { border-collapse: collapse; font-size: 0.85rem; margin: 1.2rem 0 0.3rem; }
 caption { text-align: left; font-weight: bold; padding-bottom: 0.3rem; }
 th, td { border: 1px solid #8c8c8c; padding: 0.25rem 0.5rem; text-align: left;
          vertical-align: top; }
@@ -66,8 +66,10 @@ def render_html(briefing: Briefing) -> str:
         parts.append("<section><h2>Maps and charts</h2>")
         parts += [_figure(n, image) for n, image in b.other_figures()]
         parts.append("</section>")
-    for n, table in b.numbered_tables():
-        parts.append(_table(n, table))
+    if b.tables.tables:
+        parts.append('<section><h2 class="part">Tables</h2>')
+        parts += [_table(n, table) for n, table in b.numbered_tables()]
+        parts.append("</section>")
     if b.tables.notes:
         parts.append('<section><h2 class="part">Data notes</h2>')
         for heading, lines in b.tables.notes:
@@ -123,12 +125,8 @@ def _table(number: int, table: Table) -> str:
                         for v, r in zip(values, right, strict=True))
         rows.append(f"<tr>{cells}</tr>")
     note = f'<p class="note">{escape(table.note)}</p>' if table.note else ""
-    return (f'<section><h2 class="part">{escape(table.title)}</h2>\n<table><caption>'
-            f"Table {number}: {escape(table.title)}</caption><thead><tr>{head}</tr></thead><tbody>"
-            + "".join(rows) + f"</tbody></table>{note}</section>")
-
-
-LONG = 8  # headings from which a briefing gets a contents list, as the Word document does
+    return (f"<table><caption>Table {number}: {escape(table.title)}</caption><thead><tr>{head}"
+            "</tr></thead><tbody>" + "".join(rows) + f"</tbody></table>{note}")
 
 
 def _with_contents(body: str) -> str:
@@ -138,7 +136,7 @@ def _with_contents(body: str) -> str:
     count = iter(range(1, len(headings) + 1))
     body = re.sub(r"<h2((?: class=\"part\")?)>",
                   lambda m: f'<h2 id="section-{next(count)}"{m.group(1)}>', body)
-    if len(headings) < LONG:
+    if len(headings) < CONTENTS_FROM:
         return body
     items = "".join(f'<li><a href="#section-{n}">{text}</a></li>'
                     for n, text in enumerate(headings, start=1))

@@ -9,6 +9,7 @@ from wardmap.brief.figures import Image
 from wardmap.brief.narrative import Section
 from wardmap.brief.tables import BriefingTables
 
+CONTENTS_FROM = 7  # top-level headings from which a briefing gets a contents list
 DEFAULT_MARKING = "OFFICIAL"  # Government Security Classifications: most council business
 
 
