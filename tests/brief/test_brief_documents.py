@@ -352,3 +352,24 @@ def test_a_table_too_wide_for_the_page_gets_a_landscape_section(tmp_path) -> Non
     grid = [int(c.get(qn("w:w"))) for c in doc.tables[1]._tbl.tblGrid.findall(qn("w:gridCol"))]
     width = Emu(landscape.page_width - landscape.left_margin - landscape.right_margin)
     assert abs(sum(grid) - width.twips) < 20
+
+
+def test_a_template_footer_and_logo_are_kept_and_page_numbers_added(tmp_path) -> None:
+    logo = tmp_path / "logo.png"
+    PILImage.new("RGB", (120, 40), "navy").save(logo)
+    template = Document()
+    template.sections[0].header.paragraphs[0].add_run().add_picture(str(logo), width=Cm(3))
+    template.sections[0].footer.paragraphs[0].text = "Maidstone Borough Council, Maidstone House"
+    template.save(str(tmp_path / "logo.docx"))
+    result = borough(THEN, NOW)
+    result.config.brief.dpi = 40
+    result.config.brief.formats = ["docx"]
+    result.config.brief.template = str(tmp_path / "logo.docx")
+    write_briefing(result, tmp_path)
+    doc = Document(str(tmp_path / "briefing.docx"))
+    header, footer = doc.sections[0].header, doc.sections[0].footer
+    assert len(list(header._element.iter(qn("w:drawing")))) == 1  # the logo stays
+    assert "OFFICIAL" in "\n".join(p.text for p in header.paragraphs)
+    text = "\n".join(p.text for p in footer.paragraphs)
+    assert "Maidstone House" in text and "OFFICIAL" in text
+    assert {"PAGE", "NUMPAGES"} <= {f.split()[0] for f in _fields(footer)}

@@ -234,26 +234,30 @@ def _clear_body(doc) -> None:  # noqa: ANN001
 
 
 def _header_footer(section, briefing: Briefing, keep: bool) -> None:  # noqa: ANN001
+    """Our header and footer, or, with ``keep`` (a council template), the template's own
+    (text, logo and all) with the marking and "Page X of Y" added where they are missing."""
     header, footer = section.header, section.footer
     header.is_linked_to_previous = footer.is_linked_to_previous = False
     width = text_width(section)
-    header_text = "\n".join(p.text for p in header.paragraphs).strip()
-    if not (keep and header_text):
-        first = header.paragraphs[0]
-        first.text = ""
-        _marking_run(first, briefing.marking)
-        first.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        title = header.add_paragraph(briefing.title)
-        _small_grey(title)
-    elif briefing.marking.lower() not in header_text.lower():
-        marking = header.add_paragraph()
-        _marking_run(marking, briefing.marking)
-        marking.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    footer_text = "\n".join(p.text for p in footer.paragraphs).strip()
-    if keep and footer_text:
+    if keep and _has_content(header):
+        if briefing.marking.lower() not in _text(header).lower():
+            _marking_paragraph(header.add_paragraph(), briefing.marking)
+    else:
+        first = _emptied(header)
+        _marking_paragraph(first, briefing.marking)
+        _small_grey(header.add_paragraph(briefing.title))
+    if keep and _has_content(footer):
+        if "PAGE" not in {f.split()[0] for f in _field_codes(footer) if f.split()}:
+            _page_line(footer.add_paragraph(), briefing, width)
+        if briefing.marking.lower() not in _text(footer).lower():
+            _marking_paragraph(footer.add_paragraph(), briefing.marking)
         return
-    line = footer.paragraphs[0]
-    line.text = ""
+    _page_line(_emptied(footer), briefing, width)
+    _marking_paragraph(footer.add_paragraph(), briefing.marking)
+
+
+def _page_line(line, briefing: Briefing, width: Emu) -> None:  # noqa: ANN001
+    """ "28 November 2026 ............ Page 1 of 9"."""
     _right_tab_only(line, width)
     # The date the briefing was produced, from the document's own properties (a DATE field
     # would show the day it is opened instead).
@@ -263,9 +267,34 @@ def _header_footer(section, briefing: Briefing, keep: bool) -> None:  # noqa: AN
     line.add_run(" of ")
     add_field(line, "NUMPAGES", "1")
     _small_grey(line)
-    marking = footer.add_paragraph()
-    _marking_run(marking, briefing.marking)
-    marking.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def _marking_paragraph(paragraph, marking: str) -> None:  # noqa: ANN001
+    _marking_run(paragraph, marking)
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def _text(part) -> str:  # noqa: ANN001
+    return "\n".join(p.text for p in part.paragraphs).strip()
+
+
+def _has_content(part) -> bool:  # noqa: ANN001
+    """Text, a picture (a logo) or a table in a header or footer."""
+    element = part._element
+    return bool(_text(part)) or any(
+        True for tag in ("w:drawing", "w:pict", "w:tbl") for _ in element.iter(qn(tag)))
+
+
+def _field_codes(part) -> list[str]:  # noqa: ANN001
+    return [t.text.strip() for t in part._element.iter(qn("w:instrText")) if t.text]
+
+
+def _emptied(part):  # noqa: ANN001, ANN202
+    """The first paragraph of a header or footer, emptied (python-docx's default template
+    has one empty paragraph there)."""
+    first = part.paragraphs[0]
+    first.text = ""
+    return first
 
 
 def _right_tab_only(paragraph, width: Emu) -> None:  # noqa: ANN001
