@@ -354,8 +354,7 @@ def _group_text(group: pd.DataFrame, result: RunResult, style: Style, first: boo
 
 def _join_names(names: list[str]) -> str:
     """Ward names joined with "and"; with a serial comma when a name has "and" in it."""
-    if len(names) > 2 and any(" and " in n for n in names) or (
-            len(names) == 2 and any(" and " in n for n in names)):
+    if len(names) >= 2 and any(" and " in n for n in names):
         return ", ".join(names[:-1]) + ", and " + names[-1]
     return join_words(names)
 
