@@ -197,7 +197,7 @@ def protect(grid: Grid, threshold: int) -> Grid:
         if not disclosed:
             return grid
         partner = _partner(grid, disclosed[0], threshold)
-        if partner is None:  # nothing left to withhold beside it: withhold every total too
+        if partner is None:  # nothing beside it can protect it: withhold every count shown
             status = grid.status.copy()
             status[(status == SHOWN) & (grid.values > threshold)] = SECONDARY
             return Grid(grid.values, status)
