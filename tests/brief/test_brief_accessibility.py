@@ -1,6 +1,7 @@
 """briefing.html checked as published council documents must be (WCAG 2.2 AA): axe-core, the
-accessibility engine, run in headless Chromium with every outside request blocked; and the
-page of the demo's briefing shown in docs/guide.md, rendered by the same browser.
+accessibility engine, run in headless Chromium with every outside request blocked; the page
+of the demo's briefing shown in docs/guide.md, rendered by the same browser; and the demo's
+briefing.docx and briefing.pdf on A4.
 
 axe-core comes from tests/browser/node_modules (`make browser-assets`).
 """
@@ -37,15 +38,39 @@ def demo_briefings(tmp_path_factory) -> dict[str, Path]:
     from wardmap.pipeline import analyse
 
     config = demo_config()
-    config.brief.dpi, config.brief.formats = 60, ["html"]
+    config.brief.dpi = 60
     result = analyse(config)
     out = {}
     for name in ("internal", "public"):
         folder = tmp_path_factory.mktemp(name)
         result.config.output.public = name == "public"
+        # The internal version in every format, for the demo's Word and PDF checks below.
+        result.config.brief.formats = ["html", "docx", "pdf"] if name == "internal" else ["html"]
         write_briefing(result, folder)
         out[name] = folder / "briefing.html"
     return out
+
+
+def test_demo_briefing_is_an_a4_word_document_and_pdf(demo_briefings) -> None:
+    import subprocess
+
+    from docx import Document
+
+    from tests.brief.test_brief_documents import A4_CM, _fields, need_pdf_tools
+
+    folder = demo_briefings["internal"].parent
+    doc = Document(str(folder / "briefing.docx"))
+    for section in doc.sections:
+        assert tuple(sorted((round(section.page_width.cm, 1),
+                             round(section.page_height.cm, 1)))) == A4_CM
+    assert {"PAGE", "NUMPAGES"} <= {f.split()[0] for f in _fields(doc.sections[0].footer)}
+    captions = [p.text for p in doc.paragraphs if p.style.name == "Caption"]
+    assert sum(c.startswith("Figure") for c in captions) == len(doc.inline_shapes) >= 5
+    assert all(s._inline.docPr.get("descr") for s in doc.inline_shapes)
+    need_pdf_tools()
+    info = subprocess.run(["pdfinfo", str(folder / "briefing.pdf")], capture_output=True,
+                          text=True, check=True).stdout
+    assert "(A4)" in info
 
 
 @pytest.fixture(scope="module")

@@ -20,9 +20,9 @@ JARGON = ["Moran", "Getis", "Gi*", "LISA", "p =", "p value", "FDR", "false disco
           "permutation", "seed", "queen", "z-score", "Benjamini", "docs/", "High-High"]
 
 
-def _brief(shared_data, out, *flags):
+def _brief(shared_data, out, *flags, formats='["html", "docx"]'):
     config = out.parent / f"{out.name}.toml"
-    config.write_text("[brief]\ndpi = 80\nformats = [\"html\", \"docx\"]\n", encoding="utf-8")
+    config.write_text(f"[brief]\ndpi = 80\nformats = {formats}\n", encoding="utf-8")
     run = CliRunner().invoke(cli, [
         "brief", str(config),
         "--boundaries", str(shared_data / "boundaries" / "maidstone_wards_2013.geojson"),
@@ -36,7 +36,8 @@ def _brief(shared_data, out, *flags):
 
 @pytest.fixture(scope="module")
 def maidstone_brief(shared_data, tmp_path_factory):
-    return _brief(shared_data, tmp_path_factory.mktemp("maidstone") / "brief")
+    return _brief(shared_data, tmp_path_factory.mktemp("maidstone") / "brief",
+                  formats='["html", "docx", "pdf"]')
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +71,28 @@ def _all_text(doc) -> str:
 def test_run_outputs_and_pack_are_written(maidstone_brief) -> None:
     names = {p.name for p in maidstone_brief.iterdir()}
     assert {"wards.csv", "summary.json", "accounting.json", "manifest.json",
-            "briefing.html", "briefing.docx"} <= names
+            "briefing.html", "briefing.docx", "briefing.pdf"} <= names
+
+
+def test_committee_layout_on_real_data(doc, maidstone_brief) -> None:
+    from tests.brief.test_brief_documents import A4_CM, _fields, need_pdf_tools
+
+    section = doc.sections[0]
+    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == A4_CM
+    assert abs(section.left_margin.cm - 2.0) < 0.01
+    assert "OFFICIAL" in "\n".join(p.text for p in section.header.paragraphs)
+    assert {"PAGE", "NUMPAGES"} <= {f.split()[0] for f in _fields(section.footer)}
+    captions = [p.text for p in doc.paragraphs if p.style.name == "Caption"]
+    assert sum(c.startswith("Figure") for c in captions) == len(doc.inline_shapes) >= 3
+    width = section.page_width - section.left_margin - section.right_margin
+    maps = [s for s in doc.inline_shapes if s.width > s.height]
+    assert maps and all(abs(s.width - width) < 5000 for s in maps)  # text width, in EMU
+    need_pdf_tools()
+    import subprocess
+
+    info = subprocess.run(["pdfinfo", str(maidstone_brief / "briefing.pdf")],
+                          capture_output=True, text=True, check=True).stdout
+    assert "(A4)" in info and re.search(r"Tagged:\s+yes", info)
 
 
 def test_briefing_says_plainly_there_is_no_year_earlier(doc) -> None:
