@@ -160,9 +160,14 @@ class BriefConfig:
     title: str | None = None
     top: int = 5
     bottom: int = 3
-    formats: list[str] = field(default_factory=lambda: ["html", "docx"])
+    formats: list[Literal["html", "docx", "pdf"]] = field(
+        default_factory=lambda: ["html", "docx", "pdf"])
     dpi: int = 200  # images in briefing.docx, print resolution
+    marking: str = "OFFICIAL"  # protective marking in the header and footer of every page
+    template: str | None = None  # a council's Word template (.docx) to build the briefing on
+    author: str | None = None  # the partnership, for the document's properties (default: area)
     focus: bool = False  # also choose task-force focus areas ([focus]) and report them
+    clusters: bool = False  # also group the wards into clusters ([clusters]) and report them
 
 
 # --- select stage: focus areas and ward clusters (see docs/focus.md) ---
@@ -338,6 +343,9 @@ def load_config(path: str | Path) -> Config:
     config = from_dict(Config, data)
     base = path.parent
     focus = _resolve_focus_paths(config.focus, base)
+    brief = config.brief
+    if brief.template:
+        brief = dataclasses.replace(brief, template=_resolve(brief.template, base))
     if "focus" in data and "enabled" not in data["focus"]:
         focus = dataclasses.replace(focus, enabled=True)
     evaluate = config.evaluate
@@ -348,7 +356,7 @@ def load_config(path: str | Path) -> Config:
         output = dataclasses.replace(output, out=_resolve(output.out, base))
     return dataclasses.replace(config, inputs=_resolve_paths(config.inputs, base), focus=focus,
                                output=output, fetch=_resolve_fetch_paths(config.fetch, base),
-                               evaluate=evaluate)
+                               evaluate=evaluate, brief=brief)
 
 
 def _resolve(path: str, base: Path) -> str:

@@ -215,15 +215,19 @@ def write_districts(result: RunResult, folder: Path) -> None:
 
 
 def _suppressed(table: gpd.GeoDataFrame, threshold: int) -> gpd.GeoDataFrame:
-    """Small counts as "<5"; rates and the analysed value worked out from them left blank."""
-    from wardmap.disclosure import DEFAULT_RATE_COLUMNS, mask_small_counts
+    """Small counts as "<5", counts protecting them as "[c]"; rates and the analysed value
+    worked out from them left blank."""
+    from wardmap.disclosure import DEFAULT_RATE_COLUMNS
+    from wardmap.secondary import mask_public
 
     if "incidents" not in table:
         return table
     derived = [c for c in (*DEFAULT_RATE_COLUMNS, "value") if c in table]
     # Ranks and rates per 1,000 of another denominator (wardmap.peers) give a count away too.
     derived += [c for c in table.columns if c.startswith(("rate_per_1000_", "rank_"))]
-    return mask_small_counts(table, threshold, rate_columns=derived)
+    # summary.json publishes the totals: counts that would let a small one be worked out
+    # from them are withheld as "[c]" (secondary suppression, docs/disclosure.md).
+    return mask_public(table, threshold, rate_columns=derived)
 
 
 def ward_table(wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

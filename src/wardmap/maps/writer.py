@@ -125,7 +125,9 @@ def _figures(result: RunResult):
         values, count_column=display.count_column(wards), title=title,
         subtitle=_subtitle(result, None), scheme=cfg.scheme, k=cfg.k, breaks=cfg.breaks,
         palette=cfg.palette, small_threshold=threshold if public else None, **no_data, **common)
-    if _has_months(result.records):
+    if _has_months(result.records) and not public:
+        # Not published from a public run: most ward-month counts are small, and withholding
+        # them would not stop them being worked out from the wards' totals (docs/disclosure.md).
         counts = heatmap.ward_month_counts(result.records, wards)
         yield "heatmap", heatmap.ward_month_figure(
             counts, title=title, subtitle=_subtitle(result, "Recorded incidents by ward and month"),
