@@ -37,29 +37,55 @@ class Placement:
     invalid_detail: dict[str, int]
 
 
+@dataclass
+class PointPlacement:
+    """Where each point lands: analysis-CRS x, y, the ward's position in the ward table (-1
+    when none), its status (assigned, snapped, outside, missing_coordinates,
+    invalid_coordinates) and, for invalid coordinates, the problem (not_a_number,
+    out_of_range, swapped_lat_lon, zero; '' otherwise)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    ward: np.ndarray
+    status: np.ndarray
+    problem: np.ndarray
+
+
+def place_points(cx: np.ndarray, cy: np.ndarray, unparsable: np.ndarray, crs: str,
+                 wards: gpd.GeoDataFrame, tolerance: float) -> PointPlacement:
+    """Place points given in ``crs`` in the wards: the one placement rule of every engine."""
+    cx, cy = np.asarray(cx, float), np.asarray(cy, float)
+    problem = _coordinate_problems(cx, cy, np.asarray(unparsable, bool), crs)
+    x, y = _project(cx, cy, crs, wards.crs, problem == "")
+    inside, snapped = _locate(x, y, wards, tolerance)
+    ward = np.where(inside >= 0, inside, snapped)
+    status = np.select(
+        [problem == "missing", problem != "", inside >= 0, snapped >= 0],
+        ["missing_coordinates", "invalid_coordinates", "assigned", "snapped"],
+        default="outside",
+    )
+    detail = np.where(np.isin(problem, ["", "missing"]), "", problem)
+    return PointPlacement(x, y, ward, status.astype(object), detail.astype(object))
+
+
 def place_records(records: pd.DataFrame, wards: gpd.GeoDataFrame, config: Config) -> Placement:
     """Give each record a status, analysis-CRS coordinates and (when placed) a ward code."""
     records = records.copy()
     records["type_match"] = _type_match(records, config)
     records["period_match"] = _period_match(records, config.filters.months)
-    problem = _coordinate_problems(records, records.attrs.get("crs", "EPSG:4326"))
-    x, y = _project(records, wards.crs, problem == "")
-    records["x"], records["y"] = x, y
-    inside, snapped = _locate(x, y, wards, config.inputs.snap_tolerance)
-    code = np.where(inside >= 0, inside, snapped)
+    placed = place_points(records["cx"].to_numpy(float), records["cy"].to_numpy(float),
+                          records["unparsable"].to_numpy(bool),
+                          records.attrs.get("crs", "EPSG:4326"), wards,
+                          config.inputs.snap_tolerance)
+    records["x"], records["y"] = placed.x, placed.y
     codes = wards["ward_code"].to_numpy(dtype=object)
-    records["ward_code"] = np.where(code >= 0, codes[np.maximum(code, 0)], None)
-    status = np.select(
-        [~(records["type_match"] & records["period_match"]).to_numpy(),
-         problem == "missing", problem != "", inside >= 0, snapped >= 0],
-        ["filtered_out", "missing_coordinates", "invalid_coordinates", "assigned", "snapped"],
-        default="outside",
-    )
+    records["ward_code"] = np.where(placed.ward >= 0, codes[np.maximum(placed.ward, 0)], None)
+    kept = (records["type_match"] & records["period_match"]).to_numpy()
+    status = np.where(kept, placed.status, "filtered_out")
     records["status"] = pd.Categorical(status, categories=STATUSES)
     counts = records["status"].value_counts()
     accounting = {"input_rows": len(records)} | {s: int(counts.get(s, 0)) for s in STATUSES}
-    kept = status != "filtered_out"
-    detail = pd.Series(problem[kept & (problem != "") & (problem != "missing")]).value_counts()
+    detail = pd.Series(placed.problem[kept & (placed.problem != "")]).value_counts()
     return Placement(records, accounting, {str(k): int(v) for k, v in detail.items()})
 
 
@@ -71,12 +97,25 @@ def count_by_ward(records: pd.DataFrame, wards: pd.DataFrame) -> pd.Series:
 
 def monthly_counts(records: pd.DataFrame, wards: pd.DataFrame,
                    mask: pd.Series | None = None) -> pd.DataFrame:
-    """Wards × months table of records with a ward; by default those passing the type filter."""
+    """Wards × months table of records with a ward; by default those passing the type filter.
+    A tally's rows count ``count`` records each."""
     if mask is None:
         mask = records["type_match"] & records["ward_code"].notna()
-    chosen = records.loc[mask & records["month"].notna(), ["ward_code", "month"]]
-    table = pd.crosstab(chosen["ward_code"], chosen["month"].astype(str))
-    return table.reindex(wards["ward_code"], fill_value=0).sort_index(axis=1)
+    keep = (mask & records["month"].notna()).to_numpy(bool)
+    count = pd.Series(weights(records)[keep])
+    ward = records["ward_code"].to_numpy(dtype=object)[keep]
+    month = records["month"].astype(str).to_numpy(dtype=object)[keep]
+    table = count.groupby([ward, month]).sum().unstack(fill_value=0)
+    table = table.reindex(wards["ward_code"], fill_value=0).sort_index(axis=1)
+    table.columns.name = "month"
+    return table.astype("int64")
+
+
+def weights(table: pd.DataFrame) -> np.ndarray:
+    """Records per row: a tally's ``count`` (wardmap.cube), 1 for each row of a records table."""
+    if "count" in table:
+        return table["count"].to_numpy(np.int64)
+    return np.ones(len(table), np.int64)
 
 
 def _type_match(records: pd.DataFrame, config: Config) -> pd.Series:
@@ -136,10 +175,9 @@ def parse_month_range(text: str) -> tuple[str, str]:
     return start, end
 
 
-def _coordinate_problems(records: pd.DataFrame, crs: str) -> np.ndarray:
+def _coordinate_problems(cx: np.ndarray, cy: np.ndarray, unparsable: np.ndarray,
+                         crs: str) -> np.ndarray:
     """'' for usable coordinates, else missing / not_a_number / out_of_range / swapped / zero."""
-    cx, cy = records["cx"].to_numpy(float), records["cy"].to_numpy(float)
-    unparsable = records["unparsable"].to_numpy(bool)
     missing = (np.isnan(cx) | np.isnan(cy)) & ~unparsable
     if crs == "EPSG:4326":
         out = (np.abs(cx) > 180) | (np.abs(cy) > 90)
@@ -157,11 +195,9 @@ def _within(values: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
     return (values >= bounds[0]) & (values <= bounds[1])
 
 
-def _project(records: pd.DataFrame, target: object, usable: np.ndarray) -> tuple[
-        np.ndarray, np.ndarray]:
-    cx, cy = records["cx"].to_numpy(float), records["cy"].to_numpy(float)
+def _project(cx: np.ndarray, cy: np.ndarray, source: str, target: object,
+             usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     x, y = np.full(len(cx), np.nan), np.full(len(cy), np.nan)
-    source = records.attrs.get("crs", "EPSG:4326")
     try:
         transformer = Transformer.from_crs(source, target, always_xy=True)
     except CRSError:

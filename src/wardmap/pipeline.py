@@ -7,17 +7,18 @@ its own beyond building a Config.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
-from wardmap.aggregate import count_by_ward, place_records
+from wardmap.aggregate import place_records
 from wardmap.config import Config
+from wardmap.cube import counted
 from wardmap.errors import InputError
 from wardmap.export import Writer, write_run
 from wardmap.load.boundaries import read_boundaries
 from wardmap.load.files import sha256
-from wardmap.load.incidents import read_incidents
 from wardmap.load.tables import read_population, read_ward_values
 from wardmap.normalise import add_rates, rate_summary
 from wardmap.progress import Steps
@@ -30,8 +31,15 @@ _MEASURE_LABELS = {
 }
 
 
-def analyse(config: Config, steps: Steps | None = None) -> RunResult:
-    """Load the inputs, place and count the records, add rates and run the spatial tests."""
+def analyse(config: Config, steps: Steps | None = None, *,
+            records: bool | None = None) -> RunResult:
+    """Load the inputs, place and count the records, add rates and run the spatial tests.
+
+    The records are read a block at a time and reduced to a cube of counts
+    (``RunResult.cube``, ``RunResult.tally``); ``RunResult.records``, the table of every
+    record, is kept when ``records`` is True, or (None) when the run has at most
+    ``wardmap.engine.RECORDS_LIMIT`` of them; never when False.
+    """
     steps = steps or Steps(show=False)
     inputs = config.inputs
     _check_inputs(config)
@@ -44,8 +52,8 @@ def analyse(config: Config, steps: Steps | None = None) -> RunResult:
                           "sha256": sha256(Path(report.path)), "code_col": report.code_col,
                           "name_col": report.name_col, "crs": report.source_crs,
                           "repaired_geometries": report.repaired})
-    if inputs.incidents:
-        _add_incidents(result, steps)
+    if inputs.incidents or inputs.cube:
+        _add_incidents(result, steps, records)
     else:
         _add_ward_values(result)
     if inputs.population:
@@ -82,37 +90,70 @@ def _check_inputs(config: Config) -> None:
     inputs = config.inputs
     if not inputs.boundaries:
         raise InputError("no boundaries given: use --boundaries PATH (or [inputs] boundaries)")
-    if bool(inputs.incidents) == bool(inputs.counts):
-        raise InputError("give either incident records (--incidents) or a ward-level table "
-                         "(--counts), not both or neither")
+    given = sum(bool(x) for x in (inputs.incidents, inputs.counts, inputs.cube))
+    if given != 1:
+        raise InputError("give one of incident records (--incidents), a cube from an earlier "
+                         "run (--cube) or a ward-level table (--counts)")
     if inputs.counts and (config.filters.months or config.filters.crime_types):
         raise InputError("--months and --crime-type filter incident records; they do not "
                          "apply to a ward-level --counts table")
 
 
-def _add_incidents(result: RunResult, steps: Steps) -> None:
-    with steps.step("reading incidents"):
-        raw, files = read_incidents(result.config.inputs.incidents, result.config.inputs)
-    result.inputs.extend({"role": "incidents", **f} for f in files)
-    if raw.empty:
-        result.warnings.append("the incident files hold no records")
-    # A period preset (rolling 12 months, financial year to date...) is the month filter.
+def _add_incidents(result: RunResult, steps: Steps, keep_records: bool | None) -> None:
+    from wardmap.cube import accounting, placed_counts, tally
     from wardmap.periods import period_filter
 
-    result.config.filters.months = period_filter(result.config, raw["month"].dropna())
-    with steps.step("placing incidents in wards"):
-        placement = place_records(raw, result.wards, result.config)
-    result.records = placement.records
-    result.accounting = placement.accounting
-    if placement.invalid_detail:
-        result.accounting = {**placement.accounting,
-                             "invalid_detail": placement.invalid_detail}
-        detail = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in
-                           placement.invalid_detail.items())
-        result.warnings.append(f"records with invalid coordinates: {detail}")
-    counts = count_by_ward(placement.records, result.wards)
-    result.wards["incidents"] = counts.to_numpy()
+    config = result.config
+    with steps.step("reading and placing incidents"):
+        cube, records = _count(result, keep_records)
+    if cube.records == 0:
+        result.warnings.append("the incident files hold no records")
+    # A period preset (rolling 12 months, financial year to date...) is the month filter.
+    config.filters.months = period_filter(config, cube.months())
+    result.cube = cube
+    result.tally = tally(cube, config)
+    result.accounting, detail = accounting(result.tally)
+    if records is not None:
+        result.records = place_records(records, result.wards, config).records
+    elif config.maps.incident_points and config.maps.enabled:
+        result.warnings.append(
+            f"incident points are not drawn on map.html: they are drawn for at most "
+            f"{_records_limit():,} records and this run has {cube.records:,}")
+    if detail:
+        result.accounting = {**result.accounting, "invalid_detail": detail}
+        words = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in detail.items())
+        result.warnings.append(f"records with invalid coordinates: {words}")
+    result.wards["incidents"] = placed_counts(result.tally, result.wards).to_numpy()
     result.wards["value"] = result.wards["incidents"]
+
+
+def _count(result: RunResult, keep_records: bool | None) -> tuple[Any, pd.DataFrame | None]:
+    """The run's cube (read from --cube, or counted from the records) and records if kept."""
+    inputs = result.config.inputs
+    if inputs.cube:
+        from wardmap.cube import read_cube
+
+        cube, about = read_cube(inputs.cube, result.wards)
+        result.inputs.append({"role": "cube", "path": inputs.cube,
+                              "sha256": sha256(Path(inputs.cube)), "rows": cube.records,
+                              "made_with": about})
+        if about.get("snap_tolerance") not in (None, inputs.snap_tolerance):
+            result.warnings.append(
+                f"the cube was counted with a snap tolerance of {about['snap_tolerance']} m, "
+                f"not {inputs.snap_tolerance} m: its placements are kept")
+        return cube, None
+    from wardmap.engine import count_records
+
+    counted = count_records(inputs.incidents, result.wards, inputs, result.config.compute,
+                            keep_records)
+    result.inputs.extend({"role": "incidents", **f} for f in counted.manifest)
+    return counted.cube, counted.records
+
+
+def _records_limit() -> int:
+    from wardmap.engine import RECORDS_LIMIT
+
+    return RECORDS_LIMIT
 
 
 def _add_ward_values(result: RunResult) -> None:
@@ -142,12 +183,13 @@ def _test(result: RunResult) -> None:
 
 def _meta(result: RunResult) -> RunMeta:
     config = result.config
-    measure = result.summary.get("measure", "incidents" if config.inputs.incidents else "value")
+    measure = result.summary.get("measure", "incidents" if counted(result) is not None
+                                 else "value")
     label = _MEASURE_LABELS.get(measure, config.inputs.value_col or "Value")
     if measure == "rate_per_1000" and not config.inputs.incidents and config.inputs.value_col:
         label = f"{config.inputs.value_col} per 1,000 residents"  # a partner table's measure
     attributions = [BOUNDARY_ATTRIBUTION]
-    if result.records is not None:
+    if counted(result) is not None:
         attributions.append(POLICE_ATTRIBUTION)
     if config.inputs.synthetic:  # made-up boundaries and records: nothing to attribute
         attributions = []
@@ -155,7 +197,7 @@ def _meta(result: RunResult) -> RunMeta:
         area_name=config.inputs.area_name or "Study area",
         measure=measure,
         measure_label=label,
-        period_label=_period_label(result.records, config.filters.months),
+        period_label=_period_label(counted(result), config.filters.months),
         crime_types_label=", ".join(config.filters.crime_types) or "All crime types",
         attributions=attributions,
         synthetic=config.inputs.synthetic,
@@ -165,7 +207,7 @@ def _meta(result: RunResult) -> RunMeta:
 def _period_label(records: pd.DataFrame | None, months: str | None) -> str:
     if records is None:
         return ""
-    chosen = records.loc[records["period_match"], "month"].dropna().astype(str)
+    chosen = records.loc[records["period_match"].to_numpy(bool), "month"].dropna().astype(str)
     if chosen.empty:
         return months or ""
     first, last = chosen.min(), chosen.max()

@@ -42,7 +42,13 @@ class RunResult:
         None), crime_type, x, y (analysis CRS), ward_code (None when not placed), status
         (assigned, snapped, outside, missing_coordinates, invalid_coordinates, filtered_out),
         type_match and period_match (the filters, evaluated separately so that comparison
-        periods can be drawn from the same records).
+        periods can be drawn from the same records). Kept when asked for or small
+        (``analyse(records=...)``): large runs hold only the cube.
+    cube: the records reduced to counts by map point, location, crime type and month
+        (``wardmap.cube.Cube``); written as cube.parquet.
+    tally: the records counted by ward, status, crime type and month with the filters
+        applied: the records table's columns plus ``count``. The stages after placement read
+        it (``wardmap.cube.counted``).
     """
 
     config: Config
@@ -50,6 +56,8 @@ class RunResult:
     summary: dict[str, Any]
     meta: RunMeta
     records: pd.DataFrame | None = None
+    cube: Any = None
+    tally: pd.DataFrame | None = None
     accounting: dict[str, int] | None = None
     weights: Any = None
     inputs: list[dict[str, Any]] = field(default_factory=list)

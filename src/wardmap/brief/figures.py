@@ -15,6 +15,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from wardmap.cube import counted
 from wardmap.maps.style import GI_COLOURS, GI_LABELS, NO_DATA_COLOUR, classify, gi_bins
 from wardmap.result import RunResult
 
@@ -56,7 +57,7 @@ def briefing_figures(result: RunResult, dpi: int = 200, public: bool = False,
 
 def _heat_map(result: RunResult, dpi: int, public: bool, threshold: int) -> Image | None:
     """Incidents by ward and month (wardmap.maps.heatmap), when the records have months."""
-    records = result.records
+    records = counted(result)
     if static is None or records is None or records["month"].isna().all():
         return None
     from wardmap.maps import heatmap

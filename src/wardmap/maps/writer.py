@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from wardmap.config import MapsConfig
+from wardmap.cube import counted
 from wardmap.errors import ConfigError, WardmapError
 from wardmap.maps import display, style
 from wardmap.result import SYNTHETIC_NOTICE, RunResult
@@ -110,8 +111,8 @@ def _figures(result: RunResult):
         values, count_column=display.count_column(wards), title=title,
         subtitle=_subtitle(result, None), scheme=cfg.scheme, k=cfg.k, breaks=cfg.breaks,
         palette=cfg.palette, small_threshold=threshold if public else None, **no_data, **common)
-    if _has_months(result.records):
-        counts = heatmap.ward_month_counts(result.records, wards)
+    if _has_months(counted(result)):
+        counts = heatmap.ward_month_counts(counted(result), wards)
         yield "heatmap", heatmap.ward_month_figure(
             counts, title=title, subtitle=_subtitle(result, "Recorded incidents by ward and month"),
             small_threshold=threshold if public else None, **common)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from wardmap.config import PeriodsConfig
+from wardmap.cube import counted, weights
 from wardmap.periods.change import available_months
 from wardmap.periods.emerging import emerging_hot_spots
 from wardmap.periods.presets import period_label, resolve_period, shift_month
@@ -22,18 +23,21 @@ MIN_SPC_MONTHS = 12
 
 
 def monthly_table(records: pd.DataFrame, ward_codes: list[str], months: list[str]) -> pd.DataFrame:
-    """Wards × months counts (index ward_code in the given order, one column per month).
+    """Wards × months counts (index ward_code in the given order, one column per month) from
+    a records table or a tally (rows weighted by their ``count``).
 
     Counted with category codes and one bincount: pandas' crosstab takes seconds on a national
     records table.
     """
     keep = records["type_match"].to_numpy(dtype=bool, copy=True)
+    count = weights(records)
     # Positions in the given wards and months; -1 for anything outside them.
     ward = pd.Index(ward_codes).get_indexer(records["ward_code"].astype(object))
     month = pd.Index(months).get_indexer(records["month"].astype(object))
     keep &= (ward >= 0) & (month >= 0)
     cells = ward[keep].astype(np.int64) * len(months) + month[keep]
-    counts = np.bincount(cells, minlength=len(ward_codes) * len(months))
+    counts = np.bincount(cells, weights=count[keep],
+                         minlength=len(ward_codes) * len(months)).astype(np.int64)
     return pd.DataFrame(counts.reshape(len(ward_codes), len(months)),
                         index=pd.Index(ward_codes, name="ward_code"), columns=months)
 
@@ -68,13 +72,14 @@ def add_series(result: RunResult, config: PeriodsConfig | None = None) -> RunRes
     and summary["emerging"] the category counts. Otherwise the summary says why not.
     """
     config = config or result.config.periods
-    if result.records is None or "incidents" not in result.wards.columns:
+    records = counted(result)
+    if records is None or "incidents" not in result.wards.columns:
         return result
-    months_present = available_months(result.records)
+    months_present = available_months(records)
     current, _ = resolve_period(config, months_present, result.config.filters.months)
-    months = chart_months(result.records, current)
+    months = chart_months(records, current)
     wards = result.wards.copy()
-    table = monthly_table(result.records, wards["ward_code"].tolist(), months)
+    table = monthly_table(records, wards["ward_code"].tolist(), months)
     summary = dict(result.summary)
     if len(months) >= MIN_SPC_MONTHS:
         summary["spc"] = _area_spc(table, wards, config.chart)

@@ -1,0 +1,471 @@
+"""The cube: incident records reduced to counts by map point × crime type × month.
+
+Everything after placement works on wards, not records, so the records are reduced as they are
+read, a block at a time, and never need to be whole in memory:
+
+- ``reduce_block`` places one block's distinct map points (``aggregate.place_points``, the one
+  placement rule) and counts its records by map point, location text, crime type and month: a
+  partial cube.
+- ``CubeBuilder`` sums partial cubes (from blocks of one file, from files, or from dask
+  workers) into the run's cube, keeping each distinct map point's placement once.
+- ``tally`` turns the cube into the run's counts table: records counted by ward, status,
+  crime type and month, with the filters applied (``type_match``, ``period_match``), the
+  records table's columns plus ``count``. Downstream stages read it (``counted``).
+
+A map point is its exact source coordinates; the cube keeps the location text with it (the
+location outputs need both). Records without usable coordinates share one point per kind
+(missing, not a number), with NaN coordinates.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from wardmap.aggregate import (
+    PLACED,
+    STATUSES,
+    expand_crime_types,
+    parse_month_range,
+    place_points,
+    weights,
+)
+from wardmap.config import Config
+from wardmap.errors import InputError
+
+# Placement statuses a map point can have (filtered_out depends on the run's filters, not on
+# the point) and the invalid-coordinate problems, as small integer codes.
+POINT_STATUSES = ("assigned", "snapped", "outside", "missing_coordinates",
+                  "invalid_coordinates")
+PROBLEMS = ("", "not_a_number", "out_of_range", "swapped_lat_lon", "zero")
+CUBE_VERSION = 1
+
+
+@dataclass
+class Cube:
+    """Counts of records by map point, location text, crime type and month.
+
+    points: one row per map point: cx, cy (source coordinates, NaN when missing or not a
+        number), x, y (analysis CRS), ward (position in the ward table, -1 when not placed),
+        status (code into POINT_STATUSES), problem (code into PROBLEMS).
+    locations, crime_types: the texts the cells' codes point to.
+    cells: point, location (-1: none), crime_type (-1: none), month (year × 12 + month − 1;
+        -1: none) and count; one row per distinct combination.
+    ward_codes: the ward table's codes, in its order; crs: the source coordinates' CRS.
+    """
+
+    points: pd.DataFrame
+    locations: pd.Index
+    crime_types: pd.Index
+    cells: pd.DataFrame
+    ward_codes: np.ndarray
+    crs: str = "EPSG:4326"
+
+    @property
+    def records(self) -> int:
+        """Input rows counted in the cube."""
+        return int(self.cells["count"].sum())
+
+    def rows(self, start: int = 0, stop: int | None = None) -> pd.DataFrame:
+        """One row per map point, location, crime type and month with its count: ward_code,
+        status, problem, location, lon, lat (source coordinates), x, y, crime_type, month,
+        count. ``start``/``stop`` take a slice of the cells (to write a large cube in parts)."""
+        cells, points = self.cells.iloc[start:stop], self.points
+        point = cells["point"].to_numpy()
+        ward = points["ward"].to_numpy()[point]
+        codes = np.asarray(self.ward_codes, dtype=object)
+        return pd.DataFrame({
+            "ward_code": pd.Categorical.from_codes(ward, categories=pd.Index(codes)),
+            "status": pd.Categorical.from_codes(points["status"].to_numpy()[point],
+                                                categories=list(POINT_STATUSES)),
+            "problem": pd.Categorical.from_codes(points["problem"].to_numpy()[point],
+                                                 categories=list(PROBLEMS)),
+            "location": _decode(cells["location"].to_numpy(), self.locations),
+            "lon": points["cx"].to_numpy()[point],
+            "lat": points["cy"].to_numpy()[point],
+            "x": points["x"].to_numpy()[point],
+            "y": points["y"].to_numpy()[point],
+            "crime_type": _decode(cells["crime_type"].to_numpy(), self.crime_types),
+            "month": month_text(cells["month"].to_numpy()),
+            "count": cells["count"].to_numpy(),
+        })
+
+    def months(self) -> list[str]:
+        """The months present in the records (any crime type, placed or not)."""
+        present = np.unique(self.cells["month"].to_numpy())
+        return list(month_text(present[present >= 0]).astype(str))
+
+
+# -- months as integers ----------------------------------------------------------------------
+def month_number(months: pd.Series) -> np.ndarray:
+    """"YYYY-MM" text (or None) → year × 12 + month − 1 (or -1), computed per distinct value."""
+    cat = pd.Categorical(months)
+    names = pd.Series(cat.categories.astype(str))
+    parsed = names.str.extract(r"^(\d{4})-(\d{2})$")
+    number = (parsed[0].astype(float) * 12 + parsed[1].astype(float) - 1).fillna(-1)
+    table = np.append(number.to_numpy(np.int32), np.int32(-1))
+    return table[np.where(cat.codes < 0, len(names), cat.codes)]
+
+
+def month_text(numbers: np.ndarray) -> pd.Categorical:
+    """The inverse of month_number: -1 becomes a missing value."""
+    numbers = np.asarray(numbers)
+    distinct, back = np.unique(numbers, return_inverse=True)
+    names = [f"{n // 12:04d}-{n % 12 + 1:02d}" for n in distinct if n >= 0]
+    offset = int((distinct < 0).sum())
+    codes = back.astype(np.int32) - offset
+    return pd.Categorical.from_codes(np.where(codes < 0, -1, codes), categories=names)
+
+
+def _decode(codes: np.ndarray, names: pd.Index) -> pd.Categorical:
+    return pd.Categorical.from_codes(codes.astype(np.int32), categories=names.astype(object))
+
+
+def _codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes (-1 for missing) and the distinct texts of a text column."""
+    cat = column if isinstance(column.dtype, pd.CategoricalDtype) else pd.Categorical(column)
+    cat = pd.Series(cat).cat.remove_unused_categories()
+    return cat.cat.codes.to_numpy(np.int32), pd.Index(cat.cat.categories.astype(str))
+
+
+# -- one block ---------------------------------------------------------------------------------
+def point_keys(frame: pd.DataFrame) -> np.ndarray:
+    """One complex number per record naming its map point: its exact source coordinates, or
+    (inf, 0) without coordinates and (inf, 1) when a coordinate is not a number."""
+    cx, cy = frame["cx"].to_numpy(float), frame["cy"].to_numpy(float)
+    bad = frame["unparsable"].to_numpy(bool)
+    lost = np.isnan(cx) | np.isnan(cy) | bad
+    real = np.where(lost, np.inf, cx)
+    imag = np.where(lost, bad.astype(float), cy)
+    return real + 1j * imag
+
+
+def place_keys(keys: np.ndarray, crs: str, wards: gpd.GeoDataFrame,
+               tolerance: float) -> pd.DataFrame:
+    """The points table for distinct point keys: placed with ``aggregate.place_points``."""
+    lost = np.isinf(keys.real)
+    cx = np.where(lost, np.nan, keys.real)
+    cy = np.where(lost, np.nan, keys.imag)
+    placed = place_points(cx, cy, lost & (keys.imag == 1), crs, wards, tolerance)
+    return pd.DataFrame({
+        "cx": cx, "cy": cy, "x": placed.x, "y": placed.y,
+        "ward": placed.ward.astype(np.int32),
+        "status": pd.Index(POINT_STATUSES).get_indexer(placed.status).astype(np.int8),
+        "problem": pd.Index(PROBLEMS).get_indexer(placed.problem).astype(np.int8),
+    })
+
+
+def reduce_block(frame: pd.DataFrame, wards: gpd.GeoDataFrame, crs: str, tolerance: float,
+                 known: CubeBuilder | None = None) -> Cube:
+    """A block of records (read_incidents' columns) as a partial cube.
+
+    Each distinct map point is placed once; with ``known`` (the run's builder) only points it
+    has not placed yet are placed.
+    """
+    keys, point = np.unique(point_keys(frame), return_inverse=True)
+    points = known.placements(keys, crs, wards, tolerance) if known is not None else \
+        place_keys(keys, crs, wards, tolerance)
+    location, locations = _codes(frame["location"])
+    crime_type, crime_types = _codes(frame["crime_type"])
+    cells = sum_cells(pd.DataFrame({
+        "point": point.astype(np.int32).ravel(), "location": location,
+        "crime_type": crime_type.astype(np.int16), "month": month_number(frame["month"]),
+        "count": np.ones(len(frame), np.int64),
+    }))
+    return Cube(points, locations, crime_types, cells,
+                wards["ward_code"].to_numpy(dtype=object), crs)
+
+
+_KEYS = ["point", "location", "crime_type", "month"]
+
+
+def sum_cells(cells: pd.DataFrame) -> pd.DataFrame:
+    """Cells with the same point, location, crime type and month added together."""
+    if len(cells) == 0:
+        return cells.reset_index(drop=True)
+    # One int64 key from the four codes (each shifted to start at 0), then a sort: faster
+    # than a four-column groupby. Sizes are checked so the key cannot overflow.
+    parts = [cells[k].to_numpy(np.int64) for k in _KEYS]
+    lows = [int(p.min()) for p in parts]
+    sizes = [int(p.max()) - low + 1 for p, low in zip(parts, lows, strict=True)]
+    if float(np.prod([float(s) for s in sizes])) >= 2.0 ** 62:
+        summed = cells.groupby(_KEYS, sort=True, as_index=False)["count"].sum()
+        return summed.astype({"point": np.int32, "location": np.int32,
+                              "crime_type": np.int16, "month": np.int32})
+    key = np.zeros(len(cells), np.int64)
+    for part, low, size in zip(parts, lows, sizes, strict=True):
+        key = key * size + (part - low)
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    count = np.add.reduceat(cells["count"].to_numpy(np.int64)[order], starts)
+    first = order[starts]
+    out = {k: cells[k].to_numpy()[first] for k in _KEYS}
+    return pd.DataFrame({"point": out["point"].astype(np.int32),
+                         "location": out["location"].astype(np.int32),
+                         "crime_type": out["crime_type"].astype(np.int16),
+                         "month": out["month"].astype(np.int32), "count": count})
+
+
+# -- summing partial cubes --------------------------------------------------------------------
+@dataclass
+class CubeBuilder:
+    """Adds partial cubes into one. Holds each distinct map point once (and its placement),
+    and the cells by month, summed when a month's parts pile up and at the end."""
+
+    ward_codes: np.ndarray
+    crs: str | None = None
+    _keys: pd.Index = field(default_factory=lambda: pd.Index([], dtype=np.complex128))
+    _points: list[pd.DataFrame] = field(default_factory=list)
+    _locations: dict[str, int] = field(default_factory=dict)
+    _types: dict[str, int] = field(default_factory=dict)
+    _cells: dict[int, list[pd.DataFrame]] = field(default_factory=dict)
+
+    def placements(self, keys: np.ndarray, crs: str, wards: gpd.GeoDataFrame,
+                   tolerance: float) -> pd.DataFrame:
+        """Points table for ``keys``: known points from the builder, new ones placed now."""
+        self._check_crs(crs)
+        known = self._keys.get_indexer(keys)
+        new = np.flatnonzero(known < 0)
+        table = self._point_table()
+        if new.size:
+            placed = place_keys(keys[new], crs, wards, tolerance)
+            self._append_points(keys[new], placed)
+            table = self._point_table()
+            known[new] = np.arange(len(table) - new.size, len(table))
+        return table.iloc[known].reset_index(drop=True)
+
+    def add(self, part: Cube) -> None:
+        """Add a partial cube's counts (its points are placed already)."""
+        self._check_crs(part.crs)
+        keys = part.points["cx"].to_numpy() + 1j * part.points["cy"].to_numpy()
+        lost = np.isnan(part.points["cx"].to_numpy())
+        keys = np.where(lost, np.inf + 1j * (part.points["problem"].to_numpy() == 1)
+                        .astype(float), keys)
+        where = self._keys.get_indexer(keys)
+        new = np.flatnonzero(where < 0)
+        if new.size:
+            start = len(self._keys)
+            self._append_points(keys[new], part.points.iloc[new].reset_index(drop=True))
+            where[new] = np.arange(start, start + new.size)
+        cells = part.cells.assign(
+            point=where[part.cells["point"].to_numpy()].astype(np.int32),
+            location=_remap(part.cells["location"].to_numpy(), part.locations, self._locations),
+            crime_type=_remap(part.cells["crime_type"].to_numpy(), part.crime_types,
+                              self._types).astype(np.int16),
+        )
+        for month, piece in cells.groupby("month", sort=False):
+            parts = self._cells.setdefault(int(month), [])
+            parts.append(piece)
+            if len(parts) >= 8:  # keep a month's pieces few: memory stays near the cube's size
+                self._cells[int(month)] = [sum_cells(pd.concat(parts, ignore_index=True))]
+
+    def cube(self) -> Cube:
+        """The sum of everything added, cells ordered by month."""
+        cells = [sum_cells(pd.concat(self._cells[m], ignore_index=True))
+                 for m in sorted(self._cells)]
+        empty = pd.DataFrame({"point": np.zeros(0, np.int32), "location": np.zeros(0, np.int32),
+                              "crime_type": np.zeros(0, np.int16),
+                              "month": np.zeros(0, np.int32), "count": np.zeros(0, np.int64)})
+        return Cube(self._point_table(), pd.Index(list(self._locations), dtype=object),
+                    pd.Index(list(self._types), dtype=object),
+                    pd.concat(cells, ignore_index=True) if cells else empty,
+                    self.ward_codes, self.crs or "EPSG:4326")
+
+    def _point_table(self) -> pd.DataFrame:
+        if len(self._points) > 1:
+            self._points = [pd.concat(self._points, ignore_index=True)]
+        if not self._points:
+            return place_keys(np.zeros(0, np.complex128), "EPSG:4326",
+                              gpd.GeoDataFrame(geometry=[], crs="EPSG:27700"), 0.0)
+        return self._points[0]
+
+    def _append_points(self, keys: np.ndarray, table: pd.DataFrame) -> None:
+        self._keys = self._keys.append(pd.Index(keys, dtype=np.complex128))
+        self._points.append(table)
+
+    def _check_crs(self, crs: str) -> None:
+        if self.crs is None:
+            self.crs = crs
+        elif crs != self.crs:
+            raise InputError("incident files mix longitude/latitude and easting/northing "
+                             "columns; read them in separate runs or convert them first")
+
+
+def _remap(codes: np.ndarray, names: pd.Index, registry: dict[str, int]) -> np.ndarray:
+    """Local text codes → the builder's codes (registering new texts); -1 stays -1."""
+    table = np.array([registry.setdefault(str(n), len(registry)) for n in names] + [-1],
+                     dtype=np.int32)
+    return table[np.where(codes < 0, len(names), codes)]
+
+
+# -- the counts table downstream stages read --------------------------------------------------
+# Cells turned into ward counts at a time: bounds the temporary arrays on a national cube.
+_TALLY_CHUNK = 4_000_000
+
+
+def tally(cube: Cube, config: Config) -> pd.DataFrame:
+    """Records counted by ward, status, crime type and month, with the run's filters.
+
+    Columns: ward_code (None when not placed), status (STATUSES, filtered_out included),
+    problem (the invalid-coordinate detail), crime_type, month, type_match, period_match,
+    count: the records table's columns with one row per distinct combination.
+    """
+    parts = [_ward_cells(cube, start, start + _TALLY_CHUNK)
+             for start in range(0, max(len(cube.cells), 1), _TALLY_CHUNK)]
+    table = sum_cells(pd.concat(parts, ignore_index=True))
+    table = table.rename(columns={"point": "ward", "location": "place"})
+    place = table["place"].to_numpy()
+    status = np.asarray(POINT_STATUSES, dtype=object)[place // len(PROBLEMS)]
+    problem = np.asarray(PROBLEMS, dtype=object)[place % len(PROBLEMS)]
+    codes = np.asarray(cube.ward_codes, dtype=object)
+    ward = table["ward"].to_numpy()
+    out = pd.DataFrame({
+        "ward_code": np.where(ward >= 0, codes[np.maximum(ward, 0)], None),
+        "crime_type": _decode(table["crime_type"].to_numpy(), cube.crime_types),
+        "month": month_text(table["month"].to_numpy()),
+        "count": table["count"].to_numpy(np.int64),
+    })
+    out["type_match"] = _type_match(out, config)
+    out["period_match"] = _period_match(out, config.filters.months)
+    kept = (out["type_match"] & out["period_match"]).to_numpy()
+    out["status"] = pd.Categorical(np.where(kept, status, "filtered_out"), categories=STATUSES)
+    out["problem"] = problem
+    return out
+
+
+def _ward_cells(cube: Cube, start: int, stop: int) -> pd.DataFrame:
+    """A slice of the cells counted by ward, placement (status × problem), type and month, in
+    sum_cells' columns (point: the ward position, location: the placement code)."""
+    cells, points = cube.cells.iloc[start:stop], cube.points
+    point = cells["point"].to_numpy()
+    place = (points["status"].to_numpy().astype(np.int32) * len(PROBLEMS)
+             + points["problem"].to_numpy())
+    return sum_cells(pd.DataFrame({
+        "point": points["ward"].to_numpy()[point], "location": place[point],
+        "crime_type": cells["crime_type"].to_numpy(), "month": cells["month"].to_numpy(),
+        "count": cells["count"].to_numpy(),
+    }))
+
+
+def _type_match(table: pd.DataFrame, config: Config) -> pd.Series:
+    wanted = config.filters.crime_types
+    if not wanted:
+        return pd.Series(True, index=table.index)
+    if table["crime_type"].isna().all():
+        raise InputError("a crime-type filter was given but the incident files have no crime "
+                         "type column")
+    types = expand_crime_types(wanted, config.crime_groups(), table["crime_type"])
+    return table["crime_type"].isin(types).fillna(False).astype(bool)
+
+
+def _period_match(table: pd.DataFrame, months: str | None) -> pd.Series:
+    if months is None:
+        return pd.Series(True, index=table.index)
+    start, end = parse_month_range(months)
+    if table["month"].isna().all():
+        raise InputError("a month range was given but the incident files have no month column")
+    month = table["month"].astype(str)
+    return (month >= start) & (month <= end) & table["month"].notna()
+
+
+def accounting(table: pd.DataFrame) -> tuple[dict[str, int], dict[str, int]]:
+    """accounting.json's counts (input_rows and one per status, adding up to it) and the
+    invalid-coordinate detail of records that passed the filters, from a tally."""
+    count = table["count"].to_numpy(np.int64)
+    by_status = pd.Series(count).groupby(table["status"].astype(str).to_numpy()).sum()
+    result = {"input_rows": int(count.sum())}
+    result |= {s: int(by_status.get(s, 0)) for s in STATUSES}
+    kept = (table["status"] != "filtered_out").to_numpy() & (table["problem"] != "").to_numpy()
+    detail = pd.Series(count[kept]).groupby(table["problem"].to_numpy()[kept]).sum()
+    detail = detail[detail > 0]
+    ordered = sorted(detail.items(), key=lambda kv: (-kv[1], kv[0]))
+    return result, {str(k): int(v) for k, v in ordered}
+
+
+def counted(result: object) -> pd.DataFrame | None:
+    """The run's counts table (``result.tally``), or its records table, each row counting once."""
+    table = getattr(result, "tally", None)
+    if table is None:
+        table = getattr(result, "records", None)
+    return table
+
+
+def placed_counts(table: pd.DataFrame, wards: pd.DataFrame) -> pd.Series:
+    """Placed records (assigned or snapped, filters passed) per ward, in ward-table order."""
+    keep = table["status"].isin(PLACED).to_numpy()
+    count = pd.Series(weights(table)[keep]).groupby(
+        table["ward_code"].to_numpy(dtype=object)[keep]).sum()
+    return count.reindex(wards["ward_code"], fill_value=0).astype("int64")
+
+
+def from_records(records: pd.DataFrame, wards: gpd.GeoDataFrame, crs: str,
+                 tolerance: float) -> Cube:
+    """The cube of a records table as read_incidents gives it (the in-memory path)."""
+    return reduce_block(records, wards, crs, tolerance)
+
+
+# -- cube.parquet ------------------------------------------------------------------------------
+def write_cube(cube: Cube, path: Path, about: dict[str, object]) -> None:
+    """cube.parquet: Cube.rows() with the run's facts (boundaries, CRS, tolerance) attached."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    meta = {"version": CUBE_VERSION, "crs": cube.crs, **about}
+    schema = pa.Schema.from_pandas(cube.rows(0, 0), preserve_index=False)
+    schema = schema.with_metadata({b"wardmap.cube": json.dumps(meta).encode()})
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        for start in range(0, max(len(cube.cells), 1), _TALLY_CHUNK):
+            rows = cube.rows(start, start + _TALLY_CHUNK)
+            writer.write_table(pa.Table.from_pandas(rows, schema=schema, preserve_index=False),
+                               row_group_size=1 << 20)
+
+
+def read_cube(path: str | Path, wards: gpd.GeoDataFrame) -> tuple[Cube, dict[str, object]]:
+    """A cube.parquet written by an earlier run, for the run's ward table."""
+    import pyarrow.parquet as pq
+
+    from wardmap.load.files import existing_file
+
+    path = existing_file(path, "cube file")
+    try:
+        parquet = pq.ParquetFile(path)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same sentence
+        raise InputError(f"{path}: not a cube.parquet written by wardmap ({exc})") from None
+    raw = (parquet.schema_arrow.metadata or {}).get(b"wardmap.cube")
+    if raw is None:
+        raise InputError(f"{path}: not a cube.parquet written by wardmap (no cube metadata)")
+    about = json.loads(raw)
+    rows = parquet.read().to_pandas()
+    codes = wards["ward_code"].to_numpy(dtype=object)
+    given = rows["ward_code"].dropna().astype(str).unique()
+    unknown = sorted(set(given) - set(codes))
+    if unknown:
+        raise InputError(f"{path}: the cube's wards are not the boundaries' ({len(unknown)} "
+                         f"codes unknown, e.g. {unknown[0]}); use the boundaries it was made "
+                         "with")
+    lon, lat = rows["lon"].to_numpy(float), rows["lat"].to_numpy(float)
+    problem = pd.Index(PROBLEMS).get_indexer(rows["problem"].astype(str))
+    status = pd.Index(POINT_STATUSES).get_indexer(rows["status"].astype(str))
+    lost = np.isnan(lon)
+    keys = np.where(lost, np.inf + 1j * (problem == 1).astype(float), lon + 1j * lat)
+    distinct, first, point = np.unique(keys, return_index=True, return_inverse=True)
+    ward = pd.Index(codes).get_indexer(rows["ward_code"].astype(object))
+    points = pd.DataFrame({
+        "cx": lon[first], "cy": lat[first], "x": rows["x"].to_numpy(float)[first],
+        "y": rows["y"].to_numpy(float)[first], "ward": ward[first].astype(np.int32),
+        "status": status[first].astype(np.int8), "problem": problem[first].astype(np.int8),
+    })
+    location, locations = _codes(rows["location"])
+    crime_type, crime_types = _codes(rows["crime_type"])
+    cells = sum_cells(pd.DataFrame({
+        "point": point.ravel().astype(np.int32), "location": location,
+        "crime_type": crime_type.astype(np.int16), "month": month_number(rows["month"]),
+        "count": rows["count"].to_numpy(np.int64),
+    }))
+    return Cube(points, locations, crime_types, cells, codes, str(about.get("crs"))), about

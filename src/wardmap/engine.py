@@ -1,0 +1,191 @@
+"""Engines that read incident records and reduce them to the cube (wardmap.cube).
+
+- local (the default): one process streams the files a block of rows at a time; each map point
+  is placed once for the whole run. Memory holds one block and the cube, never the records.
+- dask: partitions (files, or row groups of Parquet files) are read, placed and reduced to
+  partial cubes on a dask.distributed cluster (a running scheduler, or a local cluster); the
+  wards are scattered to the workers once; the partial cubes are summed here. Same placement
+  function, same cube, same wards.csv.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+
+from wardmap.config import ComputeConfig, InputsConfig
+from wardmap.cube import Cube, CubeBuilder, reduce_block
+from wardmap.errors import InputError
+from wardmap.load.incidents import (
+    FileReport,
+    Source,
+    add_hashes,
+    check_crs,
+    concat_frames,
+    read_blocks,
+    sources,
+)
+
+# Runs with at most this many input rows keep their records table (RunResult.records) unless
+# told not to: small enough to hold, and what a notebook user expects to look at.
+RECORDS_LIMIT = 200_000
+
+
+@dataclass
+class Counted:
+    """What an engine gives back: the cube, a manifest entry per file and (when kept) the
+    records as read_incidents reads them."""
+
+    cube: Cube
+    manifest: list[dict[str, object]]
+    records: pd.DataFrame | None
+
+
+def count_records(paths: list[str], wards: gpd.GeoDataFrame, inputs: InputsConfig,
+                  compute: ComputeConfig, keep_records: bool | None = None) -> Counted:
+    """Read every record file named by ``paths`` into a cube of counts for ``wards``.
+
+    keep_records: True keeps the records table, False never, None when at most
+    RECORDS_LIMIT rows (the dask engine keeps them only when asked, reading them here).
+    """
+    found = sources(paths)
+    if compute.engine == "dask":
+        cube, reports = _dask_cube(found, wards, inputs, compute)
+        records = None
+        if keep_records:
+            records = _read_all(found, inputs)
+    else:
+        cube, reports, records = _local_cube(found, wards, inputs, keep_records)
+    check_crs(reports)
+    manifest = [r.manifest() for r in reports]
+    add_hashes(manifest)
+    return Counted(cube, manifest, records)
+
+
+def _local_cube(found: list[Source], wards: gpd.GeoDataFrame, inputs: InputsConfig,
+                keep: bool | None) -> tuple[Cube, list[FileReport], pd.DataFrame | None]:
+    builder = CubeBuilder(wards["ward_code"].to_numpy(dtype=object))
+    reports, frames, rows = [], [], 0
+    for source in found:
+        report = FileReport(source.name, 0, False, "EPSG:4326")
+        reports.append(report)
+        for frame in read_blocks(source, inputs, report):
+            builder.add(reduce_block(frame, wards, report.crs, inputs.snap_tolerance,
+                                     known=builder))
+            rows += len(frame)
+            if keep or (keep is None and rows <= RECORDS_LIMIT):
+                frames.append(frame)
+            else:
+                frames = []
+    records = None
+    if keep or (keep is None and rows <= RECORDS_LIMIT):
+        records = concat_frames(frames)
+        records.attrs["crs"] = check_crs(reports)
+    return builder.cube(), reports, records
+
+
+def _read_all(found: list[Source], inputs: InputsConfig) -> pd.DataFrame:
+    frames = [f for source in found for f in read_blocks(source, inputs)]
+    return concat_frames(frames)
+
+
+# -- dask ----------------------------------------------------------------------------------------
+@dataclass
+class Partition:
+    """A piece of work for one dask task: a file, or some row groups of a Parquet file."""
+
+    source: Source
+    row_groups: list[int] | None = None
+
+
+def partitions(found: list[Source]) -> list[Partition]:
+    """Files, with Parquet files split into their row groups."""
+    import pyarrow.parquet as pq
+
+    parts = []
+    for source in found:
+        if source.parquet:
+            with source.opener() as handle:
+                groups = pq.ParquetFile(handle).metadata.num_row_groups
+            parts.extend(Partition(source, [g]) for g in range(groups))
+        else:
+            parts.append(Partition(source))
+    return parts
+
+
+def reduce_partition(part: Partition, inputs: InputsConfig, wards: gpd.GeoDataFrame
+                     ) -> tuple[Cube, FileReport]:
+    """One partition read, placed and reduced to a partial cube (runs on a dask worker)."""
+    builder = CubeBuilder(wards["ward_code"].to_numpy(dtype=object))
+    report = FileReport(part.source.name, 0, False, "EPSG:4326")
+    for frame in read_blocks(part.source, inputs, report, row_groups=part.row_groups):
+        builder.add(reduce_block(frame, wards, report.crs, inputs.snap_tolerance,
+                                 known=builder))
+    return builder.cube(), report
+
+
+def _dask_cube(found: list[Source], wards: gpd.GeoDataFrame, inputs: InputsConfig,
+               compute: ComputeConfig) -> tuple[Cube, list[FileReport]]:
+    from dask.distributed import as_completed
+
+    parts = partitions(found)
+    builder = CubeBuilder(wards["ward_code"].to_numpy(dtype=object))
+    reports: dict[int, FileReport] = {}
+    with _client(compute) as client:
+        shared = client.scatter(wards[["ward_code", "geometry"]], broadcast=True)
+        futures = {client.submit(reduce_partition, part, inputs, shared, pure=False): i
+                   for i, part in enumerate(parts)}
+        for future in as_completed(futures):
+            cube, report = future.result()
+            builder.add(cube)
+            reports[futures[future]] = report
+    return builder.cube(), _file_reports(parts, reports)
+
+
+def _file_reports(parts: list[Partition], reports: dict[int, FileReport]) -> list[FileReport]:
+    """One report per file, its row groups' rows added up, in the order the files were given."""
+    merged: dict[str, FileReport] = {}
+    for i, part in enumerate(parts):
+        report = reports[i]
+        if part.source.name in merged:
+            merged[part.source.name].rows += report.rows
+        else:
+            merged[part.source.name] = report
+    return list(merged.values())
+
+
+@dataclass
+class _client:  # noqa: N801 - used as a context manager, like open()
+    """A dask client on the given scheduler, or on a local cluster started for the run."""
+
+    compute: ComputeConfig
+
+    def __enter__(self):  # noqa: ANN204
+        import logging
+
+        from dask.distributed import Client, LocalCluster
+
+        if self.compute.scheduler:
+            try:
+                self.client = Client(self.compute.scheduler, timeout="20s")
+            except OSError as exc:
+                raise InputError(f"cannot reach the dask scheduler at "
+                                 f"{self.compute.scheduler}: {exc}") from None
+            self.cluster = None
+            return self.client
+        workers = self.compute.workers or os.cpu_count() or 1
+        if workers < 1:
+            raise InputError("--workers must be at least 1")
+        self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                    dashboard_address=None, silence_logs=logging.ERROR)
+        self.client = Client(self.cluster)
+        return self.client
+
+    def __exit__(self, *exc: object) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
