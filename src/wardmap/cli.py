@@ -57,6 +57,10 @@ _FLAG_FIELDS: dict[str, tuple[str, str]] = {
     "distance": ("stats", "distance"),
     "public": ("output", "public"),
     "out": ("output", "out"),
+    "cube": ("inputs", "cube"),
+    "engine": ("compute", "engine"),
+    "scheduler": ("compute", "scheduler"),
+    "workers": ("compute", "workers"),
 }
 
 _INPUT_OPTIONS = [
@@ -123,6 +127,15 @@ _INPUT_OPTIONS = [
     click.option("--public", is_flag=True, default=None,
                  help="Suppress small counts (1-4 shown as '<5') in every output."),
     click.option("--out", type=click.Path(), help="Output folder (default outputs/run)."),
+    click.option("--cube", type=click.Path(), help="Start from the cube.parquet of an earlier "
+                 "run instead of the incident records."),
+    click.option("--engine", type=click.Choice(["local", "dask"]), help="local (default): "
+                 "stream the records through this process; dask: read and place them on a "
+                 "dask.distributed cluster."),
+    click.option("--scheduler", metavar="ADDRESS", help="With --engine dask: a running "
+                 "scheduler, e.g. tcp://10.0.0.5:8786 (default: a local cluster)."),
+    click.option("--workers", type=click.IntRange(1, 1024), help="With --engine dask and no "
+                 "--scheduler: worker processes of the local cluster (default: one per core)."),
 ]
 
 
@@ -254,6 +267,20 @@ def report_run(result: Any, out: Path) -> None:
 
 def main() -> None:
     cli(prog_name="wardmap")
+
+
+@cli.command()
+@click.argument("incidents", nargs=-1, required=True, type=click.Path())
+@click.option("--out", type=click.Path(), required=True, help="Folder for the Parquet files.")
+@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the CSVs.")
+@reports_errors
+def convert(incidents: tuple[str, ...], out: str, encoding: str) -> None:
+    """Convert police.uk CSVs (files, folders, zips) to Parquet, one file per CSV: faster to
+    read again and again (give the folder to --incidents)."""
+    from wardmap.load.columnar import convert as convert_files
+
+    written = convert_files(list(incidents), out, encoding)
+    click.echo(f"wrote {len(written)} Parquet file(s) in {out}", err=True)
 
 
 # --- select stage: `wardmap focus` and `wardmap clusters` (docs/focus.md) -------------------

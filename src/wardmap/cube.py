@@ -417,8 +417,12 @@ def write_cube(cube: Cube, path: Path, about: dict[str, object]) -> None:
     import pyarrow.parquet as pq
 
     meta = {"version": CUBE_VERSION, "crs": cube.crs, **about}
-    schema = pa.Schema.from_pandas(cube.rows(0, 0), preserve_index=False)
-    schema = schema.with_metadata({b"wardmap.cube": json.dumps(meta).encode()})
+    text = pa.dictionary(pa.int32(), pa.string())
+    schema = pa.schema(
+        [(name, text) for name in ("ward_code", "status", "problem", "location")]
+        + [(name, pa.float64()) for name in ("lon", "lat", "x", "y")]
+        + [("crime_type", text), ("month", text), ("count", pa.int64())],
+        metadata={b"wardmap.cube": json.dumps(meta).encode()})
     with pq.ParquetWriter(path, schema, compression="zstd") as writer:
         for start in range(0, max(len(cube.cells), 1), _TALLY_CHUNK):
             rows = cube.rows(start, start + _TALLY_CHUNK)

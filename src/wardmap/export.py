@@ -87,6 +87,15 @@ def write_tables(result: RunResult, folder: Path) -> None:
     write_json(folder / "summary.json", result.summary)
     if result.accounting is not None:
         write_json(folder / "accounting.json", result.accounting)
+    # The counts by map point are close to the records: never in a public run.
+    if result.cube is not None and result.config.output.cube and not result.config.output.public:
+        from wardmap.cube import write_cube
+
+        boundaries = next((i for i in result.inputs if i.get("role") == "boundaries"), {})
+        write_cube(result.cube, folder / "cube.parquet", {
+            "boundaries_sha256": boundaries.get("sha256"),
+            "crs": result.cube.crs, "analysis_crs": str(result.config.inputs.crs),
+            "snap_tolerance": result.config.inputs.snap_tolerance})
 
 
 def _suppressed(table: gpd.GeoDataFrame, threshold: int) -> gpd.GeoDataFrame:

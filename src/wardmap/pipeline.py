@@ -92,8 +92,9 @@ def _check_inputs(config: Config) -> None:
         raise InputError("no boundaries given: use --boundaries PATH (or [inputs] boundaries)")
     given = sum(bool(x) for x in (inputs.incidents, inputs.counts, inputs.cube))
     if given != 1:
-        raise InputError("give one of incident records (--incidents), a cube from an earlier "
-                         "run (--cube) or a ward-level table (--counts)")
+        raise InputError("give either incident records (--incidents) or a ward-level table "
+                         "(--counts), not both or neither (or, instead of records, the "
+                         "cube.parquet of an earlier run: --cube)")
     if inputs.counts and (config.filters.months or config.filters.crime_types):
         raise InputError("--months and --crime-type filter incident records; they do not "
                          "apply to a ward-level --counts table")
