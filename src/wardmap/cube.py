@@ -222,8 +222,8 @@ class CubeBuilder:
     crs: str | None = None
     _keys: pd.Index = field(default_factory=lambda: pd.Index([], dtype=np.complex128))
     _points: list[pd.DataFrame] = field(default_factory=list)
-    _locations: dict[str, int] = field(default_factory=dict)
-    _types: dict[str, int] = field(default_factory=dict)
+    _locations: list[pd.Index] = field(default_factory=list)
+    _types: list[pd.Index] = field(default_factory=list)
     _cells: dict[int, list[pd.DataFrame]] = field(default_factory=dict)
 
     def placements(self, keys: np.ndarray, crs: str, wards: gpd.GeoDataFrame,
@@ -272,8 +272,7 @@ class CubeBuilder:
         empty = pd.DataFrame({"point": np.zeros(0, np.int32), "location": np.zeros(0, np.int32),
                               "crime_type": np.zeros(0, np.int16),
                               "month": np.zeros(0, np.int32), "count": np.zeros(0, np.int64)})
-        return Cube(self._point_table(), pd.Index(list(self._locations), dtype=object),
-                    pd.Index(list(self._types), dtype=object),
+        return Cube(self._point_table(), _names(self._locations), _names(self._types),
                     pd.concat(cells, ignore_index=True) if cells else empty,
                     self.ward_codes, self.crs or "EPSG:4326")
 
@@ -297,11 +296,23 @@ class CubeBuilder:
                              "columns; read them in separate runs or convert them first")
 
 
-def _remap(codes: np.ndarray, names: pd.Index, registry: dict[str, int]) -> np.ndarray:
-    """Local text codes → the builder's codes (registering new texts); -1 stays -1."""
-    table = np.array([registry.setdefault(str(n), len(registry)) for n in names] + [-1],
-                     dtype=np.int32)
+def _remap(codes: np.ndarray, names: pd.Index, registry: list[pd.Index]) -> np.ndarray:
+    """Local text codes → the builder's codes (registering new texts); -1 stays -1.
+
+    ``registry`` holds one Index of every text seen so far (a list, so it can be replaced).
+    """
+    known = _names(registry)
+    where = known.get_indexer(names.astype(object))
+    new = np.flatnonzero(where < 0)
+    if new.size:
+        where[new] = np.arange(len(known), len(known) + new.size)
+        registry[:] = [known.append(pd.Index(names[new], dtype=object))]
+    table = np.append(where, -1).astype(np.int32)
     return table[np.where(codes < 0, len(names), codes)]
+
+
+def _names(registry: list[pd.Index]) -> pd.Index:
+    return registry[0] if registry else pd.Index([], dtype=object)
 
 
 # -- the counts table downstream stages read --------------------------------------------------
@@ -412,7 +423,8 @@ def from_records(records: pd.DataFrame, wards: gpd.GeoDataFrame, crs: str,
 
 # -- cube.parquet ------------------------------------------------------------------------------
 def write_cube(cube: Cube, path: Path, about: dict[str, object]) -> None:
-    """cube.parquet: Cube.rows() with the run's facts (boundaries, CRS, tolerance) attached."""
+    """cube.parquet: Cube.rows()'s columns with the run's facts (boundaries, CRS, tolerance)
+    attached, written a slice of cells at a time with arrow dictionary columns."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -423,10 +435,34 @@ def write_cube(cube: Cube, path: Path, about: dict[str, object]) -> None:
         + [(name, pa.float64()) for name in ("lon", "lat", "x", "y")]
         + [("crime_type", text), ("month", text), ("count", pa.int64())],
         metadata={b"wardmap.cube": json.dumps(meta).encode()})
+    points = cube.points
+    wards = pa.array(np.asarray(cube.ward_codes, dtype=object).astype(str), pa.string())
+
+    def column(codes: np.ndarray, names: pa.Array) -> pa.DictionaryArray:
+        codes = np.asarray(codes, np.int32)
+        return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), names)
+
     with pq.ParquetWriter(path, schema, compression="zstd") as writer:
         for start in range(0, max(len(cube.cells), 1), _TALLY_CHUNK):
-            rows = cube.rows(start, start + _TALLY_CHUNK)
-            writer.write_table(pa.Table.from_pandas(rows, schema=schema, preserve_index=False),
+            cells = cube.cells.iloc[start:start + _TALLY_CHUNK]
+            point = cells["point"].to_numpy()
+            months = np.unique(cells["month"].to_numpy())
+            month_names = [f"{m // 12:04d}-{m % 12 + 1:02d}" if m >= 0 else "" for m in months]
+            month_codes = np.searchsorted(months, cells["month"].to_numpy())
+            month_codes = np.where(cells["month"].to_numpy() < 0, -1, month_codes)
+            arrays = [
+                column(points["ward"].to_numpy()[point], wards),
+                column(points["status"].to_numpy()[point], pa.array(POINT_STATUSES)),
+                column(points["problem"].to_numpy()[point], pa.array(PROBLEMS)),
+                column(cells["location"].to_numpy(),
+                       pa.array(cube.locations.astype(str), pa.string())),
+                *(pa.array(points[c].to_numpy()[point]) for c in ("cx", "cy", "x", "y")),
+                column(cells["crime_type"].to_numpy(),
+                       pa.array(cube.crime_types.astype(str), pa.string())),
+                column(month_codes, pa.array(month_names, pa.string())),
+                pa.array(cells["count"].to_numpy(np.int64)),
+            ]
+            writer.write_table(pa.Table.from_arrays(arrays, schema=schema),
                                row_group_size=1 << 20)
 
 

@@ -7,6 +7,7 @@ national, multi-year download read many times is best converted once.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,9 +38,9 @@ def parquet_blocks(source: incidents.Source, inputs: InputsConfig,
         names = parquet.schema_arrow.names
         geo = _geometry(parquet.schema_arrow, names, inputs)
         header = names + [_X, _Y] if geo else names
+        if geo:  # the points' coordinates, in the file's CRS
+            inputs = dataclasses.replace(inputs, x_col=_X, y_col=_Y, points_crs=geo[1])
         layout = incidents.layout_of(header, inputs, source.name)
-        if geo:
-            layout.crs = geo[1]
         report.police, report.crs = layout.police, layout.crs
         wanted = [c for c in (layout.cx, layout.cy, layout.month, layout.crime_type,
                               layout.location) if c and c not in (_X, _Y)]
