@@ -103,6 +103,7 @@ def test_run_from_cube_gives_the_same_outputs(tmp_path):
     config = demo_config()
     config.stats.permutations = 99
     config.maps.enabled = False
+    config.output.cube = True
     first = pipeline.run(config, tmp_path / "first")
     assert (tmp_path / "first" / "cube.parquet").exists()
     again = demo_config()
@@ -122,6 +123,7 @@ def test_cube_with_other_boundaries_is_a_clear_error(tmp_path):
     config = demo_config()
     config.stats.permutations = 0
     config.maps.enabled = False
+    config.output.cube = True
     pipeline.run(config, tmp_path / "first")
     wards = grid_wards()
     wards = wards.rename(columns={"WD23CD": "ward_code", "WD23NM": "ward_name"})
@@ -133,6 +135,7 @@ def test_public_runs_write_no_cube(tmp_path):
     config = demo_config()
     config.stats.permutations = 0
     config.output.public = True
+    config.output.cube = True
     config.maps.enabled = False
     pipeline.run(config, tmp_path / "out")
     assert not (tmp_path / "out" / "cube.parquet").exists()

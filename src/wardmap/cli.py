@@ -58,6 +58,7 @@ _FLAG_FIELDS: dict[str, tuple[str, str]] = {
     "public": ("output", "public"),
     "out": ("output", "out"),
     "cube": ("inputs", "cube"),
+    "write_cube": ("output", "cube"),
     "engine": ("compute", "engine"),
     "scheduler": ("compute", "scheduler"),
     "workers": ("compute", "workers"),
@@ -129,6 +130,8 @@ _INPUT_OPTIONS = [
     click.option("--out", type=click.Path(), help="Output folder (default outputs/run)."),
     click.option("--cube", type=click.Path(), help="Start from the cube.parquet of an earlier "
                  "run instead of the incident records."),
+    click.option("--write-cube", is_flag=True, default=None, help="Also write cube.parquet: "
+                 "the counts by map point, crime type and month, for a later --cube run."),
     click.option("--engine", type=click.Choice(["local", "dask"]), help="local (default): "
                  "stream the records through this process; dask: read and place them on a "
                  "dask.distributed cluster."),

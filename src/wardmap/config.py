@@ -135,7 +135,7 @@ class OutputConfig:
     out: str = "outputs/run"
     public: bool = False
     # cube.parquet: the counts by map point, crime type and month, for a later run (--cube).
-    cube: bool = True
+    cube: bool = False
     # With `public`, counts from 1 to this are shown as "<5" and rates from them left blank.
     threshold: int = 4
 

@@ -225,6 +225,9 @@ class CubeBuilder:
     _locations: list[pd.Index] = field(default_factory=list)
     _types: list[pd.Index] = field(default_factory=list)
     _cells: dict[int, list[pd.DataFrame]] = field(default_factory=dict)
+    # Each map point's location text (code; -1 none, -2 not yet seen): police.uk gives a map
+    # point one text, so most cells take it from their point without comparing any text.
+    _point_location: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
 
     def placements(self, keys: np.ndarray, crs: str, wards: gpd.GeoDataFrame,
                    tolerance: float) -> pd.DataFrame:
@@ -253,9 +256,11 @@ class CubeBuilder:
             start = len(self._keys)
             self._append_points(keys[new], part.points.iloc[new].reset_index(drop=True))
             where[new] = np.arange(start, start + new.size)
+        point = where[part.cells["point"].to_numpy()].astype(np.int32)
         cells = part.cells.assign(
-            point=where[part.cells["point"].to_numpy()].astype(np.int32),
-            location=_remap(part.cells["location"].to_numpy(), part.locations, self._locations),
+            point=point,
+            location=self._location_codes(point, part.cells["location"].to_numpy(),
+                                          part.locations),
             crime_type=_remap(part.cells["crime_type"].to_numpy(), part.crime_types,
                               self._types).astype(np.int16),
         )
@@ -264,6 +269,35 @@ class CubeBuilder:
             parts.append(piece)
             if len(parts) >= 8:  # keep a month's pieces few: memory stays near the cube's size
                 self._cells[int(month)] = [sum_cells(pd.concat(parts, ignore_index=True))]
+
+    def _location_codes(self, point: np.ndarray, local: np.ndarray,
+                        names: pd.Index) -> np.ndarray:
+        """The builder's location codes for cells at (global) ``point`` with ``local`` codes
+        into ``names``: the point's own text where it is the same, else looked up."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        stored = self._point_location[point]
+        code = np.full(len(point), -3, np.int32)
+        both_none = (stored == -1) & (local < 0)
+        code[both_none] = -1
+        check = np.flatnonzero((stored >= 0) & (local >= 0))
+        if check.size:
+            mine = pc.take(pa.array(names, pa.large_string()), pa.array(local[check]))
+            theirs = pc.take(pa.array(_names(self._locations), pa.large_string()),
+                             pa.array(stored[check]))
+            equal = pc.fill_null(pc.equal(mine, theirs), False).to_numpy(zero_copy_only=False)
+            code[check[equal]] = stored[check[equal]]
+        rest = np.flatnonzero(code == -3)
+        if rest.size:
+            used, back = np.unique(local[rest], return_inverse=True)
+            known = used >= 0
+            table = np.full(len(used), -1, np.int32)
+            table[known] = _remap(np.arange(known.sum()), names[used[known]], self._locations)
+            code[rest] = table[back.ravel()]
+            unset = rest[stored[rest] == -2]
+            self._point_location[point[unset]] = code[unset]
+        return code
 
     def cube(self) -> Cube:
         """The sum of everything added, cells ordered by month."""
@@ -287,6 +321,8 @@ class CubeBuilder:
     def _append_points(self, keys: np.ndarray, table: pd.DataFrame) -> None:
         self._keys = self._keys.append(pd.Index(keys, dtype=np.complex128))
         self._points.append(table)
+        self._point_location = np.append(self._point_location,
+                                         np.full(len(keys), -2, np.int32))
 
     def _check_crs(self, crs: str) -> None:
         if self.crs is None:
@@ -302,17 +338,17 @@ def _remap(codes: np.ndarray, names: pd.Index, registry: list[pd.Index]) -> np.n
     ``registry`` holds one Index of every text seen so far (a list, so it can be replaced).
     """
     known = _names(registry)
-    where = known.get_indexer(names.astype(object))
+    where = known.get_indexer(names)
     new = np.flatnonzero(where < 0)
     if new.size:
         where[new] = np.arange(len(known), len(known) + new.size)
-        registry[:] = [known.append(pd.Index(names[new], dtype=object))]
+        registry[:] = [known.append(pd.Index(names[new], dtype=known.dtype))]
     table = np.append(where, -1).astype(np.int32)
     return table[np.where(codes < 0, len(names), codes)]
 
 
 def _names(registry: list[pd.Index]) -> pd.Index:
-    return registry[0] if registry else pd.Index([], dtype=object)
+    return registry[0] if registry else pd.Index([], dtype="str")
 
 
 # -- the counts table downstream stages read --------------------------------------------------
