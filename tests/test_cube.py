@@ -207,8 +207,10 @@ def test_cube_counts_every_row_once(tmp_path):
        st.lists(st.integers(1, 20), min_size=1, max_size=8),
        st.lists(st.sampled_from(["Burglary", "drugs", "violent crime"]), max_size=2,
                 unique=True),
-       st.sampled_from([None, "2024-01:2024-02", "2024-03:2024-03"]))
-def test_any_split_into_blocks_gives_the_placement_of_the_whole(rows, cuts, types, months):
+       st.sampled_from([None, "2024-01:2024-02", "2024-03:2024-03"]),
+       st.sampled_from(["points", "wards"]))
+def test_any_split_into_blocks_gives_the_placement_of_the_whole(rows, cuts, types, months,
+                                                                detail):
     """Summing partial cubes of any blocks = placing the whole table at once."""
     wards = area_wards()
     config = Config()
@@ -221,7 +223,7 @@ def test_any_split_into_blocks_gives_the_placement_of_the_whole(rows, cuts, type
     builder = CubeBuilder(wards["ward_code"].to_numpy(dtype=object))
     for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
         builder.add(reduce_block(raw.iloc[start:stop], wards, "EPSG:4326", 100.0,
-                                 known=builder if start % 2 else None))
+                                 known=builder if start % 2 else None, detail=detail))
     try:
         reference = place_records(raw, wards, config)
     except Exception as exc:  # a filter naming a type not in the data: the same error

@@ -153,7 +153,7 @@ def place_keys(keys: np.ndarray, crs: str, wards: gpd.GeoDataFrame,
     cy = np.where(lost, np.nan, keys.imag)
     placed = place_points(cx, cy, lost & (keys.imag == 1), crs, wards, tolerance)
     return pd.DataFrame({
-        "cx": cx, "cy": cy, "x": placed.x, "y": placed.y,
+        "key": keys, "cx": cx, "cy": cy, "x": placed.x, "y": placed.y,
         "ward": placed.ward.astype(np.int32),
         "status": pd.Index(POINT_STATUSES).get_indexer(placed.status).astype(np.int8),
         "problem": pd.Index(PROBLEMS).get_indexer(placed.problem).astype(np.int8),
@@ -161,24 +161,43 @@ def place_keys(keys: np.ndarray, crs: str, wards: gpd.GeoDataFrame,
 
 
 def reduce_block(frame: pd.DataFrame, wards: gpd.GeoDataFrame, crs: str, tolerance: float,
-                 known: CubeBuilder | None = None) -> Cube:
+                 known: CubeBuilder | None = None, detail: str = "points") -> Cube:
     """A block of records (read_incidents' columns) as a partial cube.
 
     Each distinct map point is placed once; with ``known`` (the run's builder) only points it
-    has not placed yet are placed.
+    has not placed yet are placed. detail "points" keeps the map points and location texts;
+    "wards" keeps one row per ward and placement instead (``ward_points``): what the ward
+    table and the periods need, in memory that does not grow with the records.
     """
     keys, point = np.unique(point_keys(frame), return_inverse=True)
     points = known.placements(keys, crs, wards, tolerance) if known is not None else \
         place_keys(keys, crs, wards, tolerance)
-    location, locations = _codes(frame["location"])
+    point = point.ravel()
+    if detail == "wards":
+        points, back = ward_points(points)
+        point = back[point]
+        location, locations = np.full(len(frame), -1, np.int32), pd.Index([], dtype="str")
+    else:
+        location, locations = _codes(frame["location"])
     crime_type, crime_types = _codes(frame["crime_type"])
     cells = sum_cells(pd.DataFrame({
-        "point": point.astype(np.int32).ravel(), "location": location,
+        "point": point.astype(np.int32), "location": location,
         "crime_type": crime_type.astype(np.int16), "month": month_number(frame["month"]),
         "count": np.ones(len(frame), np.int64),
     }))
     return Cube(points, locations, crime_types, cells,
                 wards["ward_code"].to_numpy(dtype=object), crs)
+
+
+def ward_points(points: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Map points merged into one pseudo-point per ward and placement (status, problem), and
+    each point's pseudo-point. Pseudo-points have no coordinates; their key is (-inf, n)."""
+    place = (points["ward"].to_numpy(np.int64) + 1) * len(POINT_STATUSES) * len(PROBLEMS) \
+        + points["status"].to_numpy(np.int64) * len(PROBLEMS) + points["problem"].to_numpy()
+    distinct, first, back = np.unique(place, return_index=True, return_inverse=True)
+    merged = points.iloc[first].reset_index(drop=True).assign(
+        key=-np.inf + 1j * distinct.astype(float), cx=np.nan, cy=np.nan, x=np.nan, y=np.nan)
+    return merged, back.ravel()
 
 
 _KEYS = ["point", "location", "crime_type", "month"]
@@ -222,6 +241,10 @@ class CubeBuilder:
     crs: str | None = None
     _keys: pd.Index = field(default_factory=lambda: pd.Index([], dtype=np.complex128))
     _points: list[pd.DataFrame] = field(default_factory=list)
+    # Every map point placed so far (when the builder places for reduce_block): its key and
+    # placement, whatever the cube keeps.
+    _placed_keys: pd.Index = field(default_factory=lambda: pd.Index([], dtype=np.complex128))
+    _placed: list[pd.DataFrame] = field(default_factory=list)
     _locations: list[pd.Index] = field(default_factory=list)
     _types: list[pd.Index] = field(default_factory=list)
     _cells: dict[int, list[pd.DataFrame]] = field(default_factory=dict)
@@ -233,23 +256,21 @@ class CubeBuilder:
                    tolerance: float) -> pd.DataFrame:
         """Points table for ``keys``: known points from the builder, new ones placed now."""
         self._check_crs(crs)
-        known = self._keys.get_indexer(keys)
+        known = self._placed_keys.get_indexer(keys)
         new = np.flatnonzero(known < 0)
-        table = self._point_table()
         if new.size:
-            placed = place_keys(keys[new], crs, wards, tolerance)
-            self._append_points(keys[new], placed)
-            table = self._point_table()
-            known[new] = np.arange(len(table) - new.size, len(table))
-        return table.iloc[known].reset_index(drop=True)
+            start = len(self._placed_keys)
+            self._placed_keys = self._placed_keys.append(pd.Index(keys[new]))
+            self._placed.append(place_keys(keys[new], crs, wards, tolerance))
+            known[new] = np.arange(start, start + new.size)
+        if len(self._placed) > 1:
+            self._placed = [pd.concat(self._placed, ignore_index=True)]
+        return self._placed[0].iloc[known].reset_index(drop=True)
 
     def add(self, part: Cube) -> None:
         """Add a partial cube's counts (its points are placed already)."""
         self._check_crs(part.crs)
-        keys = part.points["cx"].to_numpy() + 1j * part.points["cy"].to_numpy()
-        lost = np.isnan(part.points["cx"].to_numpy())
-        keys = np.where(lost, np.inf + 1j * (part.points["problem"].to_numpy() == 1)
-                        .astype(float), keys)
+        keys = part.points["key"].to_numpy()
         where = self._keys.get_indexer(keys)
         new = np.flatnonzero(where < 0)
         if new.size:
@@ -533,7 +554,7 @@ def read_cube(path: str | Path, wards: gpd.GeoDataFrame) -> tuple[Cube, dict[str
     distinct, first, point = np.unique(keys, return_index=True, return_inverse=True)
     ward = pd.Index(codes).get_indexer(rows["ward_code"].astype(object))
     points = pd.DataFrame({
-        "cx": lon[first], "cy": lat[first], "x": rows["x"].to_numpy(float)[first],
+        "key": distinct, "cx": lon[first], "cy": lat[first], "x": rows["x"].to_numpy(float)[first],
         "y": rows["y"].to_numpy(float)[first], "ward": ward[first].astype(np.int32),
         "status": status[first].astype(np.int8), "problem": problem[first].astype(np.int8),
     })

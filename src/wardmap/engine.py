@@ -45,20 +45,24 @@ class Counted:
 
 
 def count_records(paths: list[str], wards: gpd.GeoDataFrame, inputs: InputsConfig,
-                  compute: ComputeConfig, keep_records: bool | None = None) -> Counted:
+                  compute: ComputeConfig, keep_records: bool | None = None,
+                  detail: str = "points") -> Counted:
     """Read every record file named by ``paths`` into a cube of counts for ``wards``.
 
     keep_records: True keeps the records table, False never, None when at most
     RECORDS_LIMIT rows (the dask engine keeps them only when asked, reading them here).
+    detail: "points" keeps map points and location texts in the cube; "wards" only what
+    the ward table needs (wardmap.cube.reduce_block), in memory bounded by wards × crime
+    types × months.
     """
     found = sources(paths)
     if compute.engine == "dask":
-        cube, reports = _dask_cube(found, wards, inputs, compute)
+        cube, reports = _dask_cube(found, wards, inputs, compute, detail)
         records = None
         if keep_records:
             records = _read_all(found, inputs)
     else:
-        cube, reports, records = _local_cube(found, wards, inputs, keep_records)
+        cube, reports, records = _local_cube(found, wards, inputs, keep_records, detail)
     check_crs(reports)
     manifest = [r.manifest() for r in reports]
     add_hashes(manifest)
@@ -66,7 +70,8 @@ def count_records(paths: list[str], wards: gpd.GeoDataFrame, inputs: InputsConfi
 
 
 def _local_cube(found: list[Source], wards: gpd.GeoDataFrame, inputs: InputsConfig,
-                keep: bool | None) -> tuple[Cube, list[FileReport], pd.DataFrame | None]:
+                keep: bool | None, detail: str
+                ) -> tuple[Cube, list[FileReport], pd.DataFrame | None]:
     builder = CubeBuilder(wards["ward_code"].to_numpy(dtype=object))
     reports, frames, rows = [], [], 0
     for source in found:
@@ -74,7 +79,7 @@ def _local_cube(found: list[Source], wards: gpd.GeoDataFrame, inputs: InputsConf
         reports.append(report)
         for frame in read_blocks(source, inputs, report):
             builder.add(reduce_block(frame, wards, report.crs, inputs.snap_tolerance,
-                                     known=builder))
+                                     known=builder, detail=detail))
             rows += len(frame)
             if keep or (keep is None and rows <= RECORDS_LIMIT):
                 frames.append(frame)
@@ -116,19 +121,19 @@ def partitions(found: list[Source]) -> list[Partition]:
     return parts
 
 
-def reduce_partition(part: Partition, inputs: InputsConfig, wards: gpd.GeoDataFrame
-                     ) -> tuple[Cube, FileReport]:
+def reduce_partition(part: Partition, inputs: InputsConfig, wards: gpd.GeoDataFrame,
+                     detail: str = "points") -> tuple[Cube, FileReport]:
     """One partition read, placed and reduced to a partial cube (runs on a dask worker)."""
     builder = CubeBuilder(wards["ward_code"].to_numpy(dtype=object))
     report = FileReport(part.source.name, 0, False, "EPSG:4326")
     for frame in read_blocks(part.source, inputs, report, row_groups=part.row_groups):
         builder.add(reduce_block(frame, wards, report.crs, inputs.snap_tolerance,
-                                 known=builder))
+                                 known=builder, detail=detail))
     return builder.cube(), report
 
 
 def _dask_cube(found: list[Source], wards: gpd.GeoDataFrame, inputs: InputsConfig,
-               compute: ComputeConfig) -> tuple[Cube, list[FileReport]]:
+               compute: ComputeConfig, detail: str) -> tuple[Cube, list[FileReport]]:
     from dask.distributed import as_completed
 
     parts = partitions(found)
@@ -136,7 +141,8 @@ def _dask_cube(found: list[Source], wards: gpd.GeoDataFrame, inputs: InputsConfi
     reports: dict[int, FileReport] = {}
     with _client(compute) as client:
         shared = client.scatter(wards[["ward_code", "geometry"]], broadcast=True)
-        futures = {client.submit(reduce_partition, part, inputs, shared, pure=False): i
+        futures = {client.submit(reduce_partition, part, inputs, shared, detail,
+                                 pure=False): i
                    for i, part in enumerate(parts)}
         for future in as_completed(futures):
             cube, report = future.result()
@@ -170,7 +176,7 @@ class _client:  # noqa: N801 - used as a context manager, like open()
 
         if self.compute.scheduler:
             try:
-                self.client = Client(self.compute.scheduler, timeout="20s")
+                self.client = Client(self.compute.scheduler, timeout="10s")
             except OSError as exc:
                 raise InputError(f"cannot reach the dask scheduler at "
                                  f"{self.compute.scheduler}: {exc}") from None

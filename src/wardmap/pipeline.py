@@ -145,8 +145,11 @@ def _count(result: RunResult, keep_records: bool | None) -> tuple[Any, pd.DataFr
         return cube, None
     from wardmap.engine import count_records
 
+    # Map points and their location texts are kept when an output needs them (cube.parquet);
+    # otherwise the cube holds wards × crime types × months, whatever the number of records.
+    detail = "points" if result.config.output.cube else "wards"
     counted = count_records(inputs.incidents, result.wards, inputs, result.config.compute,
-                            keep_records)
+                            keep_records, detail)
     result.inputs.extend({"role": "incidents", **f} for f in counted.manifest)
     return counted.cube, counted.records
 
