@@ -209,16 +209,17 @@ def sum_cells(cells: pd.DataFrame) -> pd.DataFrame:
         return cells.reset_index(drop=True)
     # One int64 key from the four codes (each shifted to start at 0), then a sort: faster
     # than a four-column groupby. Sizes are checked so the key cannot overflow.
-    parts = [cells[k].to_numpy(np.int64) for k in _KEYS]
-    lows = [int(p.min()) for p in parts]
-    sizes = [int(p.max()) - low + 1 for p, low in zip(parts, lows, strict=True)]
+    lows = [int(cells[k].min()) for k in _KEYS]
+    sizes = [int(cells[k].max()) - low + 1 for k, low in zip(_KEYS, lows, strict=True)]
     if float(np.prod([float(s) for s in sizes])) >= 2.0 ** 62:
         summed = cells.groupby(_KEYS, sort=True, as_index=False)["count"].sum()
         return summed.astype({"point": np.int32, "location": np.int32,
                               "crime_type": np.int16, "month": np.int32})
     key = np.zeros(len(cells), np.int64)
-    for part, low, size in zip(parts, lows, sizes, strict=True):
-        key = key * size + (part - low)
+    for name, low, size in zip(_KEYS, lows, sizes, strict=True):  # one column at a time
+        key *= size
+        key += cells[name].to_numpy()
+        key -= low
     order = np.argsort(key, kind="stable")
     key = key[order]
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
@@ -389,12 +390,14 @@ def tally(cube: Cube, config: Config) -> pd.DataFrame:
     table = sum_cells(pd.concat(parts, ignore_index=True))
     table = table.rename(columns={"point": "ward", "location": "place"})
     place = table["place"].to_numpy()
-    status = np.asarray(POINT_STATUSES, dtype=object)[place // len(PROBLEMS)]
-    problem = np.asarray(PROBLEMS, dtype=object)[place % len(PROBLEMS)]
-    codes = np.asarray(cube.ward_codes, dtype=object)
-    ward = table["ward"].to_numpy()
+    # Categorical columns throughout: a national ten-year tally has millions of rows.
+    status = np.asarray([STATUSES.index(s) for s in POINT_STATUSES], np.int8)[
+        place // len(PROBLEMS)]
+    problem = pd.Categorical.from_codes((place % len(PROBLEMS)).astype(np.int8),
+                                        categories=list(PROBLEMS))
+    codes = pd.Index(np.asarray(cube.ward_codes, dtype=object).astype(str))
     out = pd.DataFrame({
-        "ward_code": np.where(ward >= 0, codes[np.maximum(ward, 0)], None),
+        "ward_code": pd.Categorical.from_codes(table["ward"].to_numpy(), categories=codes),
         "crime_type": _decode(table["crime_type"].to_numpy(), cube.crime_types),
         "month": month_text(table["month"].to_numpy()),
         "count": table["count"].to_numpy(np.int64),
@@ -402,7 +405,8 @@ def tally(cube: Cube, config: Config) -> pd.DataFrame:
     out["type_match"] = _type_match(out, config)
     out["period_match"] = _period_match(out, config.filters.months)
     kept = (out["type_match"] & out["period_match"]).to_numpy()
-    out["status"] = pd.Categorical(np.where(kept, status, "filtered_out"), categories=STATUSES)
+    status[~kept] = STATUSES.index("filtered_out")
+    out["status"] = pd.Categorical.from_codes(status, categories=list(STATUSES))
     out["problem"] = problem
     return out
 
@@ -446,11 +450,13 @@ def accounting(table: pd.DataFrame) -> tuple[dict[str, int], dict[str, int]]:
     """accounting.json's counts (input_rows and one per status, adding up to it) and the
     invalid-coordinate detail of records that passed the filters, from a tally."""
     count = table["count"].to_numpy(np.int64)
-    by_status = pd.Series(count).groupby(table["status"].astype(str).to_numpy()).sum()
+    by_status = pd.Series(count).groupby(np.asarray(table["status"].cat.codes)).sum()
+    by_status.index = [STATUSES[i] for i in by_status.index]
     result = {"input_rows": int(count.sum())}
     result |= {s: int(by_status.get(s, 0)) for s in STATUSES}
     kept = (table["status"] != "filtered_out").to_numpy() & (table["problem"] != "").to_numpy()
-    detail = pd.Series(count[kept]).groupby(table["problem"].to_numpy()[kept]).sum()
+    detail = pd.Series(count[kept]).groupby(
+        np.asarray(table["problem"], dtype=object)[kept]).sum()
     detail = detail[detail > 0]
     ordered = sorted(detail.items(), key=lambda kv: (-kv[1], kv[0]))
     return result, {str(k): int(v) for k, v in ordered}
