@@ -473,8 +473,10 @@ def counted(result: object) -> pd.DataFrame | None:
 def placed_counts(table: pd.DataFrame, wards: pd.DataFrame) -> pd.Series:
     """Placed records (assigned or snapped, filters passed) per ward, in ward-table order."""
     keep = table["status"].isin(PLACED).to_numpy()
-    count = pd.Series(weights(table)[keep]).groupby(
-        table["ward_code"].to_numpy(dtype=object)[keep]).sum()
+    ward = table["ward_code"][keep]
+    if isinstance(ward.dtype, pd.CategoricalDtype):
+        ward = ward.cat.remove_unused_categories().astype(object)
+    count = pd.Series(weights(table)[keep]).groupby(ward.to_numpy(dtype=object)).sum()
     return count.reindex(wards["ward_code"], fill_value=0).astype("int64")
 
 

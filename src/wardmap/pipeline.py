@@ -211,7 +211,8 @@ def _meta(result: RunResult) -> RunMeta:
 def _period_label(records: pd.DataFrame | None, months: str | None) -> str:
     if records is None:
         return ""
-    chosen = records.loc[records["period_match"].to_numpy(bool), "month"].dropna().astype(str)
+    chosen = pd.Series(records.loc[records["period_match"].to_numpy(bool), "month"].dropna()
+                       .unique()).astype(str)
     if chosen.empty:
         return months or ""
     first, last = chosen.min(), chosen.max()

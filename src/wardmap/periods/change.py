@@ -116,7 +116,12 @@ def ward_counts(records: pd.DataFrame, months: list[str]) -> pd.Series:
     keep &= records["month"].isin(months)
     keep = keep.to_numpy(bool)
     count = pd.Series(weights(records)[keep])
-    return count.groupby(records["ward_code"].to_numpy(dtype=object)[keep]).sum()
+    ward = records["ward_code"][keep]
+    if isinstance(ward.dtype, pd.CategoricalDtype):  # group on the codes, not millions of texts
+        sums = count.groupby(ward.cat.codes.to_numpy()).sum()
+        sums.index = ward.cat.categories.astype(object)[sums.index]
+        return sums
+    return count.groupby(ward.to_numpy(dtype=object)).sum()
 
 
 def add_change(result: RunResult, config: PeriodsConfig | None = None) -> RunResult:

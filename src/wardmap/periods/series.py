@@ -32,14 +32,24 @@ def monthly_table(records: pd.DataFrame, ward_codes: list[str], months: list[str
     keep = records["type_match"].to_numpy(dtype=bool, copy=True)
     count = weights(records)
     # Positions in the given wards and months; -1 for anything outside them.
-    ward = pd.Index(ward_codes).get_indexer(records["ward_code"].astype(object))
-    month = pd.Index(months).get_indexer(records["month"].astype(object))
+    ward = positions(records["ward_code"], pd.Index(ward_codes))
+    month = positions(records["month"], pd.Index(months))
     keep &= (ward >= 0) & (month >= 0)
     cells = ward[keep].astype(np.int64) * len(months) + month[keep]
     counts = np.bincount(cells, weights=count[keep],
                          minlength=len(ward_codes) * len(months)).astype(np.int64)
     return pd.DataFrame(counts.reshape(len(ward_codes), len(months)),
                         index=pd.Index(ward_codes, name="ward_code"), columns=months)
+
+
+def positions(column: pd.Series, index: pd.Index) -> np.ndarray:
+    """Each value's position in ``index`` (-1 when absent), looked up once per category for
+    a categorical column (a national tally has millions of rows, a few thousand codes)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        table = np.append(index.get_indexer(column.cat.categories.astype(object)), -1)
+        codes = column.cat.codes.to_numpy()
+        return table[np.where(codes < 0, len(table) - 1, codes)]
+    return index.get_indexer(column.astype(object))
 
 
 def chart_months(records: pd.DataFrame, current: list[str]) -> list[str]:
