@@ -486,9 +486,12 @@ def placed_counts(table: pd.DataFrame, wards: pd.DataFrame) -> pd.Series:
     """Placed records (assigned or snapped, filters passed) per ward, in ward-table order."""
     keep = table["status"].isin(PLACED).to_numpy()
     ward = table["ward_code"][keep]
-    if isinstance(ward.dtype, pd.CategoricalDtype):
-        ward = ward.cat.remove_unused_categories().astype(object)
-    count = pd.Series(weights(table)[keep]).groupby(ward.to_numpy(dtype=object)).sum()
+    count = pd.Series(weights(table)[keep])
+    if isinstance(ward.dtype, pd.CategoricalDtype):  # group on codes, not millions of texts
+        count = count.groupby(ward.cat.codes.to_numpy()).sum()
+        count.index = ward.cat.categories.astype(object)[count.index]
+    else:
+        count = count.groupby(ward.to_numpy(dtype=object)).sum()
     return count.reindex(wards["ward_code"], fill_value=0).astype("int64")
 
 
