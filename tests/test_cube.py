@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 
 import numpy as np
@@ -19,45 +18,24 @@ from wardmap.cube import CubeBuilder, accounting, read_cube, reduce_block, tally
 from wardmap.demo import demo_config
 from wardmap.engine import count_records
 from wardmap.export import write_run
-from wardmap.load import incidents
+from wardmap.load import stream
 from wardmap.load.boundaries import read_boundaries
 from wardmap.load.incidents import read_incidents
 
 OUTPUTS = ("wards.csv", "accounting.json", "summary.json")
 
 
-def in_memory(result, steps, keep_records):
-    """The aggregate stage as it was before the cube: the whole records table read, placed
-    and counted at once; later stages read the records table. The reference."""
-    from wardmap.periods import period_filter
-
-    config = result.config
-    raw, files = read_incidents(config.inputs.incidents, config.inputs)
-    result.inputs.extend({"role": "incidents", **f} for f in files)
-    config.filters.months = period_filter(config, raw["month"].dropna())
-    placement = place_records(raw, result.wards, config)
-    result.records = placement.records
-    result.accounting = placement.accounting
-    if placement.invalid_detail:
-        result.accounting = {**placement.accounting, "invalid_detail": placement.invalid_detail}
-        detail = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in
-                           placement.invalid_detail.items())
-        result.warnings.append(f"records with invalid coordinates: {detail}")
-    result.wards["incidents"] = count_by_ward(placement.records, result.wards).to_numpy()
-    result.wards["value"] = result.wards["incidents"]
-
-
 def run_both(config: Config, tmp_path, monkeypatch, block_bytes: int = 1 << 15):
-    """wards.csv & co. from the streaming path (tiny blocks) and from the in-memory path."""
-    monkeypatch.setattr(incidents, "BLOCK_BYTES", block_bytes)
-    streamed = pipeline.analyse(dataclasses.replace(config), records=False)
+    """wards.csv & co. from the streaming engine (tiny blocks) and from the records read
+    whole (the in-memory path, records table kept)."""
+    with monkeypatch.context() as patch:
+        patch.setattr(stream, "BLOCK_BYTES", block_bytes)
+        patch.setattr(pipeline, "STREAM_BYTES", 0)
+        streamed = pipeline.analyse(config, records=False)
     assert streamed.records is None and streamed.tally is not None
     write_run(streamed, tmp_path / "stream", maps=False)
-    with monkeypatch.context() as patch:
-        patch.setattr(pipeline, "_add_incidents", in_memory)
-        memory = pipeline.analyse(Config(**{f.name: getattr(config, f.name)
-                                            for f in dataclasses.fields(config)}))
-    assert memory.tally is None and memory.records is not None
+    memory = pipeline.analyse(config, records=True)
+    assert memory.records is not None
     write_run(memory, tmp_path / "memory", maps=False)
     return tmp_path / "stream", tmp_path / "memory"
 
@@ -267,13 +245,13 @@ def test_cube_parquet_round_trip(tmp_path):
 
 
 def test_month_error_names_the_row_across_blocks(tmp_path, monkeypatch):
-    monkeypatch.setattr(incidents, "BLOCK_BYTES", 256)
+    monkeypatch.setattr(stream, "BLOCK_BYTES", 256)
     rows = [("2024-01", "0.5225", "51.2739", "On or near A", "Burglary")] * 40
     rows[33] = ("Jan 2024", "0.5225", "51.2739", "On or near A", "Burglary")
     path = tmp_path / "a.csv"
     path.write_text(records_frame(rows))
     with pytest.raises(Exception, match=r"Month 'Jan 2024' is not YYYY-MM \(row 35\)"):
-        read_incidents([str(path)], InputsConfig())
+        list(stream.read_blocks(stream.sources([str(path)])[0], InputsConfig()))
 
 
 @pytest.mark.shared
@@ -284,7 +262,7 @@ def test_parquet_and_geoparquet_records_read_as_the_csvs(shared_data, tmp_path):
     written = convert([str(shared_data / "police")], tmp_path / "pq")
     assert [p.name for p in written] == ["2017-11-maidstone-street.parquet",
                                          "2017-12-maidstone-street.parquet"]
-    pq_records, manifest = read_incidents([str(tmp_path / "pq")], InputsConfig())
+    pq_records, manifest = streamed([str(tmp_path / "pq")])
     first_month = pd.read_csv(shared_data / "police" / "2017-11-maidstone-street.csv")
     assert manifest[0]["format"] == "police.uk" and manifest[0]["rows"] == len(first_month)
     for col in ("month", "crime_type", "location"):
@@ -299,12 +277,24 @@ def test_parquet_and_geoparquet_records_read_as_the_csvs(shared_data, tmp_path):
                                                           frame["Latitude"]),
                               crs=4326).to_crs(27700)
     points.to_parquet(tmp_path / "points.parquet")
-    geo, _ = read_incidents([str(tmp_path / "points.parquet")], InputsConfig())
+    geo, _ = streamed([str(tmp_path / "points.parquet")])
     assert geo.attrs["crs"] == "EPSG:27700" and len(geo) == len(frame)
     wards, _ = read_boundaries(shared_data / "boundaries" / "maidstone_wards_2013.geojson")
     a = place_records(geo, wards, Config()).records["ward_code"].tolist()
     b = place_records(csv_records.iloc[:len(frame)], wards, Config()).records["ward_code"]
     assert a == b.tolist()
+
+
+def streamed(paths):
+    """Records and manifest as the streaming reader gives them."""
+    reports, frames = [], []
+    for source in stream.sources(paths):
+        report = stream.FileReport(source.name, 0, False, "EPSG:4326")
+        frames.extend(stream.read_blocks(source, InputsConfig(), report))
+        reports.append(report)
+    records = stream.concat_frames(frames)
+    records.attrs["crs"] = stream.check_crs(reports)
+    return records, [r.manifest() for r in reports]
 
 
 def test_convert_refuses_an_unreadable_csv_and_writes_nothing(tmp_path):

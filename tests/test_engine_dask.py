@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from wardmap.cli import cli
 from wardmap.config import ComputeConfig, InputsConfig
 from wardmap.engine import count_records, partitions
-from wardmap.load.incidents import sources
+from wardmap.load.stream import sources
 
 pytestmark = [pytest.mark.shared, pytest.mark.slow]
 

@@ -1,11 +1,13 @@
 import json
 import math
+from dataclasses import replace
 
 import pandas as pd
 import pytest
 
 from tests.helpers import grid_wards
 from wardmap.config import Config
+from wardmap.errors import WardmapError
 from wardmap.export import atomic_folder, write_json, write_run
 from wardmap.result import RunMeta, RunResult
 
@@ -25,6 +27,9 @@ def test_atomic_folder_replaces_only_on_success(tmp_path):
     out = tmp_path / "out"
     with atomic_folder(out) as tmp:
         (tmp / "a.txt").write_text("first")
+    with pytest.raises(WardmapError, match="did not write"), atomic_folder(out):
+        pass  # no manifest of a wardmap run: never replaced
+    write_json(out / "manifest.json", {"wardmap": "0", "inputs": [], "files": ["a.txt"]})
     with pytest.raises(RuntimeError), atomic_folder(out) as tmp:
         (tmp / "a.txt").write_text("second")
         raise RuntimeError("half-way")
@@ -53,7 +58,7 @@ def test_public_run_suppresses_small_counts_in_tables(tmp_path):
 
 def test_contract_columns_come_first(tmp_path):
     result = result_with([1, 2, 3, 4, 5, 6])
-    result.wards["extra"] = 1
+    result = replace(result, wards=result.wards.assign(extra=1))
     out = write_run(result, tmp_path / "o", maps=False)
     header = (out / "wards.csv").read_text().splitlines()[0].split(",")
     assert header[:4] == ["ward_code", "ward_name", "value", "incidents"]

@@ -91,3 +91,12 @@ def test_bad_month_names_the_row(tmp_path):
     path = police_csv(tmp_path / "a.csv", [("Nov 2017", "0.5", "51.2", "Drugs")])
     with pytest.raises(InputError, match="Month 'Nov 2017' is not YYYY-MM"):
         read_incidents([str(path)], InputsConfig())
+
+
+def test_header_only_month_reads_with_other_months(tmp_path):
+    """police.uk can publish a month with no records for an area: a header-only CSV."""
+    police_csv(tmp_path / "2024-01-x-street.csv", [])
+    police_csv(tmp_path / "2024-02-x-street.csv", [("2024-02", "0.5", "51.2", "Drugs")])
+    records, manifest = read_incidents([str(tmp_path)], InputsConfig())
+    assert len(records) == 1 and [m["rows"] for m in manifest] == [0, 1]
+    assert list(records["crime_type"]) == ["Drugs"]

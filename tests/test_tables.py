@@ -77,3 +77,22 @@ def test_workbook_with_title_rows_above_the_header(tmp_path):
     pop = read_population(path, WARDS)
     assert pop.values.tolist() == [7123.0, 5000.0, 11000.0]
     assert pop.manifest["key_col"] == "Ward Code 1"
+
+
+def test_withheld_values_are_empty_and_reported(tmp_path):
+    """Published partner tables mark small numbers '*' (NHS) and carry a total row."""
+    import geopandas as gpd
+    import shapely
+
+    from wardmap.load.tables import read_ward_values
+
+    wards = gpd.GeoDataFrame({"ward_code": ["E1", "E2", "E3"],
+                              "ward_name": ["Fant", "Heath", "Loose"]},
+                             geometry=[shapely.box(0, 0, 1, 1)] * 3, crs="EPSG:27700")
+    path = tmp_path / "admissions.csv"
+    path.write_text("Ward,Admissions\nFant,57\nHeath,*\nLoose,c\nMaidstone,649\n")
+    read = read_ward_values(path, wards, "Admissions", what="'admissions'")
+    assert read.values.tolist()[0] == 57
+    assert read.values.isna().tolist() == [False, True, True]
+    assert any("2 ward value(s) withheld" in w and "Heath, Loose" in w for w in read.warnings)
+    assert any("outside these boundaries" in w for w in read.warnings)

@@ -3,7 +3,8 @@
 Each record gets exactly one status: filtered_out (fails a crime-type or month filter),
 missing_coordinates, invalid_coordinates (not a number, out of range, latitude/longitude
 swapped, or 0,0), assigned (inside a ward), snapped (outside every ward but within the snap
-tolerance of one: police.uk snap points and generalised boundaries shave the edges) or outside.
+tolerance of one and inside the study area's outer edge: generalised boundaries leave slivers
+between wards) or outside (a neighbouring district's records are never snapped in).
 The counts add up to the input rows. Records that fail a filter still carry the ward they fall
 in, so a comparison period can be counted from the same table.
 """
@@ -21,6 +22,7 @@ from pyproj.exceptions import CRSError
 
 from wardmap.config import Config
 from wardmap.errors import InputError
+from wardmap.result import Placement
 
 STATUSES = ("assigned", "snapped", "outside", "missing_coordinates", "invalid_coordinates",
             "filtered_out")
@@ -28,13 +30,6 @@ PLACED = ("assigned", "snapped")
 # Great Britain in WGS84, generously: used to spot swapped latitude/longitude.
 _GB_LON = (-9.0, 3.0)
 _GB_LAT = (49.0, 61.5)
-
-
-@dataclass
-class Placement:
-    records: pd.DataFrame
-    accounting: dict[str, int]
-    invalid_detail: dict[str, int]
 
 
 @dataclass
@@ -49,6 +44,7 @@ class PointPlacement:
     ward: np.ndarray
     status: np.ndarray
     problem: np.ndarray
+    overlapping: dict[tuple[int, int], int]
 
 
 def place_points(cx: np.ndarray, cy: np.ndarray, unparsable: np.ndarray, crs: str,
@@ -57,7 +53,7 @@ def place_points(cx: np.ndarray, cy: np.ndarray, unparsable: np.ndarray, crs: st
     cx, cy = np.asarray(cx, float), np.asarray(cy, float)
     problem = _coordinate_problems(cx, cy, np.asarray(unparsable, bool), crs)
     x, y = _project(cx, cy, crs, wards.crs, problem == "")
-    inside, snapped = _locate(x, y, wards, tolerance)
+    inside, snapped, overlapping = _locate(x, y, wards, tolerance)
     ward = np.where(inside >= 0, inside, snapped)
     status = np.select(
         [problem == "missing", problem != "", inside >= 0, snapped >= 0],
@@ -65,11 +61,21 @@ def place_points(cx: np.ndarray, cy: np.ndarray, unparsable: np.ndarray, crs: st
         default="outside",
     )
     detail = np.where(np.isin(problem, ["", "missing"]), "", problem)
-    return PointPlacement(x, y, ward, status.astype(object), detail.astype(object))
+    return PointPlacement(x, y, ward, status.astype(object), detail.astype(object), overlapping)
 
 
 def place_records(records: pd.DataFrame, wards: gpd.GeoDataFrame, config: Config) -> Placement:
-    """Give each record a status, analysis-CRS coordinates and (when placed) a ward code."""
+    """Give each record a status, analysis-CRS coordinates and (when placed) a ward code.
+
+    ``records`` is read_incidents' table (cx, cy, unparsable, month, crime_type); for any
+    other table of points use ``wardmap.count_incidents``, which names the coordinate columns.
+    """
+    missing = [c for c in ("cx", "cy", "unparsable", "month", "crime_type")
+               if c not in records.columns]
+    if missing:
+        raise InputError(f"records lack column(s) {', '.join(missing)}: read them with "
+                         "wardmap.read_incidents, or use wardmap.count_incidents with "
+                         "lon_col/lat_col or x_col/y_col")
     records = records.copy()
     records["type_match"] = _type_match(records, config)
     records["period_match"] = _period_match(records, config.filters.months)
@@ -86,7 +92,19 @@ def place_records(records: pd.DataFrame, wards: gpd.GeoDataFrame, config: Config
     counts = records["status"].value_counts()
     accounting = {"input_rows": len(records)} | {s: int(counts.get(s, 0)) for s in STATUSES}
     detail = pd.Series(placed.problem[kept & (placed.problem != "")]).value_counts()
-    return Placement(records, accounting, {str(k): int(v) for k, v in detail.items()})
+    return Placement(wards=None, records=records, accounting=accounting,
+                     invalid_detail={str(k): int(v) for k, v in detail.items()},
+                     overlaps=tuple(_overlap_notes(placed.overlapping, wards)))
+
+
+def _overlap_notes(overlapping: dict[tuple[int, int], int], wards: gpd.GeoDataFrame) -> list[
+        str]:
+    codes = wards["ward_code"].to_numpy(dtype=object)
+    names = wards["ward_name"].to_numpy(dtype=object) if "ward_name" in wards else codes
+    label = [f"{n} ({c})" if n != c else str(c) for n, c in zip(names, codes, strict=True)]
+    return [f"wards {label[a]} and {label[b]} overlap: {n:,} records inside both are counted "
+            f"once, in {names[a]}; check the boundary file"
+            for (a, b), n in sorted(overlapping.items())]
 
 
 def count_by_ward(records: pd.DataFrame, wards: pd.DataFrame) -> pd.Series:
@@ -98,17 +116,43 @@ def count_by_ward(records: pd.DataFrame, wards: pd.DataFrame) -> pd.Series:
 def monthly_counts(records: pd.DataFrame, wards: pd.DataFrame,
                    mask: pd.Series | None = None) -> pd.DataFrame:
     """Wards × months table of records with a ward; by default those passing the type filter.
-    A tally's rows count ``count`` records each."""
+    Every month present among the chosen records is a column, in order."""
     if mask is None:
-        mask = records["type_match"] & records["ward_code"].notna()
-    keep = (mask & records["month"].notna()).to_numpy(bool)
-    count = pd.Series(weights(records)[keep])
-    ward = records["ward_code"].to_numpy(dtype=object)[keep]
-    month = records["month"].astype(str).to_numpy(dtype=object)[keep]
-    table = count.groupby([ward, month]).sum().unstack(fill_value=0)
-    table = table.reindex(wards["ward_code"], fill_value=0).sort_index(axis=1)
-    table.columns.name = "month"
-    return table.astype("int64")
+        mask = records["type_match"]
+    chosen = mask.to_numpy(dtype=bool) & records["month"].notna().to_numpy()
+    months = sorted(records.loc[chosen, "month"].astype(str).unique())
+    return ward_month_table(records, list(wards["ward_code"]), months, mask)
+
+
+def ward_month_table(records: pd.DataFrame, ward_codes: list[str], months: list[str],
+                     mask: pd.Series | None = None) -> pd.DataFrame:
+    """Wards × months counts (index ward_code in the given order, one column per month) of
+    the records in ``mask`` (by default those passing the crime-type filter).
+
+    A tally's rows (wardmap.cube) count ``count`` records each. Counted with category codes
+    and one bincount: pandas' crosstab takes seconds on a national
+    records table.
+    """
+    keep = (records["type_match"] if mask is None else mask).to_numpy(dtype=bool, copy=True)
+    # Positions in the given wards and months; -1 for anything outside them.
+    ward = positions(records["ward_code"], pd.Index(ward_codes))
+    month = positions(records["month"], pd.Index(months))
+    keep &= (ward >= 0) & (month >= 0)
+    cells = ward[keep].astype(np.int64) * len(months) + month[keep]
+    counts = np.bincount(cells, weights=weights(records)[keep],
+                         minlength=len(ward_codes) * len(months)).astype(np.int64)
+    return pd.DataFrame(counts.reshape(len(ward_codes), len(months)),
+                        index=pd.Index(ward_codes, name="ward_code"), columns=months)
+
+
+def positions(column: pd.Series, index: pd.Index) -> np.ndarray:
+    """Each value's position in ``index`` (-1 when absent), looked up once per category for
+    a categorical column (a national tally has millions of rows, a few thousand codes)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        table = np.append(index.get_indexer(column.cat.categories.astype(object)), -1)
+        codes = column.cat.codes.to_numpy()
+        return table[np.where(codes < 0, len(table) - 1, codes)]
+    return index.get_indexer(column.astype(object))
 
 
 def weights(table: pd.DataFrame) -> np.ndarray:
@@ -119,6 +163,8 @@ def weights(table: pd.DataFrame) -> np.ndarray:
 
 
 def _type_match(records: pd.DataFrame, config: Config) -> pd.Series:
+    if config.groups and records["crime_type"].notna().any():
+        check_groups(config.groups, records["crime_type"])
     wanted = config.filters.crime_types
     if not wanted:
         return pd.Series(True, index=records.index)
@@ -131,16 +177,22 @@ def _type_match(records: pd.DataFrame, config: Config) -> pd.Series:
 
 def expand_crime_types(wanted: list[str], groups: dict[str, list[str]],
                        present: pd.Series) -> set[str]:
-    """Crime types and group names (case-insensitive) → the set of crime types they mean."""
+    """Crime types and group names → the crime types of the data they mean.
+
+    Compared without regard to case or spacing ("BURGLARY", "Burglary " and "burglary" are
+    one type), as the readers normalise the data's types.
+    """
     from rapidfuzz import process
 
-    known = {str(t).lower(): str(t) for t in present.dropna().unique()}
-    group_keys = {g.lower(): members for g, members in groups.items()}
+    from wardmap.load.incidents import crime_type_key
+
+    known = {crime_type_key(t): str(t) for t in present.dropna().unique()}
+    group_keys = {crime_type_key(g): members for g, members in groups.items()}
     types: set[str] = set()
     for name in wanted:
-        key = name.lower().strip()
+        key = crime_type_key(name)
         if key in group_keys:
-            types.update(group_keys[key])
+            types.update(known.get(crime_type_key(m), m) for m in group_keys[key])
         elif key in known:
             types.add(known[key])
         else:
@@ -151,28 +203,36 @@ def expand_crime_types(wanted: list[str], groups: dict[str, list[str]],
     return types
 
 
+def check_groups(groups: dict[str, list[str]], present: pd.Series) -> None:
+    """Every member of a configured group is a police.uk crime type or a type in the data.
+
+    A typo ("Pubic order") would otherwise drop that type from the group without a word.
+    """
+    from rapidfuzz import process
+
+    from wardmap.load.incidents import POLICE_CRIME_TYPES, crime_type_key
+
+    known = {crime_type_key(t): str(t) for t in (*POLICE_CRIME_TYPES,
+                                                  *present.dropna().unique())}
+    for group, members in groups.items():
+        for member in members:
+            if crime_type_key(member) not in known:
+                close = [c for c, _, _ in process.extract(member, list(known.values()),
+                                                          limit=3)]
+                raise InputError(f"[groups] {group!r}: {member!r} is neither a police.uk crime "
+                                 f"type nor in the data (closest: "
+                                 f"{', '.join(map(repr, close))})")
+
+
 def _period_match(records: pd.DataFrame, months: str | None) -> pd.Series:
     if months is None:
         return pd.Series(True, index=records.index)
-    start, end = parse_month_range(months)
+    from wardmap.periods.presets import parse_range  # here: wardmap.periods loads scipy
+
+    wanted = parse_range(months, "months")
     if records["month"].isna().all():
         raise InputError("a month range was given but the incident files have no month column")
-    month = records["month"].astype(str)
-    return (month >= start) & (month <= end) & records["month"].notna()
-
-
-def parse_month_range(text: str) -> tuple[str, str]:
-    """'2017-01:2017-12' → ('2017-01', '2017-12'); a single month means just that month."""
-    import re
-
-    parts = text.split(":")
-    pattern = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-    if len(parts) not in (1, 2) or not all(pattern.fullmatch(p.strip()) for p in parts):
-        raise InputError(f"months {text!r} is not YYYY-MM:YYYY-MM")
-    start, end = parts[0].strip(), parts[-1].strip()
-    if start > end:
-        raise InputError(f"months {text!r} starts after it ends")
-    return start, end
+    return records["month"].isin(wanted) & records["month"].notna()
 
 
 def _coordinate_problems(cx: np.ndarray, cy: np.ndarray, unparsable: np.ndarray,
@@ -189,6 +249,27 @@ def _coordinate_problems(cx: np.ndarray, cy: np.ndarray, unparsable: np.ndarray,
     return np.select([missing, unparsable, zero, swapped, out],
                      ["missing", "not_a_number", "zero", "swapped_lat_lon", "out_of_range"],
                      default="").astype(object)
+
+
+def metres_hint(records: pd.DataFrame) -> str | None:
+    """A hint when the coordinate columns hold the other kind of coordinates: eastings and
+    northings under longitude/latitude headers, or degrees under easting/northing ones."""
+    if "status" not in records:
+        return None
+    degrees = records.attrs.get("crs", "EPSG:4326") == "EPSG:4326"
+    bad = records["status"] == ("invalid_coordinates" if degrees else "outside")
+    cx, cy = records.loc[bad, "cx"], records.loc[bad, "cy"]
+    if degrees:
+        other = cx.between(1_000, 700_000) & cy.between(1_000, 1_300_000)
+        found, use = "eastings/northings in metres", "--x-col/--y-col (and --points-crs if "
+        use += "not British National Grid)"
+    else:
+        other = cx.between(-9, 3) & cy.between(49, 61.5)
+        found, use = "longitude/latitude in degrees", "--lon-col/--lat-col"
+    if not bad.any() or other.sum() < max(1, 0.5 * bad.sum()):
+        return None
+    return (f"{int(other.sum()):,} records have coordinates like {cx[other].iat[0]:g}, "
+            f"{cy[other].iat[0]:g}: these look like {found}; name the columns with {use}")
 
 
 def _within(values: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
@@ -208,30 +289,89 @@ def _project(cx: np.ndarray, cy: np.ndarray, source: str, target: object,
 
 
 def _locate(x: np.ndarray, y: np.ndarray, wards: gpd.GeoDataFrame, tolerance: float) -> tuple[
-        np.ndarray, np.ndarray]:
+        np.ndarray, np.ndarray, dict[tuple[int, int], int]]:
     """Ward position for each point inside a ward (-1 if none), and for each point outside but
     within ``tolerance`` metres of a ward (-1 if none). A point on a shared edge goes to the
-    first ward in code order, so each record lands in exactly one ward."""
+    first ward in code order, so each record lands in exactly one ward. Also the records inside
+    two wards at once, per pair of ward positions (overlapping polygons)."""
     inside, snapped = np.full(len(x), -1), np.full(len(x), -1)
     usable = np.flatnonzero(~np.isnan(x))
     if usable.size == 0:
-        return inside, snapped
+        return inside, snapped, {}
     # police.uk records share anonymised map points: place each distinct point once.
     xy = np.ascontiguousarray(np.column_stack([x[usable], y[usable]]))
     unique, back = np.unique(xy.view(np.complex128).ravel(), return_inverse=True)
     points = shapely.points(unique.real, unique.imag)
-    ward_of = _first_hit(*shapely.STRtree(points).query(wards.geometry.values,
-                                                       predicate="intersects")[::-1],
-                         len(points))
+    hit_ward, hit_point = shapely.STRtree(points).query(wards.geometry.values,
+                                                         predicate="intersects")
+    ward_of = _first_hit(hit_point, hit_ward, len(points))
     inside[usable] = ward_of[back]
+    overlapping = _overlaps(hit_point, hit_ward, points, wards.geometry.values,
+                            np.bincount(back, minlength=len(points)))
     outside = np.flatnonzero(ward_of < 0)
     if tolerance > 0 and outside.size:
         near_point, near_ward = shapely.STRtree(wards.geometry.values).query_nearest(
             points[outside], max_distance=tolerance)
         near = np.full(len(points), -1)
         near[outside] = _first_hit(near_point, near_ward, outside.size)
+        candidates = np.flatnonzero(near >= 0)
+        enclosed = within_outer_edge(points[candidates], wards.geometry.values, tolerance,
+                                     near[candidates])
+        near[candidates[~enclosed]] = -1
         snapped[usable] = near[back]
-    return inside, snapped
+    return inside, snapped, overlapping
+
+
+def _overlaps(hit_point: np.ndarray, hit_ward: np.ndarray, points: np.ndarray,
+              geoms: np.ndarray, records_at: np.ndarray) -> dict[tuple[int, int], int]:
+    """Records strictly inside two or more wards, per pair (first two wards by position).
+
+    A point on a shared edge touches two wards but lies inside neither's interior, so only
+    points that several wards contain properly count: only those few points are tested.
+    """
+    multi = np.flatnonzero(np.bincount(hit_point, minlength=len(points)) > 1)
+    if multi.size == 0:
+        return {}
+    pairs = np.isin(hit_point, multi)
+    p, w = hit_point[pairs], hit_ward[pairs]
+    proper = shapely.contains_properly(geoms[w], points[p])
+    p, w = p[proper], w[proper]
+    found: dict[tuple[int, int], int] = {}
+    for point in np.unique(p):
+        wards_here = np.sort(w[p == point])
+        if wards_here.size > 1:
+            key = (int(wards_here[0]), int(wards_here[1]))
+            found[key] = found.get(key, 0) + int(records_at[point])
+    return found
+
+
+def within_outer_edge(points: np.ndarray, geoms: np.ndarray, tolerance: float,
+                      nearest: np.ndarray) -> np.ndarray:
+    """True for points (outside every ward) that lie inside the study area's outer edge.
+
+    Snapping is for the slivers that generalised boundaries leave between wards and for holes
+    inside the area, not for a neighbouring district's records just over the border. A point
+    is inside when it is within ``tolerance`` of two or more wards (a sliver between them) or
+    inside the outer ring of its nearest ward (a hole in it). Both tests are local: a national
+    run need not union 7,681 wards (seconds), which an exact outer edge would.
+    """
+    if points.size == 0:
+        return np.zeros(0, bool)
+    point, _ = shapely.STRtree(geoms).query(points, predicate="dwithin", distance=tolerance)
+    between = np.bincount(point, minlength=len(points)) >= 2
+    rest = np.flatnonzero(~between)
+    if rest.size:
+        wards = np.unique(nearest[rest])
+        filled = np.empty(len(geoms), dtype=object)
+        filled[wards] = [_filled(g) for g in geoms[wards]]
+        between[rest] = shapely.intersects(filled[nearest[rest]].astype(object), points[rest])
+    return between
+
+
+def _filled(geom: shapely.Geometry) -> shapely.Geometry:
+    """A polygon with its holes filled (each part of a multipolygon)."""
+    parts = shapely.get_parts(geom)
+    return shapely.union_all(shapely.polygons(shapely.get_exterior_ring(parts)))
 
 
 def _first_hit(point: np.ndarray, ward: np.ndarray, n: int) -> np.ndarray:

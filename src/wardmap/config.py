@@ -64,6 +64,12 @@ class InputsConfig:
     crs: str = "EPSG:27700"
     # Records outside every ward but within this many metres are snapped to the nearest ward.
     snap_tolerance: float = 100.0
+    # Boundary column naming each ward's district (e.g. LAD13CD): districts.csv and ward ranks.
+    district_col: str | None = None
+    # Rates per 1,000 of another denominator (households, dwellings) for ranks and districts.
+    denominator: str | None = None  # a ward table, read like the population
+    denominator_col: str | None = None
+    per: str | None = None  # the denominator's noun: "households", "dwellings"
     # A cube.parquet written by an earlier run, instead of incident records (docs/ARCHITECTURE.md).
     cube: str | None = None
 
@@ -80,7 +86,12 @@ class FiltersConfig:
 class StatsConfig:
     """The test stage: spatial weights, global and local statistics."""
 
-    measure: Literal["auto", "count", "rate", "rate_eb", "value"] = "auto"
+    # The ward-table column to test, by the name it has in wards.csv and summary.json
+    # ("incidents", "rate_per_1000", "rate_eb", "value"); "count" and "rate" are accepted for
+    # incidents and rate_per_1000. "auto": rate_eb when every ward has a population, else the
+    # count or value.
+    measure: Literal["auto", "incidents", "rate_per_1000", "rate_eb", "value", "count",
+                     "rate"] = "auto"
     weights: Literal["queen", "rook", "knn", "distance"] = "queen"
     k: int = 6
     distance: float | None = None  # metres, for distance-band weights
@@ -209,12 +220,83 @@ class ClustersConfig:
 
     max_size: int = 4
     variables: list[str] = field(default_factory=list)  # indicator names, as for focus areas
-    seed: int = 12345
     contiguity: Literal["queen", "rook"] = "queen"
 
 
 @dataclass
+class FetchConfig:
+    """`wardmap fetch`: a district's boundaries, populations and police.uk records
+    (wardmap.fetch; docs/guide.md). Base URLs are the roots the services' paths hang from."""
+
+    district: str | None = None  # a local authority name or code, e.g. "Maidstone", E07000110
+    months: str | None = None  # "YYYY-MM:YYYY-MM"
+    out: str | None = None  # the data folder written
+    ward_year: str | None = None  # a ward vintage of wardmap.fetch.vintages (default latest)
+    source: Literal["api", "archive"] = "api"  # police.uk records from the API or a zip
+    archive: str | None = None  # a police.uk archive or custom-download zip, for "archive"
+    force: str | None = None  # police.uk force id, e.g. "kent" (found from the district)
+    police_url: str = "https://data.police.uk/api"
+    ons_url: str = "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services"
+    nomis_url: str = "https://www.nomisweb.co.uk/api/v01"
+    # Service names for a vintage the package does not list, or after ONS renames one.
+    boundaries_service: str | None = None
+    lookup_service: str | None = None
+    nomis_geography_type: str | None = None
+    cache: str | None = None  # default: a "cache" folder beside the outputs
+    rate: float = 15.0  # requests a second per service (police.uk allows 15)
+    burst: int = 10  # most requests sent at once (police.uk allows 30)
+    retries: int = 5  # after 429, 5xx or a timeout, with exponential backoff
+    backoff: float = 1.0  # seconds before the first retry
+    timeout: float = 60.0  # seconds
+    page_size: int = 2000  # ArcGIS records per page (the portal's maxRecordCount)
+    workers: int = 4  # police.uk months fetched at once (all within `rate`)
+
+
+@dataclass
+class EvaluateConfig:
+    """Before/after evaluation of a task-force area with a buffer and a control (docs/evaluate.md).
+
+    target: ward codes or names (empty: the rank-1 focus area of the [focus] settings).
+    buffer: ["neighbours"] (wards touching the target), ["none"], or ward codes or names.
+    control: ["rest"] (every other ward) or ward codes or names.
+    scale_control: the control's change is scaled to each area's size before the start (its
+    count before over the control's); false uses the control's raw change, as Wheeler and
+    Ratcliffe (2018) do for control areas of similar size.
+    """
+
+    target: list[str] = field(default_factory=list)
+    start: str | None = None  # "YYYY-MM": the first month of the intervention
+    before: int = 12
+    after: int = 12
+    buffer: list[str] = field(default_factory=lambda: ["neighbours"])
+    control: list[str] = field(default_factory=lambda: ["rest"])
+    scale_control: bool = True
+    alpha: float = 0.05
+    # A [evaluate] section in a TOML turns it on: the briefing then reports the evaluation.
+    enabled: bool = False
+
+
+@dataclass
+class RelateConfig:
+    """Two ward measures compared (wardmap.relate): names as for focus indicators."""
+
+    x: str | None = None
+    y: str | None = None
+
+
+@dataclass
 class Config:
+    """A whole run: one dataclass per section, built in code or read by ``load_config``.
+
+    Examples
+    --------
+    >>> from wardmap import Config
+    >>> config = Config()
+    >>> config.inputs.boundaries = "wards.gpkg"
+    >>> config.stats.permutations, config.stats.weights
+    (999, 'queen')
+    """
+
     inputs: InputsConfig = field(default_factory=InputsConfig)
     filters: FiltersConfig = field(default_factory=FiltersConfig)
     groups: dict[str, list[str]] = field(default_factory=dict)
@@ -225,6 +307,9 @@ class Config:
     clusters: ClustersConfig = field(default_factory=ClustersConfig)
     periods: PeriodsConfig = field(default_factory=PeriodsConfig)
     brief: BriefConfig = field(default_factory=BriefConfig)
+    fetch: FetchConfig = field(default_factory=FetchConfig)
+    evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
+    relate: RelateConfig = field(default_factory=RelateConfig)
     compute: ComputeConfig = field(default_factory=ComputeConfig)
 
     def crime_groups(self) -> dict[str, list[str]]:
@@ -232,11 +317,37 @@ class Config:
 
 
 # Input fields holding paths: resolved against the TOML file's folder.
-_PATH_FIELDS = {"boundaries", "incidents", "counts", "population", "cube"}
+_PATH_FIELDS = {"boundaries", "incidents", "counts", "population", "denominator", "cube"}
 
 
 def load_config(path: str | Path) -> Config:
-    """Read and validate a TOML run description."""
+    """Read and validate a TOML run description.
+
+    Parameters
+    ----------
+    path : str or Path
+        A TOML file with any of the sections [inputs], [filters], [groups], [stats], [maps],
+        [output], [focus], [clusters], [periods], [brief]; paths in it are relative to it.
+
+    Returns
+    -------
+    Config
+        Every setting not in the file keeps its default. Unknown keys and wrong types are a
+        ``ConfigError`` naming the key.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile, wardmap
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "run.toml"
+    >>> _ = path.write_text('[inputs]\\nboundaries = "wards.gpkg"\\n[stats]\\npermutations = 99\\n')
+    >>> config = wardmap.load_config(path)
+    >>> config.stats.permutations, pathlib.Path(config.inputs.boundaries).name
+    (99, 'wards.gpkg')
+    >>> wardmap.load_config(path.with_name("x.toml"))
+    Traceback (most recent call last):
+    ...
+    wardmap.errors.ConfigError: config file not found: ...x.toml
+    """
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
@@ -245,34 +356,47 @@ def load_config(path: str | Path) -> Config:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     config = from_dict(Config, data)
-    _resolve_paths(config.inputs, path.parent)
-    _resolve_focus_paths(config.focus, path.parent)
+    base = path.parent
+    focus = _resolve_focus_paths(config.focus, base)
     if "focus" in data and "enabled" not in data["focus"]:
-        config.focus.enabled = True
-    out = Path(config.output.out)
-    if "output" in data and "out" in data["output"] and not out.is_absolute():
-        config.output.out = str(path.parent / out)
-    return config
+        focus = dataclasses.replace(focus, enabled=True)
+    evaluate = config.evaluate
+    if "evaluate" in data and "enabled" not in data["evaluate"]:
+        evaluate = dataclasses.replace(evaluate, enabled=True)
+    output = config.output
+    if "output" in data and "out" in data["output"]:
+        output = dataclasses.replace(output, out=_resolve(output.out, base))
+    return dataclasses.replace(config, inputs=_resolve_paths(config.inputs, base), focus=focus,
+                               output=output, fetch=_resolve_fetch_paths(config.fetch, base),
+                               evaluate=evaluate)
 
 
-def _resolve_paths(inputs: InputsConfig, base: Path) -> None:
-    def resolve(p: str) -> str:
-        return p if Path(p).is_absolute() else str(base / p)
+def _resolve(path: str, base: Path) -> str:
+    return path if Path(path).is_absolute() else str(base / path)
 
+
+def _resolve_paths(inputs: InputsConfig, base: Path) -> InputsConfig:
+    changes: dict[str, Any] = {}
     for name in _PATH_FIELDS:
         value = getattr(inputs, name)
         if isinstance(value, list):
-            setattr(inputs, name, [resolve(v) for v in value])
+            changes[name] = [_resolve(v, base) for v in value]
         elif value is not None:
-            setattr(inputs, name, resolve(value))
+            changes[name] = _resolve(value, base)
+    return dataclasses.replace(inputs, **changes)
 
 
-def _resolve_focus_paths(focus: FocusConfig, base: Path) -> None:
-    if focus.harm_weights and not Path(focus.harm_weights).is_absolute():
-        focus.harm_weights = str(base / focus.harm_weights)
-    for table in focus.tables:
-        if table.path and not Path(table.path).is_absolute():
-            table.path = str(base / table.path)
+def _resolve_focus_paths(focus: FocusConfig, base: Path) -> FocusConfig:
+    tables = [dataclasses.replace(t, path=_resolve(t.path, base)) if t.path else t
+              for t in focus.tables]
+    harm = _resolve(focus.harm_weights, base) if focus.harm_weights else focus.harm_weights
+    return dataclasses.replace(focus, harm_weights=harm, tables=tables)
+
+
+def _resolve_fetch_paths(fetch: FetchConfig, base: Path) -> FetchConfig:
+    return dataclasses.replace(fetch, **{
+        name: _resolve(getattr(fetch, name), base) for name in ("out", "archive", "cache")
+        if getattr(fetch, name) is not None})
 
 
 def from_dict(cls: type, data: Any, where: str = "") -> Any:

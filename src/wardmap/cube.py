@@ -30,8 +30,8 @@ import pandas as pd
 from wardmap.aggregate import (
     PLACED,
     STATUSES,
-    expand_crime_types,
-    parse_month_range,
+    _period_match,
+    _type_match,
     place_points,
     weights,
 )
@@ -435,27 +435,6 @@ def _ward_cells(cube: Cube, start: int, stop: int) -> pd.DataFrame:
         "crime_type": cells["crime_type"].to_numpy(), "month": cells["month"].to_numpy(),
         "count": cells["count"].to_numpy(),
     }))
-
-
-def _type_match(table: pd.DataFrame, config: Config) -> pd.Series:
-    wanted = config.filters.crime_types
-    if not wanted:
-        return pd.Series(True, index=table.index)
-    if table["crime_type"].isna().all():
-        raise InputError("a crime-type filter was given but the incident files have no crime "
-                         "type column")
-    types = expand_crime_types(wanted, config.crime_groups(), table["crime_type"])
-    return table["crime_type"].isin(types).fillna(False).astype(bool)
-
-
-def _period_match(table: pd.DataFrame, months: str | None) -> pd.Series:
-    if months is None:
-        return pd.Series(True, index=table.index)
-    start, end = parse_month_range(months)
-    if table["month"].isna().all():
-        raise InputError("a month range was given but the incident files have no month column")
-    month = table["month"].astype(str)
-    return (month >= start) & (month <= end) & table["month"].notna()
 
 
 def accounting(table: pd.DataFrame) -> tuple[dict[str, int], dict[str, int]]:

@@ -30,6 +30,7 @@ DEFAULT_RATE_COLUMNS: tuple[str, ...] = (
     "change_pct",
     # The exact test's p values, with one count shown, would let a reader work out the other.
     "change_p",
+    "change_p_adj",
     "change_q",
     "change_sig",
 )
@@ -37,6 +38,8 @@ DEFAULT_RATE_COLUMNS: tuple[str, ...] = (
 
 # Worked out from the current period's count only.
 CURRENT_COLUMNS: tuple[str, ...] = ("rate_per_1000", "rate_eb", "value")
+# ... and so are rates per 1,000 of another denominator and ranks (wardmap.peers).
+CURRENT_PREFIXES: tuple[str, ...] = ("rate_per_1000_", "rank_")
 
 
 def suppression_label(threshold: int = DEFAULT_THRESHOLD) -> str:
@@ -120,6 +123,8 @@ def _blank(values: pd.Series, hit: np.ndarray) -> pd.Series:
     """Values with the hit rows empty: NaN for numbers, None for yes/no columns."""
     if pd.api.types.is_bool_dtype(values):
         return values.astype(object).where(~hit, None)
+    if isinstance(values.dtype, pd.Int64Dtype):  # ranks stay whole numbers
+        return values.mask(hit)
     return pd.to_numeric(values, errors="coerce").astype(float).where(~hit)
 
 
@@ -163,7 +168,7 @@ def _rate_sources(
     current = ["incidents"] if "incidents" in counts else counts
     # A ward's current rate (and the value analysed) comes from its current count alone, so a
     # small count a year earlier blanks its change but not its rate.
-    return {r: current if r in CURRENT_COLUMNS else counts
+    return {r: current if r in CURRENT_COLUMNS or r.startswith(CURRENT_PREFIXES) else counts
             for r in _columns(df, named, DEFAULT_RATE_COLUMNS, "rate")}
 
 

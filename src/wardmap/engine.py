@@ -19,7 +19,7 @@ import pandas as pd
 from wardmap.config import ComputeConfig, InputsConfig
 from wardmap.cube import Cube, CubeBuilder, reduce_block
 from wardmap.errors import InputError
-from wardmap.load.incidents import (
+from wardmap.load.stream import (
     FileReport,
     Source,
     add_hashes,
@@ -42,6 +42,7 @@ class Counted:
     cube: Cube
     manifest: list[dict[str, object]]
     records: pd.DataFrame | None
+    duplicates: int = 0  # rows of files whose content was read already
 
 
 def count_records(paths: list[str], wards: gpd.GeoDataFrame, inputs: InputsConfig,
@@ -55,7 +56,7 @@ def count_records(paths: list[str], wards: gpd.GeoDataFrame, inputs: InputsConfi
     the ward table needs (wardmap.cube.reduce_block), in memory bounded by wards × crime
     types × months.
     """
-    found = sources(paths)
+    found, repeats = _distinct(sources(paths), inputs)
     if compute.engine == "dask":
         cube, reports = _dask_cube(found, wards, inputs, compute, detail)
         records = None
@@ -64,9 +65,37 @@ def count_records(paths: list[str], wards: gpd.GeoDataFrame, inputs: InputsConfi
     else:
         cube, reports, records = _local_cube(found, wards, inputs, keep_records, detail)
     check_crs(reports)
-    manifest = [r.manifest() for r in reports]
+    manifest = [r.manifest() | {"duplicates": 0} for r in reports]
     add_hashes(manifest)
-    return Counted(cube, manifest, records)
+    return Counted(cube, manifest + repeats, records, sum(int(r["duplicates"]) for r in repeats))
+
+
+def _distinct(found: list[Source], inputs: InputsConfig
+              ) -> tuple[list[Source], list[dict[str, object]]]:
+    """The files to read, each content once (a file given twice, or under two names, is read
+    once: wardmap.load.duplicates), and a manifest entry for each one left out."""
+    import hashlib
+
+    from wardmap.load.duplicates import SeenFiles
+
+    seen, keep, repeats = SeenFiles(), [], []
+    for source in found:
+        digest = hashlib.sha256()
+        with source.opener() as handle:
+            for block in iter(lambda h=handle: h.read(1 << 22), b""):
+                digest.update(block)
+        first = seen.first_name(digest.hexdigest(), source.name)
+        if first is None:
+            keep.append(source)
+            continue
+        report = FileReport(source.name, 0, False, "EPSG:4326")
+        for _ in read_blocks(source, inputs, report):
+            pass
+        repeats.append({"path": source.name, "rows": report.rows, "format": "duplicate",
+                        "duplicates": report.rows, "duplicate_of": first,
+                        "sha256": digest.hexdigest(),
+                        "warning": f"{source.name} repeats {first} (same content): read once"})
+    return keep, repeats
 
 
 def _local_cube(found: list[Source], wards: gpd.GeoDataFrame, inputs: InputsConfig,

@@ -14,8 +14,9 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -25,8 +26,11 @@ import geopandas as gpd
 import pandas as pd
 
 from wardmap import __version__
+from wardmap.outfolder import check_output_folder
 from wardmap.result import RunResult
 
+# A writer adds files to the output folder. It returns the run with any warnings it added
+# (RunResult.with_warnings), or anything else when it has none.
 Writer = Callable[[RunResult, Path], object]
 
 # Columns written first, in the contract's order; later stages' columns follow.
@@ -39,52 +43,134 @@ _PACKAGES = ["wardmap", "numpy", "pandas", "geopandas", "shapely", "pyproj", "py
 
 @contextmanager
 def atomic_folder(out_dir: Path) -> Iterator[Path]:
-    """Yield a temporary folder beside ``out_dir``; on success it replaces ``out_dir``."""
-    out_dir = Path(out_dir)
+    """Yield a temporary folder beside ``out_dir``; on success it replaces ``out_dir``.
+
+    Only a folder the output-folder guard vouches for (empty, or written by wardmap) is
+    replaced. SIGTERM while writing removes the temporary folder before the process stops.
+    """
+    out_dir = check_output_folder(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; outputs are for sharing
+    with _sigterm_raises():
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; outputs are for sharing
+        try:
+            yield tmp
+            check_output_folder(out_dir)  # nothing of the user's arrived meanwhile
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        with _sigterm_held():  # the swap itself is never cut short half-way
+            _replace(out_dir, tmp)
+
+
+@contextmanager
+def _sigterm_held() -> Iterator[None]:
+    """Hold SIGTERM back (main thread, POSIX) until the block ends; it is delivered then."""
+    import signal
+
     try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    except (AttributeError, ValueError, OSError):  # no signal masks here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+
+
+def _replace(out_dir: Path, tmp: Path) -> None:
+    """Move ``tmp`` into place; the old folder is moved aside first and removed last."""
     old = None
     if out_dir.exists():
         old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
         out_dir.rename(old)
-    tmp.rename(out_dir)
+    try:
+        tmp.rename(out_dir)
+    except BaseException:
+        if old is not None:
+            old.rename(out_dir)
+        raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def write_run(result: RunResult, out_dir: Path, maps: bool = True,
-              extra_writers: list[Writer] = ()) -> Path:
-    """Write the contract's files (and any extra writers' files) into ``out_dir``."""
-    started = time.perf_counter()
-    with atomic_folder(out_dir) as tmp:
-        write_tables(result, tmp)
-        if maps and result.config.maps.enabled:
-            from wardmap.maps import write_maps
+# The exit status once SIGTERM has stopped a write: library code that catches SystemExit and
+# raises its own error instead must not turn a stop into an "unexpected error".
+_STOPPED: list[int] = []
 
-            write_maps(result, tmp)
-        for writer in extra_writers:
-            writer(result, tmp)
-        result.timings["export"] = round(time.perf_counter() - started, 4)
-        write_json(tmp / "manifest.json", manifest(result))
+
+def stopped_by_signal() -> int | None:
+    """128 + the signal number when a signal stopped the output folder's writing, else None."""
+    return _STOPPED[-1] if _STOPPED else None
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """Turn SIGTERM into SystemExit(143) (main thread only), so cleanup code runs."""
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        _STOPPED.append(128 + signum)
+        raise SystemExit(128 + signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread: signals cannot be handled here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def write_run(result: RunResult, out_dir: Path, maps: bool = True,
+              extra_writers: Sequence[Writer] = ()) -> Path:
+    """``write_outputs``, returning the folder written."""
+    write_outputs(result, out_dir, maps, extra_writers)
     return Path(out_dir)
 
 
+def write_outputs(result: RunResult, out_dir: Path, maps: bool = True,
+                  extra_writers: Sequence[Writer] = ()) -> RunResult:
+    """Write the contract's files (and any extra writers' files) into ``out_dir``.
+
+    summary.json and manifest.json are written last, from the run as the writers left it, so
+    both list every warning. Returns that run.
+    """
+    started = time.perf_counter()
+    writers: list[Writer] = [write_tables]
+    if maps and result.config.maps.enabled:
+        from wardmap.maps import maps_writer
+
+        writers.append(maps_writer)
+    with atomic_folder(out_dir) as tmp:
+        for writer in [*writers, *extra_writers]:
+            written = writer(result, tmp)
+            if isinstance(written, RunResult):
+                result = written
+        timings = {**result.timings, "export": round(time.perf_counter() - started, 4)}
+        result = replace(result, timings=timings, summary=result.summary_json())
+        write_json(tmp / "summary.json", result.summary)
+        # The files this run wrote: the guard replaces a folder holding nothing else.
+        files = sorted([*(p.name for p in tmp.iterdir()), "manifest.json"])
+        write_json(tmp / "manifest.json", {**manifest(result), "files": files})
+    return result
+
+
 def write_tables(result: RunResult, folder: Path) -> None:
+    """wards.csv, wards.gpkg and accounting.json (summary.json is written with the manifest)."""
     table = ward_table(result.wards)
     if result.config.output.public:
         table = _suppressed(table, result.config.output.threshold)
-    table.drop(columns="geometry").to_csv(folder / "wards.csv", index=False,
-                                          lineterminator="\n")
+    spreadsheet_safe(table.drop(columns="geometry")).to_csv(folder / "wards.csv", index=False,
+                                                            lineterminator="\n")
     table.to_file(folder / "wards.gpkg", layer="wards", driver="GPKG", engine="pyogrio")
-    write_json(folder / "summary.json", result.summary)
+    if "district" in table:
+        write_districts(result, folder)
     if result.accounting is not None:
         write_json(folder / "accounting.json", result.accounting)
     # The counts by map point are close to the records: never in a public run.
@@ -95,7 +181,48 @@ def write_tables(result: RunResult, folder: Path) -> None:
         write_cube(result.cube, folder / "cube.parquet", {
             "boundaries_sha256": boundaries.get("sha256"),
             "crs": result.cube.crs, "analysis_crs": str(result.config.inputs.crs),
-            "snap_tolerance": result.config.inputs.snap_tolerance})
+            "snap_tolerance": result.config.inputs.snap_tolerance,
+            # Records left out as duplicates before counting: the cube's accounting needs it.
+            "duplicates": (result.accounting or {}).get("duplicates")})
+
+
+# Text a spreadsheet would run as a formula (OWASP's CSV injection list): "=HYPERLINK(...)".
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that start with = + - @ (or a tab or carriage return) prefixed with "'", so
+    Excel shows them as text instead of running them. Numbers are never changed: -3 stays -3.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"ward_name": ["=HYPERLINK(1)", "Fant"], "gi_bin": [-3, 0]})
+    >>> spreadsheet_safe(table).values.tolist()
+    [["'=HYPERLINK(1)", -3], ['Fant', 0]]
+    """
+    out = table.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            values = out[column]
+            risky = values.map(lambda v: isinstance(v, str) and v.startswith(_FORMULA_START))
+            if risky.any():
+                out[column] = values.where(~risky, "'" + values.astype(str))
+    return out
+
+
+def write_districts(result: RunResult, folder: Path) -> None:
+    """districts.csv: each district's count, rate and position (wardmap.peers)."""
+    from wardmap.peers import district_table, ranking_basis
+
+    basis = ranking_basis(result.wards, result.config.inputs.per)
+    table = district_table(result.wards, basis)
+    if result.config.output.public:
+        from wardmap.disclosure import mask_small_counts
+
+        rate = basis.rate or "rate_per_1000"
+        table = mask_small_counts(table, result.config.output.threshold, ["count"],
+                                  {rate: ["count"]} if rate in table else {})
+    table.to_csv(folder / "districts.csv", index=False, lineterminator="\n")
 
 
 def _suppressed(table: gpd.GeoDataFrame, threshold: int) -> gpd.GeoDataFrame:
@@ -105,6 +232,8 @@ def _suppressed(table: gpd.GeoDataFrame, threshold: int) -> gpd.GeoDataFrame:
     if "incidents" not in table:
         return table
     derived = [c for c in (*DEFAULT_RATE_COLUMNS, "value") if c in table]
+    # Ranks and rates per 1,000 of another denominator (wardmap.peers) give a count away too.
+    derived += [c for c in table.columns if c.startswith(("rate_per_1000_", "rank_"))]
     return mask_small_counts(table, threshold, rate_columns=derived)
 
 
@@ -142,14 +271,14 @@ def manifest(result: RunResult) -> dict[str, Any]:
         "wardmap": __version__,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": [Path(sys.argv[0]).name, *sys.argv[1:]],
-        "inputs": result.inputs,
+        "inputs": list(result.inputs),
         "parameters": asdict(result.config),
         "seed": result.config.stats.seed,
         "packages": _versions(),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "times": result.timings,
-        "warnings": result.warnings,
+        "warnings": list(result.warnings),
     }
 
 
@@ -161,8 +290,3 @@ def _versions() -> dict[str, str | None]:
         except metadata.PackageNotFoundError:
             versions[name] = None
     return versions
-
-
-def read_wards_csv(path: Path) -> pd.DataFrame:
-    """Read a wards.csv back with ward codes as text."""
-    return pd.read_csv(path, dtype={"ward_code": str, "ward_name": str})

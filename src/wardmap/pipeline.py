@@ -6,190 +6,376 @@ its own beyond building a Config.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
-from wardmap.aggregate import place_records
+from wardmap.aggregate import metres_hint, place_records
 from wardmap.config import Config
 from wardmap.cube import counted
 from wardmap.errors import InputError
-from wardmap.export import Writer, write_run
+from wardmap.export import Writer, write_outputs
 from wardmap.load.boundaries import read_boundaries
 from wardmap.load.files import sha256
+from wardmap.load.incidents import read_incidents
 from wardmap.load.tables import read_population, read_ward_values
 from wardmap.normalise import add_rates, rate_summary
+from wardmap.outfolder import check_output_folder, config_inputs
 from wardmap.progress import Steps
 from wardmap.result import BOUNDARY_ATTRIBUTION, POLICE_ATTRIBUTION, RunMeta, RunResult
-
-_MEASURE_LABELS = {
-    "incidents": "Recorded incidents",
-    "rate_per_1000": "Incidents per 1,000 residents",
-    "rate_eb": "Smoothed rate per 1,000 residents (empirical Bayes)",
-}
+from wardmap.vocabulary import MEASURE_LABELS
 
 
 def analyse(config: Config, steps: Steps | None = None, *,
             records: bool | None = None) -> RunResult:
     """Load the inputs, place and count the records, add rates and run the spatial tests.
 
-    The records are read a block at a time and reduced to a cube of counts
-    (``RunResult.cube``, ``RunResult.tally``); ``RunResult.records``, the table of every
-    record, is kept when ``records`` is True, or (None) when the run has at most
-    ``wardmap.engine.RECORDS_LIMIT`` of them; never when False.
+    ``config`` is left as it was: the run works on its own copy, returned as
+    ``result.config`` (with any period preset resolved into the month filter).
+
+    The records are reduced to a cube of counts (``result.cube``, ``result.tally``) that the
+    later stages read; ``result.records``, the table of every record, is kept when
+    ``records`` is True, or (None) for runs of at most ``wardmap.engine.RECORDS_LIMIT``
+    records; never when False.
+
+    Parameters
+    ----------
+    config : Config
+        What to read and how to analyse it.
+    steps : Steps, optional
+        Progress display and step timings.
+    records : bool, optional
+        Keep the records table (True), never (False), or when small (None).
+
+    Returns
+    -------
+    RunResult
+        The ward table, its summary, Moran's I, the counts (and records) and the warnings.
+
+    Examples
+    --------
+    >>> import copy, wardmap
+    >>> from wardmap.demo import demo_config
+    >>> config = demo_config()
+    >>> before = copy.deepcopy(config)
+    >>> result = wardmap.analyse(config)
+    >>> len(result.wards), result.moran.I > 0, config == before
+    (25, True, True)
     """
     steps = steps or Steps(show=False)
-    inputs = config.inputs
     _check_inputs(config)
+    inputs = config.inputs
     with steps.step("reading boundaries"):
+        keep = {"district": inputs.district_col} if inputs.district_col else None
         wards, report = read_boundaries(inputs.boundaries, inputs.code_col, inputs.name_col,
-                                        inputs.crs)
-    result = RunResult(config=config, wards=wards, summary={}, meta=RunMeta(),
-                       warnings=list(report.warnings))
-    result.inputs.append({"role": "boundaries", "path": report.path, "rows": report.rows,
-                          "sha256": sha256(Path(report.path)), "code_col": report.code_col,
-                          "name_col": report.name_col, "crs": report.source_crs,
-                          "repaired_geometries": report.repaired})
-    if inputs.incidents or inputs.cube:
-        _add_incidents(result, steps, records)
-    else:
-        _add_ward_values(result)
+                                        inputs.crs, keep=keep)
+    boundaries = {"role": "boundaries", "path": report.path, "rows": report.rows,
+                  "sha256": sha256(Path(report.path)), "code_col": report.code_col,
+                  "name_col": report.name_col, "crs": report.source_crs,
+                  "repaired_geometries": report.repaired}
+    result = RunResult(config=copy.deepcopy(config), wards=wards, summary={}, meta=RunMeta(),
+                       inputs=(boundaries,), warnings=tuple(report.warnings))
+    result = _add_incidents(result, steps, records) if inputs.incidents or inputs.cube \
+        else _add_ward_values(result)
     if inputs.population:
-        population = read_population(inputs.population, result.wards, inputs.population_col,
-                                     inputs.population_key_col, inputs.encoding)
-        result.wards["population"] = population.values.to_numpy()
-        result.inputs.append({"role": "population", **population.manifest})
-        result.warnings.extend(population.warnings)
-    result.wards = add_rates(result.wards)
+        result = _add_population(result)
+    result = replace(result, wards=add_rates(result.wards))
+    if inputs.district_col or inputs.denominator:
+        result = _add_peers(result)
     with steps.step("testing for clusters and hot spots"):
-        _test(result)
+        result = _test(result)
     # Change against the comparison period, SPC signals, emerging hot spots.
     from wardmap.periods import analyse_periods
 
     result = analyse_periods(result)
-    result.meta = _meta(result)
-    result.summary = _summary(result)
-    result.timings.update(steps.timings)
-    return result
+    from wardmap.hotspot_change import add_hot_spot_change
+
+    result = add_hot_spot_change(result)
+    result = replace(result, meta=_meta(result))
+    return replace(result, summary=_summary(result), timings={**steps.timings})
 
 
 def run(config: Config, out_dir: str | Path | None = None, steps: Steps | None = None,
-        extra_writers: list[Writer] = ()) -> RunResult:
-    """Analyse and write the output folder (atomically)."""
+        extra_writers: Sequence[Writer] = (),
+        select: tuple[str, Callable[[RunResult], RunResult]] | None = None) -> RunResult:
+    """Analyse and write the output folder (atomically).
+
+    The output folder is checked first (``wardmap.outfolder.check_output_folder``): a folder
+    wardmap did not write, or one that cannot be written, is an error before any work.
+
+    Parameters
+    ----------
+    config : Config
+        What to read and how to analyse it (left unchanged).
+    out_dir : str or Path, optional
+        The output folder; by default ``config.output.out``.
+    steps : Steps, optional
+        Progress display and step timings.
+    extra_writers : sequence of callables
+        More writers ``(result, folder) -> RunResult | None`` (focus areas, the briefing).
+    select : (str, callable), optional
+        A step named by the string that runs between analysis and export, such as
+        ``wardmap.select.stage.with_focus`` (so that the maps can show its result).
+
+    Returns
+    -------
+    RunResult
+        The run as written, with every warning the writers added.
+
+    Examples
+    --------
+    >>> import dataclasses, json, pathlib, tempfile, wardmap
+    >>> from wardmap.demo import demo_config
+    >>> config = demo_config()
+    >>> config = dataclasses.replace(config, maps=dataclasses.replace(config.maps, enabled=False))
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "run"
+    >>> result = wardmap.run(config, out)
+    >>> summary = json.loads((out / "summary.json").read_text())
+    >>> manifest = json.loads((out / "manifest.json").read_text())
+    >>> summary["wards"], summary["warnings"] == manifest["warnings"]
+    (25, True)
+    """
     steps = steps or Steps(show=False)
+    out = check_output_folder(config.output.out if out_dir is None else out_dir,
+                              config_inputs(config))
     result = analyse(config, steps)
+    if select is not None:
+        with steps.step(select[0]):
+            result = select[1](result)
     with steps.step("writing outputs"):
-        write_run(result, Path(out_dir or config.output.out), maps=config.maps.enabled,
-                  extra_writers=list(extra_writers))
-    return result
+        return write_outputs(result, out, maps=result.config.maps.enabled,
+                             extra_writers=extra_writers)
 
 
 def _check_inputs(config: Config) -> None:
     inputs = config.inputs
     if not inputs.boundaries:
         raise InputError("no boundaries given: use --boundaries PATH (or [inputs] boundaries)")
-    given = sum(bool(x) for x in (inputs.incidents, inputs.counts, inputs.cube))
-    if given != 1:
+    if sum(bool(x) for x in (inputs.incidents, inputs.counts, inputs.cube)) != 1:
         raise InputError("give either incident records (--incidents) or a ward-level table "
                          "(--counts), not both or neither (or, instead of records, the "
                          "cube.parquet of an earlier run: --cube)")
     if inputs.counts and (config.filters.months or config.filters.crime_types):
         raise InputError("--months and --crime-type filter incident records; they do not "
                          "apply to a ward-level --counts table")
+    if inputs.snap_tolerance < 0:
+        raise InputError(f"--snap-tolerance must be 0 metres or more (got "
+                         f"{inputs.snap_tolerance:g}); 0 turns snapping off")
+    _check_periods(config)
 
 
-def _add_incidents(result: RunResult, steps: Steps, keep_records: bool | None) -> None:
+def _check_periods(config: Config) -> None:
+    """Period flags that would otherwise be silently ignored are errors."""
+    period = config.periods.period
+    if config.filters.months and period not in ("filter", "custom"):
+        raise InputError(f"give either --months or --period {period}, not both (--period "
+                         "custom analyses the --months range)")
+    if config.periods.end and period in ("filter", "custom"):
+        raise InputError("--period-end needs --period rolling12, fytd or calendar (it sets "
+                         "their last month)")
+
+
+def _add_incidents(result: RunResult, steps: Steps, keep_records: bool | None) -> RunResult:
     from wardmap.cube import accounting, placed_counts, tally
     from wardmap.periods import period_filter
 
     config = result.config
     with steps.step("reading and placing incidents"):
-        cube, records = _count(result, keep_records)
-    if cube.records == 0:
-        result.warnings.append("the incident files hold no records")
+        read = _count(result, keep_records)
+    warnings = list(read.warnings)
+    if read.cube.records == 0 and not read.repeated:
+        warnings.append("the incident files hold no records")
     # A period preset (rolling 12 months, financial year to date...) is the month filter.
-    config.filters.months = period_filter(config, cube.months())
-    result.cube = cube
-    result.tally = tally(cube, config)
-    result.accounting, detail = accounting(result.tally)
-    if records is not None:
-        result.records = place_records(records, result.wards, config).records
-    elif config.maps.incident_points and config.maps.enabled:
-        result.warnings.append(
-            f"incident points are not drawn on map.html: they are drawn for at most "
-            f"{_records_limit():,} records and this run has {cube.records:,}")
+    months = period_filter(config, read.cube.months())
+    config = replace(config, filters=replace(config.filters, months=months))
+    table = tally(read.cube, config)
+    counts, detail = accounting(table)
+    # Records not read because they repeat others (wardmap.load.duplicates) are counted too.
+    if read.repeated is not None:
+        counts = {**counts, "input_rows": counts["input_rows"] + read.repeated,
+                  "duplicates": read.repeated}
     if detail:
-        result.accounting = {**result.accounting, "invalid_detail": detail}
+        counts["invalid_detail"] = detail
         words = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in detail.items())
-        result.warnings.append(f"records with invalid coordinates: {words}")
-    result.wards["incidents"] = placed_counts(result.tally, result.wards).to_numpy()
-    result.wards["value"] = result.wards["incidents"]
+        warnings.append(f"records with invalid coordinates: {words}")
+    records = None
+    if read.records is not None:
+        placement = place_records(read.records, result.wards, config)
+        records = placement.records
+        hint = metres_hint(records)
+        if hint:
+            warnings.append(hint)
+        warnings.extend(placement.overlaps)
+    elif config.maps.incident_points and config.maps.enabled:
+        from wardmap.engine import RECORDS_LIMIT
+
+        warnings.append(f"incident points are not drawn on map.html: they are drawn for at "
+                        f"most {RECORDS_LIMIT:,} records and this run has "
+                        f"{read.cube.records:,}")
+    placed = placed_counts(table, result.wards).to_numpy()
+    wards = result.wards.assign(incidents=placed, value=placed)
+    return replace(result, config=config, wards=wards, records=records, cube=read.cube,
+                   tally=table, accounting=counts,
+                   inputs=(*result.inputs, *read.inputs)).with_warnings(*warnings)
 
 
-def _count(result: RunResult, keep_records: bool | None) -> tuple[Any, pd.DataFrame | None]:
-    """The run's cube (read from --cube, or counted from the records) and records if kept."""
-    inputs = result.config.inputs
+@dataclass
+class _Read:
+    cube: Any
+    records: pd.DataFrame | None
+    inputs: list[dict[str, Any]]
+    warnings: list[str]
+    repeated: int | None  # records left out as duplicates (None: not checked)
+
+
+# Record files larger than this in all are streamed (wardmap.engine); smaller ones are read
+# whole, with the duplicate checks that compare files (wardmap.load.duplicates).
+STREAM_BYTES = 256 * 1024 * 1024
+
+
+def _count(result: RunResult, keep_records: bool | None) -> _Read:
+    """The run's cube: from --cube, streamed from large record files (or on dask), or from
+    the records read whole; and the records when kept."""
+    config = result.config
+    inputs = config.inputs
     if inputs.cube:
         from wardmap.cube import read_cube
 
         cube, about = read_cube(inputs.cube, result.wards)
-        result.inputs.append({"role": "cube", "path": inputs.cube,
-                              "sha256": sha256(Path(inputs.cube)), "rows": cube.records,
-                              "made_with": about})
+        entry = {"role": "cube", "path": inputs.cube, "sha256": sha256(Path(inputs.cube)),
+                 "rows": cube.records, "made_with": about}
+        warnings = []
         if about.get("snap_tolerance") not in (None, inputs.snap_tolerance):
-            result.warnings.append(
-                f"the cube was counted with a snap tolerance of {about['snap_tolerance']} m, "
-                f"not {inputs.snap_tolerance} m: its placements are kept")
-        return cube, None
-    from wardmap.engine import count_records
-
+            warnings.append(f"the cube was counted with a snap tolerance of "
+                            f"{about['snap_tolerance']} m, not {inputs.snap_tolerance} m: its "
+                            "placements are kept")
+        return _Read(cube, None, [entry], warnings, about.get("duplicates"))
     # Map points and their location texts are kept when an output needs them (cube.parquet);
     # otherwise the cube holds wards × crime types × months, whatever the number of records.
-    detail = "points" if result.config.output.cube else "wards"
-    counted = count_records(inputs.incidents, result.wards, inputs, result.config.compute,
-                            keep_records, detail)
-    result.inputs.extend({"role": "incidents", **f} for f in counted.manifest)
-    return counted.cube, counted.records
+    detail = "points" if config.output.cube else "wards"
+    if config.compute.engine == "dask" or _input_bytes(inputs.incidents) > STREAM_BYTES \
+            or _has_parquet(inputs.incidents):
+        from wardmap.engine import count_records
 
-
-def _records_limit() -> int:
+        streamed = count_records(inputs.incidents, result.wards, inputs, config.compute,
+                                 keep_records, detail)
+        return _Read(streamed.cube, streamed.records,
+                     [{"role": "incidents", **f} for f in streamed.manifest],
+                     [str(f["warning"]) for f in streamed.manifest if f.get("warning")],
+                     streamed.duplicates)
+    from wardmap.cube import CubeBuilder, reduce_block
     from wardmap.engine import RECORDS_LIMIT
 
-    return RECORDS_LIMIT
+    raw, files = read_incidents(inputs.incidents, inputs)
+    warnings = [str(f["warning"]) for f in files if f.get("warning")]
+    skipped = [f for f in files if f.get("skipped")]
+    if skipped:
+        warnings.append(f"skipped {len(skipped)} macOS resource-fork "
+                        f"{'entry' if len(skipped) == 1 else 'entries'} (._* files, "
+                        "__MACOSX folders): not data")
+    builder = CubeBuilder(result.wards["ward_code"].to_numpy(dtype=object))
+    crs = raw.attrs.get("crs", "EPSG:4326")
+    for start in range(0, len(raw), 500_000):
+        builder.add(reduce_block(raw.iloc[start:start + 500_000], result.wards, crs,
+                                 inputs.snap_tolerance, known=builder, detail=detail))
+    keep = keep_records or (keep_records is None and len(raw) <= RECORDS_LIMIT)
+    repeated = sum(int(f.get("duplicates", 0)) for f in files)
+    return _Read(builder.cube(), raw if keep else None,
+                 [{"role": "incidents", **f} for f in files], warnings, repeated)
 
 
-def _add_ward_values(result: RunResult) -> None:
+def _has_parquet(paths: Sequence[str]) -> bool:
+    """Parquet record files among the inputs: only the streaming reader reads them."""
+    suffixes = (".parquet", ".geoparquet")
+    for raw in paths:
+        path = Path(raw)
+        files = path.rglob("*") if path.is_dir() else [path]
+        if any(p.name.lower().endswith(suffixes) for p in files):
+            return True
+    return False
+
+
+def _input_bytes(paths: Sequence[str]) -> int:
+    """Bytes of the record files named (folders summed), to choose how to read them."""
+    total = 0
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            total += sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+        elif path.is_file():
+            total += path.stat().st_size
+    return total
+
+
+def _add_ward_values(result: RunResult) -> RunResult:
     inputs = result.config.inputs
     if not inputs.value_col:
         raise InputError("--counts needs --value-col naming the numeric column to analyse")
     table = read_ward_values(inputs.counts, result.wards, inputs.value_col,
                              inputs.counts_key_col, "value", inputs.encoding)
-    result.wards["value"] = table.values.to_numpy()
+    wards = result.wards.assign(value=table.values.to_numpy())
     # Taken now: the test stage replaces "value" with the measure analysed (a rate, say).
-    result.summary["value_total"] = float(result.wards["value"].sum(skipna=True))
-    result.inputs.append({"role": "counts", **table.manifest})
-    result.warnings.extend(table.warnings)
+    summary = {**result.summary, "value_total": float(wards["value"].sum(skipna=True))}
+    return replace(result, wards=wards, summary=summary, accounting=table.accounting,
+                   inputs=(*result.inputs, {"role": "counts", **table.manifest}),
+                   ).with_warnings(*table.warnings)
 
 
-def _test(result: RunResult) -> None:
-    from wardmap.stats import test_stage
+def _add_peers(result: RunResult) -> RunResult:
+    """Ranks in the district and overall (wardmap.peers), on the counts before the test stage
+    replaces ``value`` with the measure analysed."""
+    from wardmap.peers import add_denominator, add_ranks, check_district, ranking_basis
 
-    wards, stats_summary, weights = test_stage(result.wards, result.config.stats)
-    if stats_summary.get("measure") == "incidents":  # counts stay whole numbers in wards.csv
-        wards["value"] = wards["incidents"]
-    result.wards = wards
-    result.weights = weights
-    result.summary.update(stats_summary)
-    result.warnings.extend(stats_summary.get("warnings", []))
+    inputs = result.config.inputs
+    if inputs.district_col:
+        check_district(result.wards, inputs.district_col)
+    if inputs.denominator:
+        if not inputs.per:
+            raise InputError("--denominator needs --per NOUN saying what it counts, e.g. "
+                             "--per households")
+        table = read_ward_values(inputs.denominator, result.wards, inputs.denominator_col,
+                                 None, "denominator", inputs.encoding,
+                                 (inputs.per.casefold(), "households", "dwellings", "count",
+                                  "total"))
+        result = replace(result, wards=add_denominator(result.wards, table.values, inputs.per),
+                         inputs=(*result.inputs, {"role": "denominator", **table.manifest}),
+                         ).with_warnings(*table.warnings)
+    return replace(result, wards=add_ranks(result.wards, ranking_basis(result.wards,
+                                                                        inputs.per)))
+
+
+def _add_population(result: RunResult) -> RunResult:
+    inputs = result.config.inputs
+    population = read_population(inputs.population, result.wards, inputs.population_col,
+                                 inputs.population_key_col, inputs.encoding)
+    wards = result.wards.assign(population=population.values.to_numpy())
+    return replace(result, wards=wards,
+                   inputs=(*result.inputs, {"role": "population", **population.manifest}),
+                   ).with_warnings(*population.warnings)
+
+
+def _test(result: RunResult) -> RunResult:
+    from wardmap.stats.stage import run_tests
+
+    tests = run_tests(result.wards, result.config.stats)
+    wards = tests.wards
+    if tests.measure == "incidents":  # counts stay whole numbers in wards.csv
+        wards = wards.assign(value=wards["incidents"])
+    return replace(result, wards=wards, weights=tests.weights, moran=tests.moran,
+                   summary={**result.summary, **tests.summary, "moran": tests.moran.as_dict()},
+                   ).with_warnings(*tests.warnings)
 
 
 def _meta(result: RunResult) -> RunMeta:
     config = result.config
     measure = result.summary.get("measure", "incidents" if counted(result) is not None
-                                 else "value")
-    label = _MEASURE_LABELS.get(measure, config.inputs.value_col or "Value")
+                                     else "value")
+    label = MEASURE_LABELS.get(measure, config.inputs.value_col or "Value")
     if measure == "rate_per_1000" and not config.inputs.incidents and config.inputs.value_col:
         label = f"{config.inputs.value_col} per 1,000 residents"  # a partner table's measure
     attributions = [BOUNDARY_ATTRIBUTION]
@@ -231,6 +417,6 @@ def _summary(result: RunResult) -> dict:
         summary.setdefault("value_total", float(wards["value"].sum(skipna=True)))
     if result.accounting is not None:
         summary["accounting"] = result.accounting
-    summary["warnings"] = list(dict.fromkeys(result.warnings))
+    summary["warnings"] = list(result.warnings)
     summary["period"] = result.meta.period_label
     return summary

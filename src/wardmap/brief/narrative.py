@@ -14,7 +14,8 @@ import pandas as pd
 
 from wardmap.disclosure import format_count, is_small
 from wardmap.periods.presets import month_label
-from wardmap.result import RunResult
+from wardmap.result import Moran, RunResult
+from wardmap.vocabulary import join_words, p_phrase
 
 NUMBER_WORDS = {0: "no", 1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven",
                 8: "eight", 9: "nine", 10: "ten"}
@@ -114,6 +115,17 @@ def narrative(result: RunResult, top: int = 5, bottom: int = 3, public: bool = F
     trends = _trend_paragraphs(result)
     if trends:
         sections.append(Section("Trends", trends))
+    if result.evaluation is not None:
+        from wardmap.evaluate import evaluation_text
+
+        sections.append(Section("Task-force evaluation", [
+            evaluation_text(result.evaluation, public, threshold)]))
+    if "district" in wards:
+        from wardmap.peers import position_text
+
+        text = position_text(wards, result.config.inputs.per, public, threshold)
+        if text:
+            sections.append(Section("Position against peers", [text]))
     if result.focus is not None and len(result.focus) and "reason" in result.focus:
         best = result.focus.iloc[0]
         sections.append(Section("Focus areas", [
@@ -142,6 +154,9 @@ def _overview(result: RunResult, style: Style) -> list[str]:
     paragraphs = [text]
     if not change.get("available") and change.get("reason"):
         paragraphs.append(change["reason"])
+    if change.get("missing_label"):
+        paragraphs.append(f"The data holds no records for {change['missing_label']}: those "
+                          "months are missing from the data, not counted as zero.")
     return paragraphs
 
 
@@ -184,7 +199,7 @@ def _tied_text(head: pd.DataFrame, tied: pd.DataFrame, style: Style) -> str:
     if tied.empty:
         return ""
     last = head.iloc[-1]
-    return (f" {_join([str(n) for n in tied['ward_name']])} also had "
+    return (f" {join_words([str(n) for n in tied['ward_name']])} also had "
             f"{style.count(last['incidents'])} incidents, as many as {last['ward_name']}.")
 
 
@@ -197,7 +212,7 @@ def _ward_paragraphs(result: RunResult, top: int, bottom: int, style: Style) -> 
                 f"{subject(result)}."]
     first = leaders.iloc[0]
     if len(leaders) > 1:
-        names = _join([str(n) for n in leaders["ward_name"]])
+        names = join_words([str(n) for n in leaders["ward_name"]])
         text = (f"{names} wards had the highest level of recorded {subject(result)}, with "
                 f"{style.count(first['incidents'])} incidents each")
     else:
@@ -242,11 +257,11 @@ def _change_paragraphs(result: RunResult, style: Style) -> list[str]:
     paragraphs = []
     if len(rises):
         items = [_rise_text(r, style, per_month) for _, r in rises.iterrows()]
-        paragraphs.append("The largest increases were in " + _join(items) + ".")
+        paragraphs.append("The largest increases were in " + join_words(items) + ".")
     falls = shown[shown["_excess"] < 0].sort_values(["_excess", "ward_name"]).head(3)
     if len(falls):
         items = [_rise_text(r, style, per_month) for _, r in falls.iterrows()]
-        paragraphs.append("The largest reductions were in " + _join(items) + ".")
+        paragraphs.append("The largest reductions were in " + join_words(items) + ".")
     up, down = change.get("wards_up_sig", 0), change.get("wards_down_sig", 0)
     how = {"fdr": "false discovery rate", "bonferroni": "Bonferroni correction",
            "none": "no correction"}.get(change.get("correction", "fdr"), "")
@@ -283,21 +298,20 @@ def _rise_text(row: pd.Series, style: Style, per_month: bool = False) -> str:
 def _hot_spot_paragraphs(result: RunResult, style: Style) -> list[str]:
     wards, summary = result.wards, result.summary
     paragraphs = []
-    moran = summary.get("moran") or {}
-    if moran.get("I") is not None:
-        p = moran.get("p_sim", moran.get("p_norm"))
-        clustered = p is not None and p < result.config.stats.alpha and moran["I"] > 0
+    moran = result.moran or Moran.from_values(summary.get("moran") or {})
+    if moran.I is not None:
         verdict = ("is clustered: wards with high values tend to neighbour each other"
-                   if clustered else "shows no significant clustering across the wards")
-        paragraphs.append(f"The pattern {verdict} (Moran's I = {moran['I']:.3f}, "
-                          f"p = {_p_text(p)}).")
+                   if moran.clustered(result.config.stats.alpha)
+                   else "shows no significant clustering across the wards")
+        paragraphs.append(f"The pattern {verdict} (Moran's I = {moran.I:.3f}, "
+                          f"{p_phrase(moran.p)}).")
     if "gi_bin" in wards:
         bins = pd.to_numeric(wards["gi_bin"], errors="coerce").fillna(0)
         hot = wards[bins >= 2].assign(_bin=bins[bins >= 2]).sort_values(["_bin", "ward_name"],
                                                                           ascending=[False, True])
         cold = wards[bins <= -2]
         if len(hot):
-            names = _join([f"{n} ({GI_HOT_LABELS[int(b)]})" for n, b in
+            names = join_words([f"{n} ({GI_HOT_LABELS[int(b)]})" for n, b in
                            zip(hot["ward_name"], hot["_bin"], strict=True)])
             spots = "a hot spot" if len(hot) == 1 else "hot spots"
             paragraphs.append(f"Getis-Ord Gi* found {_wards_n(len(hot))} to be {spots} at 95% "
@@ -307,12 +321,18 @@ def _hot_spot_paragraphs(result: RunResult, style: Style) -> list[str]:
         if len(cold):
             were = "was a cold spot" if len(cold) == 1 else "were cold spots"
             paragraphs.append(f"{_wards_n(len(cold)).capitalize()} {were} at 95% "
-                              f"confidence or more: {_join(sorted(cold['ward_name']))}.")
+                              f"confidence or more: {join_words(sorted(cold['ward_name']))}.")
     if "lisa_label" in wards:
         hh = sorted(wards.loc[wards["lisa_label"] == "High-High", "ward_name"])
         if hh:
-            paragraphs.append(f"Local Moran's I places {_join(hh)} in a high-high cluster "
+            paragraphs.append(f"Local Moran's I places {join_words(hh)} in a high-high cluster "
                               "(high values surrounded by high values).")
+        elif (wards["lisa_label"] == "Not tested").any():
+            paragraphs.append("Local Moran's I clusters were not tested (the run used no "
+                              "permutations).")
+    from wardmap.hotspot_change import hot_spot_change_paragraphs
+
+    paragraphs += hot_spot_change_paragraphs(result)
     if not paragraphs:
         paragraphs.append("No spatial statistics were computed for this run.")
     return paragraphs
@@ -330,7 +350,8 @@ def _trend_paragraphs(result: RunResult) -> list[str]:
         found = result.wards[result.wards["emerging_pattern"] != "No pattern detected"]
         if len(found):
             groups = found.groupby("emerging_pattern")["ward_name"].apply(sorted)
-            items = [f"{_plural(p.lower(), len(n))}: {_join(list(n))}" for p, n in groups.items()]
+            items = [f"{_plural(p.lower(), len(n))}: {join_words(list(n))}"
+                     for p, n in groups.items()]
             paragraphs.append("Emerging hot spot analysis of the months of the period found " +
                               "; ".join(items) + ".")
         else:
@@ -351,9 +372,9 @@ def _spc_sentence(spc: dict) -> str:
             for side, months in _runs(points)]
     found = []
     if above:
-        found.append(f"it was above its upper control limit in {_join(above)}")
+        found.append(f"it was above its upper control limit in {join_words(above)}")
     if below:
-        found.append(f"it was below its lower control limit in {_join(below)}")
+        found.append(f"it was below its lower control limit in {join_words(below)}")
     found += runs
     if not found:
         return (f"The area's monthly {what} stayed within its control limits "
@@ -387,14 +408,3 @@ def _wards_n(n: int) -> str:
     return f"{NUMBER_WORDS.get(n, n)} ward" + ("" if n == 1 else "s")
 
 
-def _join(items: list[str]) -> str:
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _p_text(p: float | None) -> str:
-    if p is None:
-        return "n/a"
-    return "<0.001" if p < 0.001 else f"{p:.3f}"

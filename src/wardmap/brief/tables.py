@@ -18,6 +18,7 @@ from wardmap.disclosure import (
     suppression_note,
 )
 from wardmap.result import RunResult
+from wardmap.vocabulary import format_p
 
 GI_TEXT = {3: "Hot (99%)", 2: "Hot (95%)", 1: "Hot (90%)", 0: "", -1: "Cold (90%)",
            -2: "Cold (95%)", -3: "Cold (99%)"}
@@ -59,9 +60,7 @@ def signed_pct(v: object) -> str:
 
 
 def p_text(v: object) -> str:
-    if v is None or pd.isna(v):
-        return ""
-    return "<0.001" if float(v) < 0.001 else f"{float(v):.3f}"
+    return format_p(v) or ""
 
 
 def briefing_tables(result: RunResult, public: bool = False, threshold: int = 4) -> BriefingTables:
@@ -104,7 +103,8 @@ def _ranked_table(result: RunResult, wards: pd.DataFrame, shown: pd.DataFrame, p
         frame["Gi* hot spot"] = pd.to_numeric(wards.loc[order, "gi_bin"], errors="coerce") \
             .fillna(0).astype(int).map(GI_TEXT)
     if "lisa_label" in wards:
-        frame["LISA"] = wards.loc[order, "lisa_label"].replace("Not significant", "")
+        frame["LISA"] = wards.loc[order, "lisa_label"].replace(
+            ["Not significant", "Not tested"], "")
     # Named after the order of its rows (incidents, else the value), not the measure tested.
     label = "recorded incidents" if "incidents" in wards else result.meta.measure_label
     return Table(f"Wards ranked by {label[:1].lower()}{label[1:]}",
@@ -128,7 +128,7 @@ def _change_table(result: RunResult, wards: pd.DataFrame, shown: pd.DataFrame) -
         "Change": shown.loc[order, "change"].map(lambda v: "" if pd.isna(v) else f"{v:+,.0f}"),
         "% change": shown.loc[order, "change_pct"].map(signed_pct),
         "p": wards.loc[order, "change_p"].map(p_text).where(~hidden, ""),
-        "q (FDR)": wards.loc[order, "change_q"].map(p_text).where(~hidden, ""),
+        "q (FDR)": wards.loc[order, "change_p_adj"].map(p_text).where(~hidden, ""),
         "Significant": np.where(hidden, "", np.where(wards.loc[order, "change_sig"], "Yes", "")),
     })
     total = pd.DataFrame([{
@@ -154,7 +154,7 @@ def _hot_spot_table(wards: pd.DataFrame) -> Table | None:
         cols["Gi* hot spot"] = pd.to_numeric(wards["gi_bin"], errors="coerce").fillna(0) \
             .astype(int).map(GI_TEXT)
     if "lisa_label" in wards:
-        cols["LISA"] = wards["lisa_label"].replace("Not significant", "").fillna("")
+        cols["LISA"] = wards["lisa_label"].replace(["Not significant", "Not tested"], "").fillna("")
     if "emerging_pattern" in wards:
         cols["Emerging pattern"] = wards["emerging_pattern"].replace("No pattern detected", "")
     if "spc_note" in wards:
@@ -190,15 +190,22 @@ def data_notes(result: RunResult, public: bool, threshold: int) -> list[tuple[st
     """Accounting, sources, attribution and method, as short lines."""
     notes: list[tuple[str, list[str]]] = []
     acc = result.accounting
-    if acc:
+    if acc and "assigned" not in acc:  # a ward-level table's rows
+        notes.append(("Accounting", [
+            f"{acc.get('input_rows', 0):,} table rows read: {acc.get('matched', 0):,} matched "
+            f"to a ward with a value, {acc.get('no_value', 0):,} without a value and "
+            f"{acc.get('outside', 0):,} for areas outside the wards."]))
+    elif acc:
         notes.append(("Accounting", [
             f"{acc.get('input_rows', 0):,} records read: {acc.get('assigned', 0):,} inside a "
             f"ward, {acc.get('snapped', 0):,} snapped to a ward within "
             f"{result.config.inputs.snap_tolerance:,.0f} m, {acc.get('outside', 0):,} outside "
             f"the wards, {acc.get('missing_coordinates', 0):,} without a location, "
-            f"{acc.get('invalid_coordinates', 0):,} with invalid coordinates and "
-            f"{acc.get('filtered_out', 0):,} outside the crime types or months chosen."]))
-    sources = [f"{i.get('role', 'input')}: {i.get('path', '')}" for i in result.inputs]
+            f"{acc.get('invalid_coordinates', 0):,} with invalid coordinates, "
+            f"{acc.get('filtered_out', 0):,} outside the crime types or months chosen and "
+            f"{acc.get('duplicates', 0):,} duplicates (records given twice, counted once)."]))
+    sources = [f"{i.get('role', 'input')}: {i.get('path', '')}{_source_note(i)}"
+               for i in result.inputs]
     if sources:
         notes.append(("Sources", sources))
     attributions = list(result.meta.attributions)
@@ -210,6 +217,17 @@ def data_notes(result: RunResult, public: bool, threshold: int) -> list[tuple[st
     if public:
         notes.append(("Small numbers", [suppression_note(threshold)]))
     return notes
+
+
+def _source_note(entry: dict) -> str:
+    """What happened to an input that was not read as given (wardmap.load.duplicates)."""
+    if entry.get("skipped"):
+        return f" (skipped: {entry['skipped']})"
+    if entry.get("duplicate_of"):
+        return " (the same file as one above: read once)"
+    if entry.get("duplicates"):
+        return f" ({entry['duplicates']:,} records already read from another file)"
+    return ""
 
 
 def _method_lines(result: RunResult) -> list[str]:

@@ -14,7 +14,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from wardmap.errors import InputError
-from wardmap.load.files import existing_file
+from wardmap.load.files import columns_note, existing_file
 
 # ONS column names: WD13CD/WD13NM, WD23CD/WD23NM, LSOA11CD/LSOA11NM, LAD21CD/LAD21NM, ...
 _ONS_CODE = re.compile(r"^(WD|WED|LSOA|MSOA|OA|LAD|CTY|PAR|UTLA|LTLA)\d{2}CD$", re.IGNORECASE)
@@ -40,14 +40,18 @@ def read_boundaries(
     code_col: str | None = None,
     name_col: str | None = None,
     crs: str = "EPSG:27700",
+    layer: str | None = None,
+    keep: dict[str, str] | None = None,
 ) -> tuple[gpd.GeoDataFrame, BoundaryReport]:
     """Read polygons keyed by code: columns ward_code, ward_name, geometry, sorted by code.
 
     Invalid geometries are repaired (shapely.make_valid) and counted; duplicate codes, empty
-    geometries and files without polygons are errors naming the rows.
+    geometries and files without polygons are errors naming the rows. ``keep`` carries more
+    columns over as text: {column in the ward table: column in the file}, e.g.
+    {"district": "LAD13CD"}.
     """
     path = existing_file(path, "boundary file")
-    frame = _read_vector(path)
+    frame = _read_vector(path, layer)
     code = _pick_column(frame, code_col, _ONS_CODE, _CODE_FALLBACKS, "code", path)
     name = _pick_column(frame, name_col, _ONS_NAME, _NAME_FALLBACKS, "name", path, default=code)
     report = BoundaryReport(str(path), len(frame), code, name, _crs_name(frame.crs))
@@ -55,6 +59,8 @@ def read_boundaries(
         {
             "ward_code": _as_text(frame[code]),
             "ward_name": _as_text(frame[name]),
+            **{ours: _as_text(frame[_kept(frame, theirs, path)])
+               for ours, theirs in (keep or {}).items()},
         },
         geometry=frame.geometry.values,
         crs=frame.crs,
@@ -67,6 +73,7 @@ def read_boundaries(
     report.repaired = _repair(wards)
     if report.repaired:
         report.warnings.append(f"repaired {report.repaired} invalid boundary geometries")
+    report.warnings.extend(_same_shapes(wards, path))
     return wards.sort_values("ward_code", kind="stable").reset_index(drop=True), report
 
 
@@ -81,12 +88,47 @@ def _analysis_crs(crs: str) -> CRS:
     return parsed
 
 
-def _read_vector(path: Path) -> gpd.GeoDataFrame:
+_VECTOR_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".parquet", ".geoparquet", ".fgb")
+
+
+def _vector_in(path: Path) -> str:
+    """What to read for ``path``: the file itself, the one vector file in a folder (a
+    shapefile's .shp beside its .dbf, .shx, .prj), or the one in a zip (GDAL's /vsizip/)."""
+    if path.is_dir():
+        found = sorted(str(p.relative_to(path)) for p in path.rglob("*")
+                       if p.suffix.lower() in _VECTOR_SUFFIXES)
+        where = f"folder {path}"
+    elif path.suffix.lower() == ".zip":
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(path) as archive:
+                found = sorted(n for n in archive.namelist()
+                               if Path(n).suffix.lower() in _VECTOR_SUFFIXES)
+        except zipfile.BadZipFile:
+            raise InputError(f"not a readable zip file: {path}") from None
+        where = f"zip {path}"
+    else:
+        return str(path)
+    found = [n for n in found if "__MACOSX" not in Path(n).parts
+             and not Path(n).name.startswith("._")]
+    if not found:
+        raise InputError(f"{where} holds no boundary file (looked for "
+                         f"{', '.join(_VECTOR_SUFFIXES)})")
+    if len(found) > 1:
+        shown = ", ".join(found[:5]) + (" ..." if len(found) > 5 else "")
+        raise InputError(f"{where} holds {len(found)} boundary files ({shown}): give the one "
+                         "to use as --boundaries")
+    return str(path / found[0]) if path.is_dir() else f"/vsizip/{path}/{found[0]}"
+
+
+def _read_vector(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
+    source = _vector_in(path)
     try:
-        if path.suffix.lower() in {".parquet", ".geoparquet"}:
-            frame = gpd.read_parquet(path)
+        if source.lower().endswith((".parquet", ".geoparquet")):
+            frame = gpd.read_parquet(source)
         else:
-            frame = gpd.read_file(path, engine="pyogrio")
+            frame = gpd.read_file(source, engine="pyogrio", layer=layer)
     except Exception as exc:  # pyogrio/pyarrow raise many types; all mean "cannot read"
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"cannot read boundary file {path}: {reason}") from None
@@ -110,7 +152,7 @@ def _pick_column(
         if given not in frame.columns:
             raise InputError(
                 f"{path.name}: no column {given!r} for ward {what}s "
-                f"(columns: {', '.join(map(str, columns))})"
+                f"{columns_note(columns)}"
             )
         return given
     matches = [c for c in columns if pattern.match(str(c))]
@@ -125,8 +167,15 @@ def _pick_column(
     flag = "--code-col" if what == "code" else "--name-col"
     raise InputError(
         f"{path.name}: cannot tell which column holds the ward {what}s; name it with {flag} "
-        f"(columns: {', '.join(map(str, columns))})"
+        f"{columns_note(columns)}"
     )
+
+
+def _kept(frame: pd.DataFrame, column: str, path: Path) -> str:
+    if column not in frame.columns:
+        columns = [str(c) for c in frame.columns if c != frame.geometry.name]
+        raise InputError(f"{path.name}: no column {column!r} (columns: {', '.join(columns)})")
+    return column
 
 
 def _as_text(values: pd.Series) -> pd.Series:
@@ -158,6 +207,17 @@ def _check_codes(wards: gpd.GeoDataFrame, path: Path) -> None:
         raise InputError(f"{path.name}: duplicate ward codes in {_rows(wards, dup.to_numpy())}")
 
 
+def _same_shapes(wards: gpd.GeoDataFrame, path: Path) -> list[str]:
+    """Wards drawn with the same shape (a copied row under another code): every record
+    inside goes to the first, the copy gets none. Found by hashing normalised geometries."""
+    keys = pd.Series(shapely.to_wkb(shapely.normalize(wards.geometry.values)))
+    repeated = keys.duplicated(keep=False).to_numpy()
+    if not repeated.any():
+        return []
+    return [f"{path.name}: {_rows(wards, repeated)} have the same shape: records inside are "
+            "counted in the first by code only; check the boundary file"]
+
+
 def _rows(wards: gpd.GeoDataFrame, mask: np.ndarray, limit: int = 5) -> str:
     idx = np.flatnonzero(mask)
     parts = [f"row {i + 1} ({wards['ward_code'].iat[i]}, {wards['ward_name'].iat[i]})"
@@ -172,10 +232,26 @@ def _type_counts(geoms: np.ndarray) -> str:
 
 
 def _assume_crs(wards: gpd.GeoDataFrame, report: BoundaryReport) -> gpd.GeoDataFrame:
-    """A file without a CRS: guess from the coordinates and say so (never silently)."""
+    """A file without a CRS: guess from the coordinates and say so (never silently).
+
+    GeoJSON without a ``crs`` member is read as longitude/latitude (RFC 7946); coordinates
+    far outside that range are projected metres, British National Grid when they fit it.
+    """
+    minx, miny, maxx, maxy = wards.total_bounds
+    lon_lat = minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90
+    if wards.crs is not None and wards.crs.is_geographic and not lon_lat:
+        if minx >= 0 and maxx <= 700_000 and miny >= 0 and maxy <= 1_300_000:
+            report.warnings.append(
+                f"{Path(report.path).name}: coordinates are metres, not longitude/latitude, "
+                "though the file says WGS84 (GeoJSON without a 'crs' member): assumed British "
+                "National Grid (EPSG:27700)")
+            report.source_crs = "EPSG:27700"
+            return wards.set_crs("EPSG:27700", allow_override=True)
+        raise InputError(f"{report.path}: coordinates ({minx:.0f}, {miny:.0f} to {maxx:.0f}, "
+                         f"{maxy:.0f}) are not longitude/latitude though the file says WGS84; "
+                         "save it with its CRS (e.g. as GeoPackage)")
     if wards.crs is not None:
         return wards
-    minx, miny, maxx, maxy = wards.total_bounds
     if minx >= -9 and maxx <= 3 and miny >= 49 and maxy <= 61:
         guess = "EPSG:4326"
     elif minx >= 0 and maxx <= 700_000 and miny >= 0 and maxy <= 1_300_000:

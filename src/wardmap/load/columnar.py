@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from wardmap.config import InputsConfig
 from wardmap.errors import InputError
-from wardmap.load import incidents
+from wardmap.load import stream as incidents
 from wardmap.load.files import check_encoding
 
 _X, _Y = "__wardmap_x", "__wardmap_y"

@@ -33,6 +33,11 @@ def ward_month_counts(records: pd.DataFrame, wards: pd.DataFrame) -> pd.DataFram
         if col in records:
             mask &= records[col].fillna(False).astype(bool)
     table = monthly_counts(records, wards, mask=mask)
+    if table.shape[1]:  # a month with no record is missing, drawn blank: never a quiet 0
+        from wardmap.periods.presets import month_range
+
+        table = table.reindex(columns=month_range(str(table.columns[0]),
+                                                  str(table.columns[-1])))
     names = wards.set_index("ward_code")["ward_name"].astype(str)
     labels = names.reindex(table.index)
     if labels.duplicated().any():
@@ -60,6 +65,9 @@ def ward_month_figure(
     """
     table = _checked(counts)
     shown, note = _busiest(table, change)
+    gaps = [str(m) for m in table.columns[table.isna().all(axis=0).to_numpy()]]
+    if gaps:
+        notes = [*notes, f"No records in the data for {', '.join(gaps)}: left blank"]
     fig = static.new_figure(page if page in static.PAGES else "a4-portrait")
     static.page_text(fig, title, subtitle, attributions, [*notes, *([note] if note else [])])
     ax = fig.add_axes((0.30, 0.11, 0.58, 0.74))

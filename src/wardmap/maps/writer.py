@@ -58,7 +58,7 @@ def check_config(cfg: MapsConfig) -> None:
 
 
 def _drawable(result: RunResult) -> RunResult:
-    """The run with only wards that have a shape; the others are named in a warning."""
+    """The run with only wards that have a shape (the others are named by shapeless_warning)."""
     import dataclasses
 
     geometry = result.wards.geometry
@@ -67,11 +67,18 @@ def _drawable(result: RunResult) -> RunResult:
         return result
     if missing.all():
         raise WardmapError("no ward has a boundary shape: nothing to draw")
-    names = ", ".join(result.wards.loc[missing, "ward_name"].astype(str).head(5))
-    message = f"{int(missing.sum())} ward(s) without a boundary shape left off the maps: {names}"
-    log.warning(message)
-    result.warnings.append(message)
+    log.warning(shapeless_warning(result))
     return dataclasses.replace(result, wards=result.wards.loc[~missing])
+
+
+def shapeless_warning(result: RunResult) -> str | None:
+    """The warning naming wards left off the maps for want of a shape, if any."""
+    geometry = result.wards.geometry
+    missing = geometry.isna() | geometry.is_empty
+    if not missing.any() or missing.all():
+        return None
+    names = ", ".join(result.wards.loc[missing, "ward_name"].astype(str).head(5))
+    return f"{int(missing.sum())} ward(s) without a boundary shape left off the maps: {names}"
 
 
 def _figures(result: RunResult):
@@ -99,6 +106,9 @@ def _figures(result: RunResult):
             subtitle=_subtitle(result, "Change on the comparison period"),
             scheme="user", breaks=style.CHANGE_BREAKS, palette=cfg.change_palette,
             diverging=True, legend_title="Change (%)", labels=cfg.labels, **no_data, **common)
+    for rate in [c for c in wards.columns if str(c).startswith("rate_per_1000_")]:
+        # Rates per 1,000 of another denominator (--per households): wardmap.peers.
+        yield _per_noun_map(result, values, rate, no_data, common)
     if "lisa_label" in wards:
         yield "map_lisa", static.lisa_figure(
             wards, title=title, subtitle=_subtitle(result, "Local Moran's I (LISA) clusters"),
@@ -107,6 +117,11 @@ def _figures(result: RunResult):
         yield "map_gi", static.gi_figure(
             wards, title=title, subtitle=_subtitle(result, "Getis-Ord Gi* hot and cold spots"),
             labels=cfg.labels, **common)
+    if "hot_spot_change" in wards:
+        from wardmap.maps.compare import hot_spot_change_figure
+
+        yield "map_hot_spot_change", hot_spot_change_figure(result, labels=cfg.labels,
+                                                            **common)
     yield "map_panels", panels.briefing_figure(
         values, count_column=display.count_column(wards), title=title,
         subtitle=_subtitle(result, None), scheme=cfg.scheme, k=cfg.k, breaks=cfg.breaks,
@@ -116,6 +131,27 @@ def _figures(result: RunResult):
         yield "heatmap", heatmap.ward_month_figure(
             counts, title=title, subtitle=_subtitle(result, "Recorded incidents by ward and month"),
             small_threshold=threshold if public else None, **common)
+
+
+def _per_noun_map(result: RunResult, values: pd.DataFrame, rate: str, no_data: dict,
+                  common: dict) -> tuple[str, object]:
+    """The choropleth of a rate per 1,000 households (dwellings...), its words following the
+    noun; in public outputs blank where the ward's count is suppressed."""
+    from wardmap.disclosure import is_small
+    from wardmap.maps import static
+
+    noun = rate.removeprefix("rate_per_1000_")
+    wards, cfg = result.wards, result.config.maps
+    if result.config.output.public and "incidents" in wards:
+        small = is_small(wards["incidents"], result.config.output.threshold)
+        values = values.assign(**{rate: pd.to_numeric(values[rate]).where(~small)})
+    what = "Incidents" if "incidents" in wards else (result.config.inputs.value_col or "Value")
+    label = f"{what} per 1,000 {noun.replace('_', ' ')}"
+    figure = static.choropleth_figure(
+        values, rate, title=result.meta.area_name, subtitle=_subtitle(result, label),
+        legend_title=label, scheme=cfg.scheme, k=cfg.k, breaks=cfg.breaks,
+        palette=cfg.palette, labels=cfg.labels, **no_data, **common)
+    return f"map_rate_{noun}", figure
 
 
 def _focus_codes(result: RunResult) -> list[str]:

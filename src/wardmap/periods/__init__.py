@@ -37,7 +37,13 @@ def analyse_periods(result: RunResult, config: PeriodsConfig | None = None) -> R
         reason = "the input has no dated incident records, so there is nothing to compare"
         summary = {**result.summary, "change": {"available": False, "reason": reason}}
         return dataclasses.replace(result, summary=summary)
-    return add_series(add_change(result, config), config)
+    result = add_series(add_change(result, config), config)
+    gap = result.summary.get("change", {}).get("missing_label")
+    if gap:
+        warning = (f"the data holds no records for {gap}: those months are missing from the "
+                   "data, not counted as zero")
+        result = result.with_warnings(warning)
+    return result
 
 
 __all__ = [

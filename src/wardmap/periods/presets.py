@@ -105,6 +105,64 @@ def resolve_period(
     return current, None
 
 
+def latest_block(available: list[str]) -> list[str]:
+    """The unbroken run of months ending with the latest month of ``available`` (sorted)."""
+    present = set(available)
+    block = [available[-1]]
+    while shift_month(block[0], -1) in present:
+        block.insert(0, shift_month(block[0], -1))
+    return block
+
+
+def default_months(available: list[str]) -> list[str]:
+    """The period analysed when none is given.
+
+    Every month in the data; but when the data has a gap and holds the latest block of months
+    and the same months a year earlier (this year's months plus last year's, as analysts
+    download them), the latest block is the period, so that the earlier block is its
+    comparison.
+
+    Examples
+    --------
+    >>> default_months(["2016-11", "2016-12", "2017-11", "2017-12"])
+    ['2017-11', '2017-12']
+    >>> default_months(["2017-09", "2017-11", "2017-12"])
+    ['2017-09', '2017-11', '2017-12']
+    """
+    block = latest_block(available)
+    year_before = {shift_month(m, -12) for m in block}
+    if len(block) < len(available) and len(block) <= 12 and year_before <= set(available):
+        return block
+    return list(available)
+
+
+def missing_months(months: Iterable[str], available: Iterable[str]) -> list[str]:
+    """Months between the first and last of ``months`` that the data does not hold.
+
+    Examples
+    --------
+    >>> missing_months(["2017-09", "2017-12"], ["2017-09", "2017-11", "2017-12"])
+    ['2017-10']
+    """
+    chosen = sorted(set(months))
+    if not chosen:
+        return []
+    present = set(available)
+    return [m for m in month_range(chosen[0], chosen[-1]) if m not in present]
+
+
+def months_text(months: list[str]) -> str:
+    """ ["2017-01", "2017-02", "2017-03", "2017-06"] → "January 2017 to March 2017, June
+    2017": runs of consecutive months written as ranges."""
+    runs: list[list[str]] = []
+    for month in sorted(months):
+        if runs and shift_month(runs[-1][-1], 1) == month:
+            runs[-1].append(month)
+        else:
+            runs.append([month])
+    return ", ".join(period_label(run) for run in runs)
+
+
 def comparison_gap(current: list[str], available_months: Iterable[str]) -> str:
     """Why there is no automatic comparison: a sentence for the briefing's notes."""
     year_before = [shift_month(m, -12) for m in current]
@@ -122,7 +180,8 @@ def _current_months(
     end = config.end or available[-1]
     parse_month(end, "periods.end")
     if config.period == "filter":
-        return parse_range(filter_months, "filters.months") if filter_months else available
+        return parse_range(filter_months, "filters.months") if filter_months else \
+            default_months(available)
     if config.period == "rolling12":
         return month_range(shift_month(end, -11), end)
     if config.period == "fytd":
@@ -157,7 +216,12 @@ def period_filter(config: Config, available_months: Iterable[str]) -> str | None
     The pipeline calls this after reading the records and before counting by ward; None keeps
     the filter as it is (period = "filter").
     """
-    if config.periods.period == "filter":
+    if config.periods.period == "filter" and config.filters.months:
         return config.filters.months
-    current, _ = resolve_period(config.periods, available_months, config.filters.months)
+    months = sorted({m for m in available_months if isinstance(m, str) and _MONTH.match(m)})
+    if config.periods.period == "filter" and not months:
+        return None
+    current, _ = resolve_period(config.periods, months, config.filters.months)
+    if config.periods.period == "filter" and current == months:
+        return None  # every month in the data: no filter
     return range_text(current)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from wardmap.aggregate import ward_month_table as monthly_table
 from wardmap.config import PeriodsConfig
-from wardmap.cube import counted, weights
+from wardmap.cube import counted
 from wardmap.periods.change import available_months
 from wardmap.periods.emerging import emerging_hot_spots
 from wardmap.periods.presets import period_label, resolve_period, shift_month
@@ -20,36 +20,6 @@ from wardmap.result import RunResult
 MIN_EMERGING_MONTHS = 10
 # Control limits from fewer months than a year mostly measure noise (and miss seasonality).
 MIN_SPC_MONTHS = 12
-
-
-def monthly_table(records: pd.DataFrame, ward_codes: list[str], months: list[str]) -> pd.DataFrame:
-    """Wards × months counts (index ward_code in the given order, one column per month) from
-    a records table or a tally (rows weighted by their ``count``).
-
-    Counted with category codes and one bincount: pandas' crosstab takes seconds on a national
-    records table.
-    """
-    keep = records["type_match"].to_numpy(dtype=bool, copy=True)
-    count = weights(records)
-    # Positions in the given wards and months; -1 for anything outside them.
-    ward = positions(records["ward_code"], pd.Index(ward_codes))
-    month = positions(records["month"], pd.Index(months))
-    keep &= (ward >= 0) & (month >= 0)
-    cells = ward[keep].astype(np.int64) * len(months) + month[keep]
-    counts = np.bincount(cells, weights=count[keep],
-                         minlength=len(ward_codes) * len(months)).astype(np.int64)
-    return pd.DataFrame(counts.reshape(len(ward_codes), len(months)),
-                        index=pd.Index(ward_codes, name="ward_code"), columns=months)
-
-
-def positions(column: pd.Series, index: pd.Index) -> np.ndarray:
-    """Each value's position in ``index`` (-1 when absent), looked up once per category for
-    a categorical column (a national tally has millions of rows, a few thousand codes)."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        table = np.append(index.get_indexer(column.cat.categories.astype(object)), -1)
-        codes = column.cat.codes.to_numpy()
-        return table[np.where(codes < 0, len(table) - 1, codes)]
-    return index.get_indexer(column.astype(object))
 
 
 def chart_months(records: pd.DataFrame, current: list[str]) -> list[str]:
@@ -102,7 +72,9 @@ def add_series(result: RunResult, config: PeriodsConfig | None = None) -> RunRes
             "reason": f"control charts need at least {MIN_SPC_MONTHS} months in a row; the data "
             f"has {len(months)} ({period_label(months)})",
         }
-    summary["emerging"] = _emerging(result, wards, table.loc[:, current], config)
+    # Emerging hot spots need consecutive months: the period's months in the unbroken run.
+    unbroken = [m for m in current if m in set(months)]
+    summary["emerging"] = _emerging(result, wards, table.loc[:, unbroken], config)
     return dataclasses.replace(result, wards=wards, summary=summary)
 
 
@@ -130,8 +102,8 @@ def _emerging(
     if table.shape[1] < MIN_EMERGING_MONTHS:
         return {
             "available": False,
-            "reason": f"emerging hot spot analysis needs at least {MIN_EMERGING_MONTHS} months; "
-            f"the period has {table.shape[1]}",
+            "reason": f"emerging hot spot analysis needs at least {MIN_EMERGING_MONTHS} "
+            f"consecutive months; the period has {table.shape[1]}",
         }
     found = emerging_hot_spots(table, _binary_weights(result), config.alpha)
     for col in found.columns:

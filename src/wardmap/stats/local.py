@@ -50,21 +50,25 @@ def local_moran(
     card = np.diff(binary.indptr)
     p_sim = np.full(n, np.nan)
     if permutations > 0 and den > 0 and card.max(initial=0) > 0 and n > 2:
-        p_sim[card > 0] = _pseudo_p(z, card, local_i, scale, permutations, rng)[card > 0]
+        p_sim[card > 0] = conditional_p(z, card, local_i, scale, permutations, rng)[card > 0]
     return LocalMoran(I=local_i, q=q, p_sim=p_sim, z=z, lag=lag)
 
 
-def _pseudo_p(
+def conditional_p(
     z: np.ndarray,
     card: np.ndarray,
     observed: np.ndarray,
     scale: float,
     permutations: int,
     rng: np.random.Generator,
+    own: np.ndarray | None = None,
 ) -> np.ndarray:
+    """Conditional-permutation pseudo p-values of scale * own_i * (mean of z over random
+    neighbour sets); ``own`` is z itself for LISA, another variable for the bivariate LISA."""
+    own = z if own is None else own
     draws = neighbour_draws(len(z), int(card.max()), permutations, rng)
     larger, smaller = np.zeros(len(z)), np.zeros(len(z))
     for wards, sums in random_neighbour_sums(z, card, draws):
-        sims = (scale * z[wards] / card[wards])[:, None] * sums
+        sims = (scale * own[wards] / card[wards])[:, None] * sums
         larger[wards], smaller[wards] = tail_counts(sims, observed[wards])
     return folded_p(larger, permutations, smaller)

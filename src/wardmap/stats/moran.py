@@ -45,7 +45,7 @@ def global_moran(
         result["z"] = (result["I"] - result["EI"]) / math.sqrt(result["VI_norm"])
         result["p_norm"] = float(two_sided_p(np.array([result["z"]]))[0])
     if permutations > 0:
-        sims = _permuted_is(z, w, permutations, rng) * scale
+        sims = permuted_products(z, w, permutations, rng) * scale
         larger, smaller = tail_counts(sims, result["I"])
         result["p_sim"] = float(folded_p(larger, permutations, smaller))
         sd = sims.std()
@@ -64,10 +64,12 @@ def _variance_normal(w: sp.csr_matrix, n: int, s0: float) -> float:
     return v_num / v_den - (1.0 / (n - 1)) ** 2
 
 
-def _permuted_is(
-    z: np.ndarray, w: sp.csr_matrix, permutations: int, rng: np.random.Generator
+def permuted_products(
+    z: np.ndarray, w: sp.csr_matrix, permutations: int, rng: np.random.Generator,
+    fixed: np.ndarray | None = None,
 ) -> np.ndarray:
-    """z'Wz for ``permutations`` random reorderings of z (unscaled), in chunks."""
+    """z'Wz for ``permutations`` random reorderings of z (unscaled), in chunks; with ``fixed``,
+    fixed'Wz instead (the bivariate Moran's I keeps x in place and permutes y, as esda)."""
     n = len(z)
     out = np.empty(permutations)
     step = max(1, CHUNK_VALUES // n)
@@ -75,7 +77,8 @@ def _permuted_is(
         rows = min(step, permutations - start)
         shuffled = rng.permuted(np.broadcast_to(z, (rows, n)), axis=1)
         lag = (w @ shuffled.T).T
-        out[start : start + rows] = np.einsum("ij,ij->i", shuffled, lag)
+        left = shuffled if fixed is None else np.broadcast_to(fixed, (rows, n))
+        out[start : start + rows] = np.einsum("ij,ij->i", left, lag)
     return out
 
 
