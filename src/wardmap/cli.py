@@ -106,6 +106,17 @@ RUN_FLAGS: tuple[Flag, ...] = (
      {}),
     ("--out", "output.out", "Output folder (default outputs/COMMAND: outputs/run, "
      "outputs/brief, ...). Only an empty folder or one wardmap wrote is replaced.", _PATH),
+    ("--cube", "inputs.cube", "Start from the cube.parquet of an earlier run instead of the "
+     "incident records.", _PATH),
+    ("--write-cube", "output.cube", "Also write cube.parquet: the counts by map point, crime "
+     "type and month, for a later --cube run.", {"is_flag": True, "default": None}),
+    ("--engine", "compute.engine", "local (default): stream the records through this "
+     "process; dask: read and place them on a dask.distributed cluster.", {}),
+    ("--scheduler", "compute.scheduler", "With --engine dask: a running scheduler, e.g. "
+     "tcp://10.0.0.5:8786 (default: a local cluster).", {"metavar": "ADDRESS"}),
+    ("--workers", "compute.workers", "With --engine dask and no --scheduler: worker "
+     "processes of the local cluster (default: one per core).",
+     {"type": click.IntRange(1, 1024)}),
 )
 FOCUS_FLAGS: tuple[Flag, ...] = (
     ("--size", "focus.size", "Wards per focus area, 1-4 (default 2).",
@@ -388,6 +399,20 @@ def report_run(result: Any, out: Path) -> None:
 
 def main() -> None:
     cli(prog_name="wardmap")
+
+
+@cli.command()
+@click.argument("incidents", nargs=-1, required=True, type=click.Path())
+@click.option("--out", type=click.Path(), required=True, help="Folder for the Parquet files.")
+@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the CSVs.")
+@reports_errors
+def convert(incidents: tuple[str, ...], out: str, encoding: str) -> None:
+    """Convert police.uk CSVs (files, folders, zips) to Parquet, one file per CSV: faster to
+    read again and again (give the folder to --incidents)."""
+    from wardmap.load.columnar import convert as convert_files
+
+    written = convert_files(list(incidents), out, encoding)
+    click.echo(f"wrote {len(written)} Parquet file(s) in {out}", err=True)
 
 
 # --- select stage: `wardmap focus` and `wardmap clusters` (docs/focus.md) -------------------

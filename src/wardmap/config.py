@@ -70,6 +70,8 @@ class InputsConfig:
     denominator: str | None = None  # a ward table, read like the population
     denominator_col: str | None = None
     per: str | None = None  # the denominator's noun: "households", "dwellings"
+    # A cube.parquet written by an earlier run, instead of incident records (docs/ARCHITECTURE.md).
+    cube: str | None = None
 
 
 @dataclass
@@ -125,9 +127,26 @@ class MapsConfig:
 
 
 @dataclass
+class ComputeConfig:
+    """How incident records are read and counted (wardmap.engine, docs/ARCHITECTURE.md).
+
+    engine: "local" streams the records through this process a block at a time; "dask" reads
+    and places files (or Parquet row groups) on a dask.distributed cluster: the one at
+    `scheduler` (an address such as tcp://10.0.0.5:8786), else a local cluster of `workers`
+    processes (default: one per core).
+    """
+
+    engine: Literal["local", "dask"] = "local"
+    scheduler: str | None = None
+    workers: int | None = None
+
+
+@dataclass
 class OutputConfig:
     out: str = "outputs/run"
     public: bool = False
+    # cube.parquet: the counts by map point, crime type and month, for a later run (--cube).
+    cube: bool = False
     # With `public`, counts from 1 to this are shown as "<5" and rates from them left blank.
     threshold: int = 4
 
@@ -296,13 +315,14 @@ class Config:
     fetch: FetchConfig = field(default_factory=FetchConfig)
     evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
     relate: RelateConfig = field(default_factory=RelateConfig)
+    compute: ComputeConfig = field(default_factory=ComputeConfig)
 
     def crime_groups(self) -> dict[str, list[str]]:
         return {**DEFAULT_GROUPS, **self.groups}
 
 
 # Input fields holding paths: resolved against the TOML file's folder.
-_PATH_FIELDS = {"boundaries", "incidents", "counts", "population", "denominator"}
+_PATH_FIELDS = {"boundaries", "incidents", "counts", "population", "denominator", "cube"}
 
 
 def load_config(path: str | Path) -> Config:

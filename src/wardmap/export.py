@@ -173,6 +173,17 @@ def write_tables(result: RunResult, folder: Path) -> None:
         write_districts(result, folder)
     if result.accounting is not None:
         write_json(folder / "accounting.json", result.accounting)
+    # The counts by map point are close to the records: never in a public run.
+    if result.cube is not None and result.config.output.cube and not result.config.output.public:
+        from wardmap.cube import write_cube
+
+        boundaries = next((i for i in result.inputs if i.get("role") == "boundaries"), {})
+        write_cube(result.cube, folder / "cube.parquet", {
+            "boundaries_sha256": boundaries.get("sha256"),
+            "crs": result.cube.crs, "analysis_crs": str(result.config.inputs.crs),
+            "snap_tolerance": result.config.inputs.snap_tolerance,
+            # Records left out as duplicates before counting: the cube's accounting needs it.
+            "duplicates": (result.accounting or {}).get("duplicates")})
 
 
 # Text a spreadsheet would run as a formula (OWASP's CSV injection list): "=HYPERLINK(...)".

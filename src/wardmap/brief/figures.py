@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from wardmap.cube import counted
 from wardmap.maps import static
 from wardmap.maps.style import gi_bins
 from wardmap.result import RunResult
@@ -91,7 +92,7 @@ def _focus_map(result: RunResult, dpi: int, public: bool, threshold: int) -> Ima
 
 def _heat_map(result: RunResult, dpi: int, public: bool, threshold: int) -> Image | None:
     """Incidents by ward and month (wardmap.maps.heatmap), when the records have months."""
-    records = result.records
+    records = counted(result)
     if records is None or records["month"].isna().all():
         return None
     from wardmap.maps import heatmap

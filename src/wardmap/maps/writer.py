@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from wardmap.config import MapsConfig
+from wardmap.cube import counted
 from wardmap.errors import ConfigError, WardmapError
 from wardmap.maps import display, style
 from wardmap.result import SYNTHETIC_NOTICE, RunResult
@@ -125,10 +126,10 @@ def _figures(result: RunResult):
         values, count_column=display.count_column(wards), title=title,
         subtitle=_subtitle(result, None), scheme=cfg.scheme, k=cfg.k, breaks=cfg.breaks,
         palette=cfg.palette, small_threshold=threshold if public else None, **no_data, **common)
-    if _has_months(result.records) and not public:
+    if _has_months(counted(result)) and not public:
         # Not published from a public run: most ward-month counts are small, and withholding
         # them would not stop them being worked out from the wards' totals (docs/disclosure.md).
-        counts = heatmap.ward_month_counts(result.records, wards)
+        counts = heatmap.ward_month_counts(counted(result), wards)
         yield "heatmap", heatmap.ward_month_figure(
             counts, title=title, subtitle=_subtitle(result, "Recorded incidents by ward and month"),
             small_threshold=threshold if public else None, **common)
