@@ -146,7 +146,7 @@ def test_focus_areas_and_clusters_take_ward_columns():
 
 @pytest.mark.parametrize("module", ["wardmap.api", "wardmap.result", "wardmap.vocabulary",
                                     "wardmap.demo", "wardmap.pipeline",
-                                    "wardmap.config"])
+                                    "wardmap.config", "wardmap.secondary"])
 def test_docstring_examples_run(module):
     import importlib
 

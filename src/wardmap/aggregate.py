@@ -11,6 +11,8 @@ in, so a comparison period can be counted from the same table.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -30,6 +32,38 @@ _GB_LON = (-9.0, 3.0)
 _GB_LAT = (49.0, 61.5)
 
 
+@dataclass
+class PointPlacement:
+    """Where each point lands: analysis-CRS x, y, the ward's position in the ward table (-1
+    when none), its status (assigned, snapped, outside, missing_coordinates,
+    invalid_coordinates) and, for invalid coordinates, the problem (not_a_number,
+    out_of_range, swapped_lat_lon, zero; '' otherwise)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    ward: np.ndarray
+    status: np.ndarray
+    problem: np.ndarray
+    overlapping: dict[tuple[int, int], int]
+
+
+def place_points(cx: np.ndarray, cy: np.ndarray, unparsable: np.ndarray, crs: str,
+                 wards: gpd.GeoDataFrame, tolerance: float) -> PointPlacement:
+    """Place points given in ``crs`` in the wards: the one placement rule of every engine."""
+    cx, cy = np.asarray(cx, float), np.asarray(cy, float)
+    problem = _coordinate_problems(cx, cy, np.asarray(unparsable, bool), crs)
+    x, y = _project(cx, cy, crs, wards.crs, problem == "")
+    inside, snapped, overlapping = _locate(x, y, wards, tolerance)
+    ward = np.where(inside >= 0, inside, snapped)
+    status = np.select(
+        [problem == "missing", problem != "", inside >= 0, snapped >= 0],
+        ["missing_coordinates", "invalid_coordinates", "assigned", "snapped"],
+        default="outside",
+    )
+    detail = np.where(np.isin(problem, ["", "missing"]), "", problem)
+    return PointPlacement(x, y, ward, status.astype(object), detail.astype(object), overlapping)
+
+
 def place_records(records: pd.DataFrame, wards: gpd.GeoDataFrame, config: Config) -> Placement:
     """Give each record a status, analysis-CRS coordinates and (when placed) a ward code.
 
@@ -45,27 +79,22 @@ def place_records(records: pd.DataFrame, wards: gpd.GeoDataFrame, config: Config
     records = records.copy()
     records["type_match"] = _type_match(records, config)
     records["period_match"] = _period_match(records, config.filters.months)
-    problem = _coordinate_problems(records, records.attrs.get("crs", "EPSG:4326"))
-    x, y = _project(records, wards.crs, problem == "")
-    records["x"], records["y"] = x, y
-    inside, snapped, overlapping = _locate(x, y, wards, config.inputs.snap_tolerance)
-    code = np.where(inside >= 0, inside, snapped)
+    placed = place_points(records["cx"].to_numpy(float), records["cy"].to_numpy(float),
+                          records["unparsable"].to_numpy(bool),
+                          records.attrs.get("crs", "EPSG:4326"), wards,
+                          config.inputs.snap_tolerance)
+    records["x"], records["y"] = placed.x, placed.y
     codes = wards["ward_code"].to_numpy(dtype=object)
-    records["ward_code"] = np.where(code >= 0, codes[np.maximum(code, 0)], None)
-    status = np.select(
-        [~(records["type_match"] & records["period_match"]).to_numpy(),
-         problem == "missing", problem != "", inside >= 0, snapped >= 0],
-        ["filtered_out", "missing_coordinates", "invalid_coordinates", "assigned", "snapped"],
-        default="outside",
-    )
+    records["ward_code"] = np.where(placed.ward >= 0, codes[np.maximum(placed.ward, 0)], None)
+    kept = (records["type_match"] & records["period_match"]).to_numpy()
+    status = np.where(kept, placed.status, "filtered_out")
     records["status"] = pd.Categorical(status, categories=STATUSES)
     counts = records["status"].value_counts()
     accounting = {"input_rows": len(records)} | {s: int(counts.get(s, 0)) for s in STATUSES}
-    kept = status != "filtered_out"
-    detail = pd.Series(problem[kept & (problem != "") & (problem != "missing")]).value_counts()
+    detail = pd.Series(placed.problem[kept & (placed.problem != "")]).value_counts()
     return Placement(wards=None, records=records, accounting=accounting,
                      invalid_detail={str(k): int(v) for k, v in detail.items()},
-                     overlaps=tuple(_overlap_notes(overlapping, wards)))
+                     overlaps=tuple(_overlap_notes(placed.overlapping, wards)))
 
 
 def _overlap_notes(overlapping: dict[tuple[int, int], int], wards: gpd.GeoDataFrame) -> list[
@@ -100,18 +129,37 @@ def ward_month_table(records: pd.DataFrame, ward_codes: list[str], months: list[
     """Wards × months counts (index ward_code in the given order, one column per month) of
     the records in ``mask`` (by default those passing the crime-type filter).
 
-    Counted with category codes and one bincount: pandas' crosstab takes seconds on a national
+    A tally's rows (wardmap.cube) count ``count`` records each. Counted with category codes
+    and one bincount: pandas' crosstab takes seconds on a national
     records table.
     """
     keep = (records["type_match"] if mask is None else mask).to_numpy(dtype=bool, copy=True)
     # Positions in the given wards and months; -1 for anything outside them.
-    ward = pd.Index(ward_codes).get_indexer(records["ward_code"].astype(object))
-    month = pd.Index(months).get_indexer(records["month"].astype(object))
+    ward = positions(records["ward_code"], pd.Index(ward_codes))
+    month = positions(records["month"], pd.Index(months))
     keep &= (ward >= 0) & (month >= 0)
     cells = ward[keep].astype(np.int64) * len(months) + month[keep]
-    counts = np.bincount(cells, minlength=len(ward_codes) * len(months))
+    counts = np.bincount(cells, weights=weights(records)[keep],
+                         minlength=len(ward_codes) * len(months)).astype(np.int64)
     return pd.DataFrame(counts.reshape(len(ward_codes), len(months)),
                         index=pd.Index(ward_codes, name="ward_code"), columns=months)
+
+
+def positions(column: pd.Series, index: pd.Index) -> np.ndarray:
+    """Each value's position in ``index`` (-1 when absent), looked up once per category for
+    a categorical column (a national tally has millions of rows, a few thousand codes)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        table = np.append(index.get_indexer(column.cat.categories.astype(object)), -1)
+        codes = column.cat.codes.to_numpy()
+        return table[np.where(codes < 0, len(table) - 1, codes)]
+    return index.get_indexer(column.astype(object))
+
+
+def weights(table: pd.DataFrame) -> np.ndarray:
+    """Records per row: a tally's ``count`` (wardmap.cube), 1 for each row of a records table."""
+    if "count" in table:
+        return table["count"].to_numpy(np.int64)
+    return np.ones(len(table), np.int64)
 
 
 def _type_match(records: pd.DataFrame, config: Config) -> pd.Series:
@@ -187,10 +235,9 @@ def _period_match(records: pd.DataFrame, months: str | None) -> pd.Series:
     return records["month"].isin(wanted) & records["month"].notna()
 
 
-def _coordinate_problems(records: pd.DataFrame, crs: str) -> np.ndarray:
+def _coordinate_problems(cx: np.ndarray, cy: np.ndarray, unparsable: np.ndarray,
+                         crs: str) -> np.ndarray:
     """'' for usable coordinates, else missing / not_a_number / out_of_range / swapped / zero."""
-    cx, cy = records["cx"].to_numpy(float), records["cy"].to_numpy(float)
-    unparsable = records["unparsable"].to_numpy(bool)
     missing = (np.isnan(cx) | np.isnan(cy)) & ~unparsable
     if crs == "EPSG:4326":
         out = (np.abs(cx) > 180) | (np.abs(cy) > 90)
@@ -229,11 +276,9 @@ def _within(values: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
     return (values >= bounds[0]) & (values <= bounds[1])
 
 
-def _project(records: pd.DataFrame, target: object, usable: np.ndarray) -> tuple[
-        np.ndarray, np.ndarray]:
-    cx, cy = records["cx"].to_numpy(float), records["cy"].to_numpy(float)
+def _project(cx: np.ndarray, cy: np.ndarray, source: str, target: object,
+             usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     x, y = np.full(len(cx), np.nan), np.full(len(cy), np.nan)
-    source = records.attrs.get("crs", "EPSG:4326")
     try:
         transformer = Transformer.from_crs(source, target, always_xy=True)
     except CRSError:

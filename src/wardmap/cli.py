@@ -112,6 +112,17 @@ RUN_FLAGS: tuple[Flag, ...] = (
      {}),
     ("--out", "output.out", "Output folder (default outputs/COMMAND: outputs/run, "
      "outputs/brief, ...). Only an empty folder or one wardmap wrote is replaced.", _PATH),
+    ("--cube", "inputs.cube", "Start from the cube.parquet of an earlier run instead of the "
+     "incident records.", _PATH),
+    ("--write-cube", "output.cube", "Also write cube.parquet: the counts by map point, crime "
+     "type and month, for a later --cube run.", {"is_flag": True, "default": None}),
+    ("--engine", "compute.engine", "local (default): stream the records through this "
+     "process; dask: read and place them on a dask.distributed cluster.", {}),
+    ("--scheduler", "compute.scheduler", "With --engine dask: a running scheduler, e.g. "
+     "tcp://10.0.0.5:8786 (default: a local cluster).", {"metavar": "ADDRESS"}),
+    ("--workers", "compute.workers", "With --engine dask and no --scheduler: worker "
+     "processes of the local cluster (default: one per core).",
+     {"type": click.IntRange(1, 1024)}),
 )
 FOCUS_FLAGS: tuple[Flag, ...] = (
     ("--size", "focus.size", "Wards per focus area, 1-4 (default 2).",
@@ -162,8 +173,17 @@ RELATE_FLAGS: tuple[Flag, ...] = (
 )
 BRIEF_FLAGS: tuple[Flag, ...] = (
     ("--title", "brief.title", "Title of the briefing (default: area and crime types).", {}),
+    ("--marking", "brief.marking", "Protective marking in the header and footer of every "
+     "page (default OFFICIAL).", {}),
+    ("--template", "brief.template", "The council's Word template (.docx): the briefing uses "
+     "its styles, header and footer.", _PATH),
+    ("--author", "brief.author", "Author in the document's properties, e.g. 'Safer Maidstone "
+     "Partnership' (default: the area name).", {}),
     ("--focus", "brief.focus", "Also choose task-force focus areas ([focus] settings) and "
-     "report them.", {}),
+     "report them; implied by any focus flag (--exclude, --size, --indicator ...).", {}),
+    ("--clusters", "brief.clusters", "Also group the wards into clusters of similar "
+     "neighbours ([clusters] settings) and report them; implied by --max-size and "
+     "--variables.", {}),
 )
 
 
@@ -323,6 +343,20 @@ def _run(config: Config, select: str | None = None, writers: list[Any] | None = 
         writers.insert(0, relate_writer)
         step = ("relating the two measures", with_relation)
         lines = lambda r: [f"relate: {r.relation.summary['summary']}"]  # noqa: E731
+    elif select == "focus and clusters":  # `wardmap brief` with both
+        from wardmap.select.outputs import clusters_writer, focus_writer
+        from wardmap.select.stage import (
+            clusters_summary,
+            focus_summary,
+            with_clusters,
+            with_focus,
+        )
+
+        writers[:0] = [focus_writer, clusters_writer]
+        step = ("choosing focus areas and grouping wards", lambda r: with_clusters(with_focus(r)))
+
+        def lines(result: Any) -> list[str]:
+            return [*focus_summary(result), *clusters_summary(result)]
     result = run_pipeline(config, config.output.out, Steps(), writers, select=step)
     report_run(result, Path(config.output.out))
     if select:
@@ -371,6 +405,20 @@ def report_run(result: Any, out: Path) -> None:
 
 def main() -> None:
     cli(prog_name="wardmap")
+
+
+@cli.command()
+@click.argument("incidents", nargs=-1, required=True, type=click.Path())
+@click.option("--out", type=click.Path(), required=True, help="Folder for the Parquet files.")
+@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the CSVs.")
+@reports_errors
+def convert(incidents: tuple[str, ...], out: str, encoding: str) -> None:
+    """Convert police.uk CSVs (files, folders, zips) to Parquet, one file per CSV: faster to
+    read again and again (give the folder to --incidents)."""
+    from wardmap.load.columnar import convert as convert_files
+
+    written = convert_files(list(incidents), out, encoding)
+    click.echo(f"wrote {len(written)} Parquet file(s) in {out}", err=True)
 
 
 # --- select stage: `wardmap focus` and `wardmap clusters` (docs/focus.md) -------------------
@@ -429,25 +477,36 @@ def clusters(config_path: str | None, use_demo: bool, **options: Any) -> None:
 # --- wardmap brief: the committee briefing pack (wardmap.periods, wardmap.brief) ---------------
 
 @cli.command()
-@with_flags(RUN_FLAGS, BRIEF_FLAGS)
+@with_flags(RUN_FLAGS, BRIEF_FLAGS, FOCUS_FLAGS, CLUSTER_FLAGS)
 @_DEMO
 @reports_errors
 def brief(config_path: str | None, use_demo: bool, **options: Any) -> None:
-    """Write the run's outputs and a committee briefing pack (briefing.html, briefing.docx).
+    """Write the run's outputs and a committee briefing pack (briefing.docx, briefing.pdf,
+    briefing.html).
 
-    Takes the same inputs as `wardmap run`. The briefing compares the period with the same
-    months a year earlier, names the top and bottom wards, tests each change, and adds the
-    control chart and hot spot findings; --public suppresses small numbers throughout.
+    Takes the same inputs as `wardmap run`, and the flags of `wardmap focus` and `wardmap
+    clusters`. The briefing compares the period with the same months a year earlier, names the
+    top and bottom wards, tests each change, and adds the control chart and hot spot findings;
+    --public suppresses small numbers throughout.
     """
-    from wardmap.brief import write_briefing
+    from wardmap.brief import check_template, write_briefing
 
     config = _select_config(config_path, options, use_demo, "brief")
+    check_template(config.brief.template)
+    given = {dest.split("__")[0] for dest, value in options.items()
+             if "__" in dest and value not in (None, ())}
+    focus = config.brief.focus or "focus" in given
+    clusters = config.brief.clusters or "clusters" in given
+    config = replace(config, brief=replace(config.brief, focus=focus, clusters=clusters))
+    select = "focus" if focus else None
+    if clusters:
+        select = "focus and clusters" if focus else "clusters"
     writers: list[Any] = [write_briefing]
     if config.evaluate.enabled:  # an [evaluate] section: the briefing reports the evaluation
         from wardmap.evaluate import evaluation_writer
 
         writers.insert(0, evaluation_writer)
-    _run(config, select="focus" if config.brief.focus else None, writers=writers)
+    _run(config, select=select, writers=writers)
 
 
 # --- wardmap fetch: a district's boundaries, populations and police.uk records (wardmap.fetch)

@@ -70,6 +70,8 @@ class InputsConfig:
     denominator: str | None = None  # a ward table, read like the population
     denominator_col: str | None = None
     per: str | None = None  # the denominator's noun: "households", "dwellings"
+    # A cube.parquet written by an earlier run, instead of incident records (docs/ARCHITECTURE.md).
+    cube: str | None = None
 
 
 @dataclass
@@ -130,9 +132,26 @@ class MapsConfig:
 
 
 @dataclass
+class ComputeConfig:
+    """How incident records are read and counted (wardmap.engine, docs/ARCHITECTURE.md).
+
+    engine: "local" streams the records through this process a block at a time; "dask" reads
+    and places files (or Parquet row groups) on a dask.distributed cluster: the one at
+    `scheduler` (an address such as tcp://10.0.0.5:8786), else a local cluster of `workers`
+    processes (default: one per core).
+    """
+
+    engine: Literal["local", "dask"] = "local"
+    scheduler: str | None = None
+    workers: int | None = None
+
+
+@dataclass
 class OutputConfig:
     out: str = "outputs/run"
     public: bool = False
+    # cube.parquet: the counts by map point, crime type and month, for a later run (--cube).
+    cube: bool = False
     # With `public`, counts from 1 to this are shown as "<5" and rates from them left blank.
     threshold: int = 4
 
@@ -165,9 +184,14 @@ class BriefConfig:
     title: str | None = None
     top: int = 5
     bottom: int = 3
-    formats: list[str] = field(default_factory=lambda: ["html", "docx"])
+    formats: list[Literal["html", "docx", "pdf"]] = field(
+        default_factory=lambda: ["html", "docx", "pdf"])
     dpi: int = 200  # images in briefing.docx, print resolution
+    marking: str = "OFFICIAL"  # protective marking in the header and footer of every page
+    template: str | None = None  # a council's Word template (.docx) to build the briefing on
+    author: str | None = None  # the partnership, for the document's properties (default: area)
     focus: bool = False  # also choose task-force focus areas ([focus]) and report them
+    clusters: bool = False  # also group the wards into clusters ([clusters]) and report them
 
 
 # --- select stage: focus areas and ward clusters (see docs/focus.md) ---
@@ -296,13 +320,14 @@ class Config:
     fetch: FetchConfig = field(default_factory=FetchConfig)
     evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
     relate: RelateConfig = field(default_factory=RelateConfig)
+    compute: ComputeConfig = field(default_factory=ComputeConfig)
 
     def crime_groups(self) -> dict[str, list[str]]:
         return {**DEFAULT_GROUPS, **self.groups}
 
 
 # Input fields holding paths: resolved against the TOML file's folder.
-_PATH_FIELDS = {"boundaries", "incidents", "counts", "population", "denominator"}
+_PATH_FIELDS = {"boundaries", "incidents", "counts", "population", "denominator", "cube"}
 
 
 def load_config(path: str | Path) -> Config:
@@ -343,6 +368,9 @@ def load_config(path: str | Path) -> Config:
     config = from_dict(Config, data)
     base = path.parent
     focus = _resolve_focus_paths(config.focus, base)
+    brief = config.brief
+    if brief.template:
+        brief = dataclasses.replace(brief, template=_resolve(brief.template, base))
     if "focus" in data and "enabled" not in data["focus"]:
         focus = dataclasses.replace(focus, enabled=True)
     evaluate = config.evaluate
@@ -357,7 +385,7 @@ def load_config(path: str | Path) -> Config:
     return dataclasses.replace(config, inputs=_resolve_paths(config.inputs, base), focus=focus,
                                output=output, maps=maps,
                                fetch=_resolve_fetch_paths(config.fetch, base),
-                               evaluate=evaluate)
+                               evaluate=evaluate, brief=brief)
 
 
 def _resolve(path: str, base: Path) -> str:

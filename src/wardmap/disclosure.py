@@ -86,6 +86,7 @@ def mask_small_counts(
     count_columns: Sequence[str] | None = None,
     rate_columns: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
     mode: Literal["label", "hide"] = "label",
+    secondary: Mapping[str, Sequence[bool] | np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Display values of a table for publication, with small counts suppressed.
 
@@ -98,6 +99,10 @@ def mask_small_counts(
         rates and the analysed value from ``incidents``, changes from both counts); or a mapping
         {rate column: [the count columns it is worked out from]} for finer control.
 
+    secondary: {count column: boolean mask} of counts withheld so that suppressed counts
+        cannot be worked out from totals (wardmap.secondary): shown as "[c]" in
+        ``mode="label"``, missing in ``mode="hide"``, and rates worked out from them blanked.
+
     The input is not changed; a copy (GeoDataFrame stays GeoDataFrame) is returned. Columns
     named explicitly but absent are an error, so that a renamed column is not silently
     published unsuppressed.
@@ -108,14 +113,16 @@ def mask_small_counts(
     counts = _columns(df, count_columns, DEFAULT_COUNT_COLUMNS, "count")
     rates = _rate_sources(df, rate_columns, counts)
     small = {c: is_small(df[c], threshold) for c in counts}
+    extra = {c: np.asarray((secondary or {}).get(c, np.zeros(len(df), bool)), dtype=bool)
+             for c in counts}
     out = df.copy()
     for col, sources in rates.items():
         hit = np.zeros(len(df), dtype=bool)
         for src in sources:
-            hit |= small[src]
+            hit |= small[src] | extra[src]
         out[col] = _blank(out[col], hit)
     for col in counts:
-        out[col] = _mask_counts(df[col], small[col], threshold, mode)
+        out[col] = _mask_counts(df[col], small[col], threshold, mode, extra[col] & ~small[col])
     return out
 
 
@@ -128,14 +135,16 @@ def _blank(values: pd.Series, hit: np.ndarray) -> pd.Series:
     return pd.to_numeric(values, errors="coerce").astype(float).where(~hit)
 
 
-def _mask_counts(values: pd.Series, small: np.ndarray, threshold: int, mode: str) -> pd.Series:
+def _mask_counts(values: pd.Series, small: np.ndarray, threshold: int, mode: str,
+                 secondary: np.ndarray | None = None) -> pd.Series:
     numeric = pd.to_numeric(values, errors="coerce").round().astype("Int64")
+    secondary = np.zeros(len(values), bool) if secondary is None else secondary
     if mode == "hide":
-        return numeric.mask(small)
+        return numeric.mask(small | secondary)
     label = suppression_label(threshold)
     shown = [
-        label if hit else (None if pd.isna(v) else int(v))
-        for v, hit in zip(numeric, small, strict=True)
+        label if hit else "[c]" if other else (None if pd.isna(v) else int(v))
+        for v, hit, other in zip(numeric, small, secondary, strict=True)
     ]
     return pd.Series(shown, index=values.index, dtype=object, name=values.name)
 

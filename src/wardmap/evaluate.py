@@ -228,7 +228,9 @@ def _evaluation(wards: pd.DataFrame, table: pd.DataFrame, before: list[str], aft
 
 
 def _records(result: RunResult) -> pd.DataFrame:
-    records = result.records
+    from wardmap.cube import counted
+
+    records = counted(result)
     if records is None or "month" not in records or records["month"].isna().all():
         raise InputError("an evaluation needs dated incident records (--incidents), not a "
                          "ward-level table")

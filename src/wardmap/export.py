@@ -179,6 +179,17 @@ def write_tables(result: RunResult, folder: Path) -> None:
         write_districts(result, folder)
     if result.accounting is not None:
         write_json(folder / "accounting.json", result.accounting)
+    # The counts by map point are close to the records: never in a public run.
+    if result.cube is not None and result.config.output.cube and not result.config.output.public:
+        from wardmap.cube import write_cube
+
+        boundaries = next((i for i in result.inputs if i.get("role") == "boundaries"), {})
+        write_cube(result.cube, folder / "cube.parquet", {
+            "boundaries_sha256": boundaries.get("sha256"),
+            "crs": result.cube.crs, "analysis_crs": str(result.config.inputs.crs),
+            "snap_tolerance": result.config.inputs.snap_tolerance,
+            # Records left out as duplicates before counting: the cube's accounting needs it.
+            "duplicates": (result.accounting or {}).get("duplicates")})
 
 
 def write_gpkg(result: RunResult, table: gpd.GeoDataFrame, path: Path) -> Path:
@@ -232,15 +243,19 @@ def write_districts(result: RunResult, folder: Path) -> None:
 
 
 def _suppressed(table: gpd.GeoDataFrame, threshold: int) -> gpd.GeoDataFrame:
-    """Small counts as "<5"; rates and the analysed value worked out from them left blank."""
-    from wardmap.disclosure import DEFAULT_RATE_COLUMNS, mask_small_counts
+    """Small counts as "<5", counts protecting them as "[c]"; rates and the analysed value
+    worked out from them left blank."""
+    from wardmap.disclosure import DEFAULT_RATE_COLUMNS
+    from wardmap.secondary import mask_public
 
     if "incidents" not in table:
         return table
     derived = [c for c in (*DEFAULT_RATE_COLUMNS, "value") if c in table]
     # Ranks and rates per 1,000 of another denominator (wardmap.peers) give a count away too.
     derived += [c for c in table.columns if c.startswith(("rate_per_1000_", "rank_"))]
-    return mask_small_counts(table, threshold, rate_columns=derived)
+    # summary.json publishes the totals: counts that would let a small one be worked out
+    # from them are withheld as "[c]" (secondary suppression, docs/disclosure.md).
+    return mask_public(table, threshold, rate_columns=derived)
 
 
 def ward_table(wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
-from wardmap.aggregate import count_by_ward, metres_hint, place_records
+from wardmap.aggregate import metres_hint, place_records
 from wardmap.config import Config
+from wardmap.cube import counted
 from wardmap.errors import InputError
 from wardmap.export import Writer, write_outputs
 from wardmap.load.boundaries import read_boundaries
@@ -29,11 +31,17 @@ from wardmap.result import BOUNDARY_ATTRIBUTION, POLICE_ATTRIBUTION, RunMeta, Ru
 from wardmap.vocabulary import MEASURE_LABELS
 
 
-def analyse(config: Config, steps: Steps | None = None) -> RunResult:
+def analyse(config: Config, steps: Steps | None = None, *,
+            records: bool | None = None) -> RunResult:
     """Load the inputs, place and count the records, add rates and run the spatial tests.
 
     ``config`` is left as it was: the run works on its own copy, returned as
     ``result.config`` (with any period preset resolved into the month filter).
+
+    The records are reduced to a cube of counts (``result.cube``, ``result.tally``) that the
+    later stages read; ``result.records``, the table of every record, is kept when
+    ``records`` is True, or (None) for runs of at most ``wardmap.engine.RECORDS_LIMIT``
+    records; never when False.
 
     Parameters
     ----------
@@ -41,11 +49,13 @@ def analyse(config: Config, steps: Steps | None = None) -> RunResult:
         What to read and how to analyse it.
     steps : Steps, optional
         Progress display and step timings.
+    records : bool, optional
+        Keep the records table (True), never (False), or when small (None).
 
     Returns
     -------
     RunResult
-        The ward table, its summary, Moran's I, the placed records and the warnings.
+        The ward table, its summary, Moran's I, the counts (and records) and the warnings.
 
     Examples
     --------
@@ -70,7 +80,8 @@ def analyse(config: Config, steps: Steps | None = None) -> RunResult:
                   "repaired_geometries": report.repaired}
     result = RunResult(config=copy.deepcopy(config), wards=wards, summary={}, meta=RunMeta(),
                        inputs=(boundaries,), warnings=tuple(report.warnings))
-    result = _add_incidents(result, steps) if inputs.incidents else _add_ward_values(result)
+    result = _add_incidents(result, steps, records) if inputs.incidents or inputs.cube \
+        else _add_ward_values(result)
     if inputs.population:
         result = _add_population(result)
     result = replace(result, wards=add_rates(result.wards))
@@ -145,9 +156,10 @@ def _check_inputs(config: Config) -> None:
     inputs = config.inputs
     if not inputs.boundaries:
         raise InputError("no boundaries given: use --boundaries PATH (or [inputs] boundaries)")
-    if bool(inputs.incidents) == bool(inputs.counts):
+    if sum(bool(x) for x in (inputs.incidents, inputs.counts, inputs.cube)) != 1:
         raise InputError("give either incident records (--incidents) or a ward-level table "
-                         "(--counts), not both or neither")
+                         "(--counts), not both or neither (or, instead of records, the "
+                         "cube.parquet of an earlier run: --cube)")
     if inputs.counts and (config.filters.months or config.filters.crime_types):
         raise InputError("--months and --crime-type filter incident records; they do not "
                          "apply to a ward-level --counts table")
@@ -168,45 +180,136 @@ def _check_periods(config: Config) -> None:
                          "their last month)")
 
 
-def _add_incidents(result: RunResult, steps: Steps) -> RunResult:
+def _add_incidents(result: RunResult, steps: Steps, keep_records: bool | None) -> RunResult:
+    from wardmap.cube import accounting, placed_counts, tally
+    from wardmap.periods import period_filter
+
     config = result.config
-    with steps.step("reading incidents"):
-        raw, files = read_incidents(config.inputs.incidents, config.inputs)
+    with steps.step("reading and placing incidents"):
+        read = _count(result, keep_records)
+    warnings = list(read.warnings)
+    if read.cube.records == 0 and not read.repeated:
+        warnings.append("the incident files hold no records")
+    # A period preset (rolling 12 months, financial year to date...) is the month filter.
+    months = period_filter(config, read.cube.months())
+    config = replace(config, filters=replace(config.filters, months=months))
+    table = tally(read.cube, config)
+    counts, detail = accounting(table)
+    # Records not read because they repeat others (wardmap.load.duplicates) are counted too.
+    if read.repeated is not None:
+        counts = {**counts, "input_rows": counts["input_rows"] + read.repeated,
+                  "duplicates": read.repeated}
+    if detail:
+        counts["invalid_detail"] = detail
+        words = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in detail.items())
+        warnings.append(f"records with invalid coordinates: {words}")
+    records = None
+    if read.records is not None:
+        placement = place_records(read.records, result.wards, config)
+        records = placement.records
+        hint = metres_hint(records)
+        if hint:
+            warnings.append(hint)
+        warnings.extend(placement.overlaps)
+    elif config.maps.incident_points and config.maps.enabled:
+        from wardmap.engine import RECORDS_LIMIT
+
+        warnings.append(f"incident points are not drawn on map.html: they are drawn for at "
+                        f"most {RECORDS_LIMIT:,} records and this run has "
+                        f"{read.cube.records:,}")
+    placed = placed_counts(table, result.wards).to_numpy()
+    wards = result.wards.assign(incidents=placed, value=placed)
+    return replace(result, config=config, wards=wards, records=records, cube=read.cube,
+                   tally=table, accounting=counts,
+                   inputs=(*result.inputs, *read.inputs)).with_warnings(*warnings)
+
+
+@dataclass
+class _Read:
+    cube: Any
+    records: pd.DataFrame | None
+    inputs: list[dict[str, Any]]
+    warnings: list[str]
+    repeated: int | None  # records left out as duplicates (None: not checked)
+
+
+# Record files larger than this in all are streamed (wardmap.engine); smaller ones are read
+# whole, with the duplicate checks that compare files (wardmap.load.duplicates).
+STREAM_BYTES = 256 * 1024 * 1024
+
+
+def _count(result: RunResult, keep_records: bool | None) -> _Read:
+    """The run's cube: from --cube, streamed from large record files (or on dask), or from
+    the records read whole; and the records when kept."""
+    config = result.config
+    inputs = config.inputs
+    if inputs.cube:
+        from wardmap.cube import read_cube
+
+        cube, about = read_cube(inputs.cube, result.wards)
+        entry = {"role": "cube", "path": inputs.cube, "sha256": sha256(Path(inputs.cube)),
+                 "rows": cube.records, "made_with": about}
+        warnings = []
+        if about.get("snap_tolerance") not in (None, inputs.snap_tolerance):
+            warnings.append(f"the cube was counted with a snap tolerance of "
+                            f"{about['snap_tolerance']} m, not {inputs.snap_tolerance} m: its "
+                            "placements are kept")
+        return _Read(cube, None, [entry], warnings, about.get("duplicates"))
+    # Map points and their location texts are kept when an output needs them (cube.parquet);
+    # otherwise the cube holds wards × crime types × months, whatever the number of records.
+    detail = "points" if config.output.cube else "wards"
+    if config.compute.engine == "dask" or _input_bytes(inputs.incidents) > STREAM_BYTES \
+            or _has_parquet(inputs.incidents):
+        from wardmap.engine import count_records
+
+        streamed = count_records(inputs.incidents, result.wards, inputs, config.compute,
+                                 keep_records, detail)
+        return _Read(streamed.cube, streamed.records,
+                     [{"role": "incidents", **f} for f in streamed.manifest],
+                     [str(f["warning"]) for f in streamed.manifest if f.get("warning")],
+                     streamed.duplicates)
+    from wardmap.cube import CubeBuilder, reduce_block
+    from wardmap.engine import RECORDS_LIMIT
+
+    raw, files = read_incidents(inputs.incidents, inputs)
     warnings = [str(f["warning"]) for f in files if f.get("warning")]
     skipped = [f for f in files if f.get("skipped")]
     if skipped:
         warnings.append(f"skipped {len(skipped)} macOS resource-fork "
                         f"{'entry' if len(skipped) == 1 else 'entries'} (._* files, "
                         "__MACOSX folders): not data")
-    if raw.empty:
-        warnings.append("the incident files hold no records")
-    # A period preset (rolling 12 months, financial year to date...) is the month filter.
-    from wardmap.periods import period_filter
-
-    months = period_filter(config, raw["month"].dropna())
-    config = replace(config, filters=replace(config.filters, months=months))
-    with steps.step("placing incidents in wards"):
-        placement = place_records(raw, result.wards, config)
-    # Records not read because they repeat others (wardmap.load.duplicates) are counted too.
+    builder = CubeBuilder(result.wards["ward_code"].to_numpy(dtype=object))
+    crs = raw.attrs.get("crs", "EPSG:4326")
+    for start in range(0, len(raw), 500_000):
+        builder.add(reduce_block(raw.iloc[start:start + 500_000], result.wards, crs,
+                                 inputs.snap_tolerance, known=builder, detail=detail))
+    keep = keep_records or (keep_records is None and len(raw) <= RECORDS_LIMIT)
     repeated = sum(int(f.get("duplicates", 0)) for f in files)
-    accounting = {**placement.accounting,
-                  "input_rows": placement.accounting["input_rows"] + repeated,
-                  "duplicates": repeated}
-    if placement.invalid_detail:
-        accounting["invalid_detail"] = placement.invalid_detail
-        detail = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in
-                           placement.invalid_detail.items())
-        warnings.append(f"records with invalid coordinates: {detail}")
-    hint = metres_hint(placement.records)
-    if hint:
-        warnings.append(hint)
-    warnings.extend(placement.overlaps)
-    counts = count_by_ward(placement.records, result.wards).to_numpy()
-    wards = result.wards.assign(incidents=counts, value=counts)
-    return replace(result, config=config, wards=wards, records=placement.records,
-                   accounting=accounting,
-                   inputs=(*result.inputs, *({"role": "incidents", **f} for f in files)),
-                   ).with_warnings(*warnings)
+    return _Read(builder.cube(), raw if keep else None,
+                 [{"role": "incidents", **f} for f in files], warnings, repeated)
+
+
+def _has_parquet(paths: Sequence[str]) -> bool:
+    """Parquet record files among the inputs: only the streaming reader reads them."""
+    suffixes = (".parquet", ".geoparquet")
+    for raw in paths:
+        path = Path(raw)
+        files = path.rglob("*") if path.is_dir() else [path]
+        if any(p.name.lower().endswith(suffixes) for p in files):
+            return True
+    return False
+
+
+def _input_bytes(paths: Sequence[str]) -> int:
+    """Bytes of the record files named (folders summed), to choose how to read them."""
+    total = 0
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            total += sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+        elif path.is_file():
+            total += path.stat().st_size
+    return total
 
 
 def _add_ward_values(result: RunResult) -> RunResult:
@@ -270,12 +373,13 @@ def _test(result: RunResult) -> RunResult:
 
 def _meta(result: RunResult) -> RunMeta:
     config = result.config
-    measure = result.summary.get("measure", "incidents" if config.inputs.incidents else "value")
+    measure = result.summary.get("measure", "incidents" if counted(result) is not None
+                                     else "value")
     label = MEASURE_LABELS.get(measure, config.inputs.value_col or "Value")
     if measure == "rate_per_1000" and not config.inputs.incidents and config.inputs.value_col:
         label = f"{config.inputs.value_col} per 1,000 residents"  # a partner table's measure
     attributions = [BOUNDARY_ATTRIBUTION]
-    if result.records is not None:
+    if counted(result) is not None:
         attributions.append(POLICE_ATTRIBUTION)
     if config.inputs.synthetic:  # made-up boundaries and records: nothing to attribute
         attributions = []
@@ -283,7 +387,7 @@ def _meta(result: RunResult) -> RunMeta:
         area_name=config.inputs.area_name or "Study area",
         measure=measure,
         measure_label=label,
-        period_label=_period_label(result.records, config.filters.months),
+        period_label=_period_label(counted(result), config.filters.months),
         crime_types_label=", ".join(config.filters.crime_types) or "All crime types",
         attributions=attributions,
         synthetic=config.inputs.synthetic,
@@ -293,7 +397,8 @@ def _meta(result: RunResult) -> RunMeta:
 def _period_label(records: pd.DataFrame | None, months: str | None) -> str:
     if records is None:
         return ""
-    chosen = records.loc[records["period_match"], "month"].dropna().astype(str)
+    chosen = pd.Series(records.loc[records["period_match"].to_numpy(bool), "month"].dropna()
+                       .unique()).astype(str)
     if chosen.empty:
         return months or ""
     first, last = chosen.min(), chosen.max()

@@ -184,6 +184,12 @@ class RunResult:
     summary: dict[str, Any]
     meta: RunMeta
     records: pd.DataFrame | None = None
+    # The records reduced to counts (wardmap.cube.Cube) and counted by ward, status, crime
+    # type and month with the filters applied (the records table's columns plus ``count``):
+    # the stages after placement read the tally (wardmap.cube.counted). Records are kept only
+    # when asked for or small (docs/ARCHITECTURE.md).
+    cube: Any = None
+    tally: pd.DataFrame | None = None
     accounting: dict[str, int] | None = None
     weights: Any = None
     inputs: tuple[dict[str, Any], ...] = ()

@@ -16,12 +16,12 @@ from wardmap.stats.stage import run_tests
 NAMES = ["High Street", "Park Wood", "Shepway North", "Fant", "Bridge", "Heath", "Allington",
          "Boxley", "Detling and Thurnham"]
 TOP = re.compile(
-    r"^(?P<name>.+) ward had the highest level of recorded .+?, with (?P<now>[\d,]+) incidents, "
-    r"(?P<dir>up|down) (?P<pct>\d+)% from (?P<then>[\d,]+) in the same period last year "
-    r"\((?P<verdict>[^)]+)\)\.$"
+    r"^(?P<name>.+) ward had the highest number of recorded .+?, with (?P<now>[\d,]+) "
+    r"incidents \((?P<dir>up|down) (?P<pct>\d+)% from (?P<then>[\d,]+) in the same period "
+    r"last year¹\): (?P<share>\d+)% of Gridshire's total\.$"
 )
 NAME = "(" + "|".join(map(re.escape, NAMES)) + ")"
-NAMED_COUNT = re.compile(NAME + r" \((<5|[\d,]+)\)")
+NAMED_COUNT = re.compile(NAME + r" \((<5|[\d,]+)(?: incidents)?(?: each)?[,)]")
 
 
 def borough(then: list[int], now: list[int], permutations: int = 99):
@@ -49,6 +49,10 @@ def _paragraphs(result, **kwargs) -> dict[str, list[str]]:
     return {s.heading: s.paragraphs for s in narrative(result, **kwargs)}
 
 
+def _notes(result, **kwargs) -> dict[str, list[str]]:
+    return {s.heading: s.notes for s in narrative(result, **kwargs)}
+
+
 THEN = [607, 300, 250, 120, 80, 60, 40, 30, 12]
 NOW = [863, 310, 240, 130, 70, 65, 35, 20, 3]
 
@@ -65,7 +69,10 @@ def test_top_ward_sentence_numbers_equal_the_table() -> None:
     assert int(match["pct"]) == round(abs(row["change_pct"]))
     assert match["dir"] == ("up" if row["change"] > 0 else "down")
     assert bool(row["change_sig"]) is True
-    assert match["verdict"] == "a statistically significant increase"
+    assert int(match["share"]) == round(100 * row["incidents"] / sum(NOW))
+    note = _notes(result)["Wards"][0]
+    assert note.startswith("¹ A statistically significant increase (exact test of two Poisson "
+                           "counts, p ")
 
 
 def test_top_five_and_bottom_three_lists_equal_the_table() -> None:
@@ -74,6 +81,8 @@ def test_top_five_and_bottom_three_lists_equal_the_table() -> None:
     by_name = result.wards.set_index("ward_name")["incidents"]
     top = NAMED_COUNT.findall(paragraphs[1])
     assert [n for n, _ in top] == list(by_name.sort_values(ascending=False).index[:5])
+    shares = re.findall(r"\([\d,]+(?: incidents)?, (\d+)%", paragraphs[1])
+    assert [int(x) for x in shares] == [round(100 * by_name[n] / sum(NOW)) for n, _ in top]
     assert all(_number(c) == by_name[n] for n, c in top)
     bottom = NAMED_COUNT.findall(paragraphs[2])
     assert [n for n, _ in bottom] == list(by_name.sort_values().index[:3])
@@ -86,7 +95,8 @@ def test_overview_total_and_change_equal_the_summary() -> None:
     change = result.summary["change"]
     numbers = [_number(n) for n in re.findall(r"\d[\d,]*", text.split(" between ")[0])]
     assert change["incidents"] in numbers and change["incidents"] == sum(NOW)
-    after = text.split("December 2017, ")[1]
+    assert "between January and December 2017 (" in text
+    after = text.split("December 2017 (")[1]
     pct, then = re.match(r"(?:up|down) (\d+)% from ([\d,]+)", after).groups()
     assert int(pct) == round(abs(change["change_pct"]))
     assert _number(then) == change["incidents_prev"] == sum(THEN)
@@ -96,11 +106,13 @@ def test_wording_follows_significance() -> None:
     flat = borough([607, *THEN[1:]], [640, *NOW[1:]])  # +5%: within chance
     text = _paragraphs(flat)["Wards"][0]
     assert bool(flat.wards.set_index("ward_name").loc["High Street", "change_sig"]) is False
-    assert text.endswith("(not a statistically significant change).")
+    assert "(up 5% from 607 in the same period last year¹)" in text
+    assert _notes(flat)["Wards"][0].startswith("¹ Not a statistically significant change: "
+                                               "within what chance alone produces")
     down = borough([863, *THEN[1:]], [607, *NOW[1:]])
     text = _paragraphs(down)["Wards"][0]
-    assert "down 30% from 863" in text
-    assert text.endswith("(a statistically significant reduction).")
+    assert "(down 30% from 863 in the same period last year¹)" in text
+    assert _notes(down)["Wards"][0].startswith("¹ A statistically significant reduction")
 
 
 def test_change_paragraph_numbers_equal_the_table() -> None:
@@ -159,7 +171,6 @@ def test_public_tables_hide_small_counts_their_order_and_their_changes() -> None
     change = tables["Change on the same period last year"].set_index("Ward")
     for name in ("Boxley", "Detling and Thurnham"):
         assert change.loc[name, "Change"] == "" and change.loc[name, "% change"] == ""
-        assert change.loc[name, "p"] == ""
     assert change.loc["Allington", "Change"] == "-5"
     internal = {t.title: t.frame for t in briefing_tables(result).tables}
     assert internal["Wards ranked by recorded incidents"]["Incidents"].iloc[-1] == "3"
@@ -178,3 +189,38 @@ def test_focus_areas_appear_when_present() -> None:
     focus = tables["Candidate task-force focus areas"]
     assert focus["Rank"].iloc[0] == "1"
     assert "High Street" in focus["Wards"].iloc[0]
+
+
+def test_crimes_for_police_recorded_crime_incidents_for_asb_and_other_data() -> None:
+    from wardmap.brief.narrative import units
+
+    result = borough(THEN, NOW)
+    assert units(result)[0] == "incidents"  # no police.uk input named: not police-recorded
+    police = [{"role": "incidents", "format": "police.uk", "path": "a.csv"}]
+    result = replace(result, inputs=police,
+                     meta=replace(result.meta, crime_types_label="violent crime"))
+    assert units(result) == ("crimes", "violent crimes")
+    asb = result.records.assign(crime_type="Anti-social behaviour")
+    result = replace(result, records=asb, meta=replace(result.meta, crime_types_label="asb"))
+    assert units(result)[0] == "incidents"
+    result = replace(result, meta=replace(result.meta, crime_types_label="All crime types"))
+    assert units(result) == ("incidents", "incidents of crime and anti-social behaviour")
+
+
+def test_a_clustering_result_near_the_threshold_is_not_stated_as_firm() -> None:
+    from wardmap.brief.narrative import moran_stability
+
+    near = {"I": 0.2, "p_sim": 0.045, "p_norm": 0.04, "permutations": 999}
+    assert "could change with another random simulation" in moran_stability(near, 0.05)
+    # Within two Monte Carlo standard errors (99 permutations: about 0.03 at p = 0.03).
+    rough = {"I": 0.2, "p_sim": 0.03, "p_norm": 0.02, "permutations": 99}
+    assert moran_stability(rough, 0.05)
+    split = {"I": 0.2, "p_sim": 0.009, "p_norm": 0.088, "permutations": 999}
+    assert moran_stability(split, 0.05) == "the two standard ways of testing it disagree"
+    firm = {"I": 0.4, "p_sim": 0.001, "p_norm": 0.0005, "permutations": 999}
+    assert moran_stability(firm, 0.05) == ""
+    from wardmap.result import Moran
+
+    result = replace(borough(THEN, NOW), moran=Moran.from_values(near))
+    text = " ".join(_paragraphs(result)["Hot spots"])
+    assert "the evidence is not firm" in text and "permutation" not in text

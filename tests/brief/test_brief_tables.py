@@ -51,8 +51,12 @@ def test_one_hot_spot_and_one_cold_spot_are_singular() -> None:
     result.wards["gi_bin"] = [3, 0, 0, 0, 0, 0, 0, 0, -2]
     hot = {s.heading: s.paragraphs for s in narrative(result)}["Hot spots"]
     text = " ".join(hot)
-    assert "found one ward to be a hot spot at 95% confidence or more: High Street (99%)." in text
-    assert "One ward was a cold spot at 95% confidence or more: Detling and Thurnham." in text
+    assert ("found one hot spot, a ward that with its neighbours had more incidents of crime "
+            "and anti-social behaviour than chance would produce: High Street (99% "
+            "confidence).") in text
+    assert ("found one cold spot, a ward that with its neighbours had fewer incidents of "
+            "crime and anti-social behaviour than chance would produce: Detling and "
+            "Thurnham (95% confidence).") in text
 
 
 def test_signed_percent_has_no_sign_when_it_rounds_to_zero() -> None:
@@ -86,16 +90,17 @@ def _wards_text(result, **kwargs) -> list[str]:
 def test_wards_tied_for_the_most_are_all_named() -> None:
     result = borough(THEN, [310, 310, *NOW[2:]])
     first = _wards_text(result)[0]
-    assert first.startswith("High Street and Park Wood wards had the highest level of recorded")
-    assert first.endswith("with 310 incidents each.")
+    assert first.startswith("High Street and Park Wood wards had the highest number of "
+                            "recorded")
+    assert first.endswith("with 310 incidents each: 26% each of Gridshire's total.")
 
 
 def test_a_list_does_not_cut_through_a_tie() -> None:
     # Bridge and Heath tie on 70 for fifth place: naming only one would be arbitrary.
     result = borough(THEN, [863, 310, 240, 130, 70, 70, 35, 20, 3])
     top = _wards_text(result)[1]
-    assert top.startswith("The five wards with the most recorded incidents were")
-    assert top.endswith("Bridge (70). Heath also had 70 incidents, as many as Bridge.")
+    assert top.startswith("The six wards with the most recorded incidents")
+    assert "Bridge and Heath (70 each, 4% each)." in top
 
 
 def test_public_list_does_not_pick_some_suppressed_wards_by_name() -> None:

@@ -138,7 +138,8 @@ def test_briefing_without_permutations_uses_the_normal_p_and_says_not_tested(
     html = (out / "briefing.html").read_text()
     moran = json.loads((out / "summary.json").read_text())["moran"]
     assert moran["p_sim"] is None
-    assert f"p = {moran['p_norm']:.3f})" in html and "were not tested" in html
+    assert f"(normal approximation) is {moran['p_norm']:.3f}" in html
+    assert "not tested" in html and "p = n/a" not in html
 
 
 def test_a_period_flag_replaces_the_demo_boroughs_month_range(tmp_path):

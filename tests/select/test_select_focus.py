@@ -216,7 +216,7 @@ def test_change_indicator_is_the_rate_difference_from_the_previous_period(demo_r
 
 
 def test_ward_level_tables_need_no_records(demo_result):
-    counts_only = dataclasses.replace(demo_result, records=None)
+    counts_only = dataclasses.replace(demo_result, records=None, tally=None, cube=None)
     focus = find_focus_areas(counts_only, FocusConfig(size=2, indicators=["rate_per_1000"]))
     assert len(focus) == 10
     with pytest.raises(WardmapError, match="crime-type indicators need incident records"):

@@ -13,9 +13,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from wardmap.cube import counted
 from wardmap.maps import static
 from wardmap.maps.style import gi_bins
 from wardmap.result import RunResult
+from wardmap.secondary import SECONDARY, SECONDARY_LABEL, Published
 from wardmap.vocabulary import CHANGE_BREAKS
 
 
@@ -25,11 +27,22 @@ class Image:
     png: bytes
     caption: str = ""
     width_in: float = 6.3  # printed width in a Word page's text block
+    alt: str = ""  # what a screen reader says: the figure's finding, not "map"
+    after: str = ""  # heading of the narrative section the figure follows
 
 
 def briefing_figures(result: RunResult, dpi: int = 200, public: bool = False,
-                     threshold: int = 4) -> list[Image]:
-    """Maps of the measure, Gi* hot spots and change (when present), and the control chart."""
+                     threshold: int = 4, pattern: Published | None = None) -> list[Image]:
+    """Maps of the measure, Gi* hot spots and change (when present), and the control chart.
+
+    With ``public``, counts withheld by wardmap.secondary are drawn as withheld, and the
+    ward-by-month table is left out: its small monthly counts could be worked out from the
+    wards' totals.
+    """
+    if public:
+        from wardmap.brief.narrative import with_published
+
+        result = with_published(result, threshold, pattern)
     wards = result.wards
     images = [_measure_map(result, dpi, public, threshold)]
     bins = gi_bins(wards)
@@ -43,25 +56,53 @@ def briefing_figures(result: RunResult, dpi: int = 200, public: bool = False,
     spc = result.summary.get("spc") or {}
     if spc.get("points"):
         images.append(_spc_chart(result, spc, dpi))
-    heat = _heat_map(result, dpi, public, threshold)
+    heat = None if public else _heat_map(result, dpi, public, threshold)
     if heat is not None:
         images.append(heat)
+    if result.focus is not None and len(result.focus):
+        images.append(_focus_map(result, dpi, public, threshold))
+    from wardmap.brief.alt import alt_texts
+
+    for image in images:
+        image.after = image.after or _SECTION_OF.get(image.title.split()[0], "")
+
+    for image, alt in zip(images, alt_texts(result, images, public, threshold), strict=True):
+        image.alt = alt
     return images
+
+
+# Each figure follows the section of the narrative it illustrates, by its title's first word.
+_SECTION_OF = {"Recorded": "Wards", "Hot": "Hot spots", "Clusters": "Hot spots",
+               "Change": "Change", "Monthly": "Trends", "Candidate": "Focus areas"}
+
+
+def _focus_map(result: RunResult, dpi: int, public: bool, threshold: int) -> Image:
+    """The measure map with the best candidate focus area outlined."""
+    wards = result.wards
+    column = "incidents" if "incidents" in wards else "value"
+    best = result.focus.iloc[0]
+    codes = str(best["ward_codes"]).split(";") if "ward_codes" in result.focus else []
+    title = "Candidate focus area"
+    fig = static.choropleth_figure(wards, column, title=title,
+                                   small_threshold=threshold if public else None,
+                                   outline=list(codes), outline_label="Best candidate focus area",
+                                   **_page(result))
+    return Image(title, _png(fig, dpi))
 
 
 def _heat_map(result: RunResult, dpi: int, public: bool, threshold: int) -> Image | None:
     """Incidents by ward and month (wardmap.maps.heatmap), when the records have months."""
-    records = result.records
+    records = counted(result)
     if records is None or records["month"].isna().all():
         return None
     from wardmap.maps import heatmap
 
-    title = "Recorded incidents by ward and month"
+    title = f"Recorded {_phrase(result)} by ward and month"
     counts = heatmap.ward_month_counts(records, result.wards)
     fig = heatmap.ward_month_figure(counts, title=title, subtitle="",
                                     small_threshold=threshold if public else None,
                                     attributions=list(result.meta.attributions))
-    return Image(title, _png(fig, dpi))
+    return Image(title, _png(fig, dpi), after="Trends")
 
 
 def _measure_map(result: RunResult, dpi: int, public: bool, threshold: int) -> Image:
@@ -70,17 +111,24 @@ def _measure_map(result: RunResult, dpi: int, public: bool, threshold: int) -> I
     small = threshold if public and column == "incidents" else None
     # The map shows counts (or the table's value), so its title names them, not the measure
     # the statistics were run on.
-    label = "Recorded incidents" if column == "incidents" else result.meta.measure_label
+    label = f"Recorded {_phrase(result)}" if column == "incidents" else \
+        result.meta.measure_label
     title = f"{label}, {result.meta.period_label}".strip(", ")
+    status = wards.get("published_incidents")
+    withheld = {}
+    if public and status is not None and (status == SECONDARY).any():
+        # Counts withheld to protect a small one are drawn as withheld, not in their class.
+        wards = wards.assign(incidents=wards["incidents"].astype(float).mask(status == SECONDARY))
+        withheld = {"no_data_label": f"Withheld ({SECONDARY_LABEL})"}
     fig = static.choropleth_figure(wards, column, title=title, small_threshold=small,
-                                   **_page(result))
+                                   **withheld, **_page(result))
     return Image(title, _png(fig, dpi))
 
 
 def _lisa_map(result: RunResult, dpi: int) -> Image | None:
     if "lisa_label" not in result.wards:
         return None
-    title = "Clusters (local Moran's I)"
+    title = "Clusters of high and low values"
     return Image(title, _png(static.lisa_figure(result.wards, title=title, **_page(result)), dpi))
 
 
@@ -90,7 +138,7 @@ def _page(result: RunResult) -> dict:
 
 
 def _gi_map(result: RunResult, bins: pd.Series, dpi: int) -> Image:
-    title = "Hot spots and cold spots (Getis-Ord Gi*)"
+    title = "Hot spots and cold spots"
     return Image(title, _png(static.gi_figure(result.wards, title=title, **_page(result)), dpi))
 
 
@@ -98,9 +146,9 @@ def _change_map(result: RunResult, dpi: int, public: bool, threshold: int) -> Im
     wards = result.wards
     values = wards["change_pct"]
     if public:
-        from wardmap.disclosure import mask_small_counts
+        from wardmap.brief.tables import published_counts
 
-        values = mask_small_counts(wards, threshold, mode="hide")["change_pct"]
+        values = published_counts(wards, threshold)["change_pct"]
     arr = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
     from wardmap.brief.narrative import comparison_title
 
@@ -117,12 +165,14 @@ def _spc_chart(result: RunResult, spc: dict, dpi: int) -> Image:
     ax = fig.add_subplot()
     x = np.arange(len(points))
     ax.plot(x, points["value"], marker="o", color="#333333", lw=1.2, ms=4, label="Month")
-    ax.plot(x, points["centre"], color="#1b7837", lw=1, label="Centre line (average)")
+    # Blue against red, solid against dashed, circles for signals: readable without colour
+    # vision and in greyscale print (green against red is not).
+    ax.plot(x, points["centre"], color="#2166ac", lw=1, label="Centre line (average)")
     ax.plot(x, points["ucl"], color="#b2182b", lw=1, ls="--", label="Control limits (3σ)")
     ax.plot(x, points["lcl"], color="#b2182b", lw=1, ls="--")
     flagged = points["signal"].to_numpy(dtype=bool)
     ax.scatter(x[flagged], points.loc[flagged, "value"], s=60, facecolors="none",
-               edgecolors="#d6604d", lw=1.6, zorder=3, label="Signal")
+               edgecolors="#000000", lw=1.4, zorder=3, label="Signal")
     ax.set_xticks(x, points["period"], rotation=60, ha="right", fontsize=7)
     what = "incidents per 1,000 residents" if spc["chart"] == "u" else "incidents"
     ax.set_ylabel("Per 1,000 residents" if spc["chart"] == "u" else "Incidents")
@@ -130,11 +180,18 @@ def _spc_chart(result: RunResult, spc: dict, dpi: int) -> Image:
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.32), frameon=False,
               ncols=4)
     ax.spines[["top", "right"]].set_visible(False)
-    title = f"Monthly {what}, {spc['chart']}-chart ({spc['label']})"
+    title = f"Monthly {what} against control limits ({spc['label']})"
     ax.set_title(title, fontsize=10, loc="left")
     fig.tight_layout()
     return Image(title, _png(fig, dpi), "Signals: points outside the limits; 8 or more months "
                  "in a row on one side of the centre line.")
+
+
+def _phrase(result: RunResult) -> str:
+    """ "violent crimes" or "incidents of anti-social behaviour", as the narrative says."""
+    from wardmap.brief.narrative import units
+
+    return units(result)[1]
 
 
 def _png(fig: Figure, dpi: int) -> bytes:

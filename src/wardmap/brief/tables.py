@@ -7,19 +7,30 @@ the two documents and the narrative show the same figures.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from wardmap.brief.narrative import comparison_title, comparison_words, pct_text, ranked
-from wardmap.disclosure import (
-    is_small,
-    mask_small_counts,
-    suppression_note,
+from wardmap.brief.narrative import (
+    PUBLISHED,
+    comparison_title,
+    comparison_words,
+    pct_text,
+    ranked,
+    units,
+    with_published,
+    withheld_wards,
 )
+from wardmap.disclosure import mask_small_counts, suppression_note
 from wardmap.result import RunResult
+from wardmap.secondary import SECONDARY, SECONDARY_LABEL, Published
 from wardmap.vocabulary import format_p
 
+# Local Moran's I labels in words (the statistic is named in the methods appendix).
+LISA_TEXT = {"High-High": "High, among high", "Low-Low": "Low, among low",
+             "High-Low": "High, among low", "Low-High": "Low, among high",
+             "Island": "No neighbours"}
 GI_TEXT = {3: "Hot (99%)", 2: "Hot (95%)", 1: "Hot (90%)", 0: "", -1: "Cold (90%)",
            -2: "Cold (95%)", -3: "Cold (99%)"}
 
@@ -35,6 +46,44 @@ class Table:
 class BriefingTables:
     tables: list[Table] = field(default_factory=list)
     notes: list[tuple[str, list[str]]] = field(default_factory=list)  # (heading, lines)
+
+
+def is_number_text(text: str) -> bool:
+    """True for a figure as the tables show it: "1,204", "+5%", "-3", "12.4", "<5", "[c]"."""
+    stripped = text.replace(",", "").replace("%", "").replace("+", "").replace("−", "-")
+    stripped = stripped.lstrip("<")
+    if stripped in ("[c]",):
+        return True
+    try:
+        float(stripped)
+    except ValueError:
+        return False
+    return True
+
+
+def numeric_columns(frame: pd.DataFrame) -> list[bool]:
+    """Columns of figures (every non-empty cell a number), right-aligned in the documents."""
+    flags = []
+    for column in frame.columns:
+        cells = [str(v) for v in frame[column] if str(v) != ""]
+        flags.append(bool(cells) and all(is_number_text(c) for c in cells))
+    return flags
+
+
+def column_weights(frame: pd.DataFrame, longest: int = 40) -> list[float]:
+    """Relative widths: each column's longest cell (or header word), in characters.
+
+    Text longer than ``longest`` wraps, so a long reason does not squeeze the other columns.
+    """
+    weights = []
+    for column in frame.columns:
+        words = max((len(w) for w in str(column).split()), default=1)
+        cells = max((len(str(v)) for v in frame[column]), default=1)
+        # A short header stays on one line, a long one ("January 2024 to December 2024")
+        # wraps at its words; bold text is wider than the body's, so a little more room.
+        header = len(str(column)) if len(str(column)) <= 14 else words
+        weights.append(float(max(min(max(cells, header * 1.1), longest), words * 1.1, 3) + 1))
+    return weights
 
 
 def count_text(v: object) -> str:
@@ -63,10 +112,19 @@ def p_text(v: object) -> str:
     return format_p(v) or ""
 
 
-def briefing_tables(result: RunResult, public: bool = False, threshold: int = 4) -> BriefingTables:
-    """Ranked wards, change, hot spot findings, focus areas and the data notes."""
+def briefing_tables(result: RunResult, public: bool = False, threshold: int = 4,
+                    pattern: Published | None = None) -> BriefingTables:
+    """Ranked wards, change, hot spot findings, focus areas and the data notes.
+
+    With ``public``, counts are withheld as wardmap.secondary decides (small ones as "<5",
+    those that would let a small one be worked out as "[c]") and figures worked out from a
+    withheld count are left blank.
+    """
+    shown = result.wards
+    if public:
+        result = with_published(result, threshold, pattern)
+        shown = published_counts(result.wards, threshold)
     wards = result.wards
-    shown = mask_small_counts(wards, threshold) if public else wards
     out = BriefingTables()
     out.tables.append(_ranked_table(result, wards, shown, public, threshold))
     if "change_pct" in wards:
@@ -76,20 +134,32 @@ def briefing_tables(result: RunResult, public: bool = False, threshold: int = 4)
         out.tables.append(hot)
     if result.focus is not None and len(result.focus):
         out.tables.append(_focus_table(result.focus))
+    if result.clusters is not None and len(result.clusters):
+        out.tables.append(_clusters_table(result.clusters))
     out.notes = data_notes(result, public, threshold)
     return out
+
+
+def published_counts(wards: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """The ward table as a public output shows it: withheld counts as "<5" or "[c]", and
+    rates and changes worked out from them blank."""
+    secondary = {column: wards[status].fillna(0).to_numpy() == SECONDARY
+                 for column, status in PUBLISHED.items() if status in wards}
+    return mask_small_counts(wards, threshold, secondary=secondary)
 
 
 def _ranked_table(result: RunResult, wards: pd.DataFrame, shown: pd.DataFrame, public: bool,
                   threshold: int) -> Table:
     if "incidents" in wards:
         order = ranked(wards, public, threshold).index
-        counts = wards.loc[order, "incidents"]
-        rank = counts.rank(ascending=False, method="min").astype(int).astype(str)
-        if public:  # a rank among suppressed counts would reveal their order
-            rank = rank.mask(is_small(counts, threshold), "")
+        counts = wards.loc[order, "incidents"].astype(float)
+        if public:  # ranked among the counts shown: a rank would reveal a withheld one's place
+            counts = counts.mask(withheld_wards(wards.loc[order], threshold))
+        rank = counts.rank(ascending=False, method="min").map(
+            lambda r: "" if pd.isna(r) else str(int(r)))
         frame = pd.DataFrame({"Rank": rank, "Ward": wards.loc[order, "ward_name"],
-                              "Incidents": shown.loc[order, "incidents"].map(count_text)})
+                              units(result)[0].capitalize():
+                                  shown.loc[order, "incidents"].map(count_text)})
     else:
         order = wards.sort_values("value", ascending=False).index
         frame = pd.DataFrame({"Rank": [str(i + 1) for i in range(len(order))],
@@ -100,13 +170,13 @@ def _ranked_table(result: RunResult, wards: pd.DataFrame, shown: pd.DataFrame, p
     if "change_pct" in wards:
         frame["Change"] = shown.loc[order, "change_pct"].map(signed_pct)
     if "gi_bin" in wards:
-        frame["Gi* hot spot"] = pd.to_numeric(wards.loc[order, "gi_bin"], errors="coerce") \
+        frame["Hot spot"] = pd.to_numeric(wards.loc[order, "gi_bin"], errors="coerce") \
             .fillna(0).astype(int).map(GI_TEXT)
     if "lisa_label" in wards:
-        frame["LISA"] = wards.loc[order, "lisa_label"].replace(
-            ["Not significant", "Not tested"], "")
+        frame["Cluster"] = wards.loc[order, "lisa_label"].map(LISA_TEXT).fillna("")
     # Named after the order of its rows (incidents, else the value), not the measure tested.
-    label = "recorded incidents" if "incidents" in wards else result.meta.measure_label
+    label = f"recorded {units(result)[0]}" if "incidents" in wards else \
+        result.meta.measure_label
     return Table(f"Wards ranked by {label[:1].lower()}{label[1:]}",
                  frame.reset_index(drop=True))
 
@@ -127,8 +197,6 @@ def _change_table(result: RunResult, wards: pd.DataFrame, shown: pd.DataFrame) -
         then_head: shown.loc[order, "incidents_prev"].map(count_text),
         "Change": shown.loc[order, "change"].map(lambda v: "" if pd.isna(v) else f"{v:+,.0f}"),
         "% change": shown.loc[order, "change_pct"].map(signed_pct),
-        "p": wards.loc[order, "change_p"].map(p_text).where(~hidden, ""),
-        "q (FDR)": wards.loc[order, "change_p_adj"].map(p_text).where(~hidden, ""),
         "Significant": np.where(hidden, "", np.where(wards.loc[order, "change_sig"], "Yes", "")),
     })
     total = pd.DataFrame([{
@@ -137,12 +205,11 @@ def _change_table(result: RunResult, wards: pd.DataFrame, shown: pd.DataFrame) -
         then_head: count_text(change.get("incidents_prev")),
         "Change": f"{change.get('change', 0):+,.0f}",
         "% change": signed_pct(change.get("change_pct")),
-        "p": p_text(change.get("p")),
-        "q (FDR)": "",
         "Significant": "Yes" if change.get("sig") else "",
     }])
-    note = ("Exact conditional test of two Poisson counts (binomial); q values adjust for the "
-            "number of wards tested. % change is blank where the comparison period had none.")
+    note = ("Significant: a change larger than chance would give, allowing for the number of "
+            "wards compared (the test is described in the appendix; each ward's p and q values "
+            "are in wards.csv). % change is blank where the comparison period had none.")
     if comparison_words(change)[1]:
         note += " The periods differ in length, so % change compares monthly rates."
     return Table(comparison_title(change), pd.concat([frame, total], ignore_index=True), note)
@@ -151,10 +218,10 @@ def _change_table(result: RunResult, wards: pd.DataFrame, shown: pd.DataFrame) -
 def _hot_spot_table(wards: pd.DataFrame) -> Table | None:
     cols = {}
     if "gi_bin" in wards:
-        cols["Gi* hot spot"] = pd.to_numeric(wards["gi_bin"], errors="coerce").fillna(0) \
+        cols["Hot spot"] = pd.to_numeric(wards["gi_bin"], errors="coerce").fillna(0) \
             .astype(int).map(GI_TEXT)
     if "lisa_label" in wards:
-        cols["LISA"] = wards["lisa_label"].replace(["Not significant", "Not tested"], "").fillna("")
+        cols["Cluster"] = wards["lisa_label"].map(LISA_TEXT).fillna("")
     if "emerging_pattern" in wards:
         cols["Emerging pattern"] = wards["emerging_pattern"].replace("No pattern detected", "")
     if "spc_note" in wards:
@@ -182,6 +249,15 @@ def _focus_table(focus: pd.DataFrame) -> Table:
     return Table("Candidate task-force focus areas", frame)
 
 
+def _clusters_table(clusters: pd.DataFrame) -> Table:
+    """One row per cluster: its wards (no values, which public outputs could not show)."""
+    groups = clusters.groupby("cluster", sort=True)["ward_name"].agg(lambda n: sorted(n))
+    frame = pd.DataFrame({"Cluster": [str(c) for c in groups.index],
+                          "Wards": [str(len(n)) for n in groups],
+                          "Ward names": [", ".join(n) for n in groups]})
+    return Table("Ward clusters", frame)
+
+
 def _names(v: object) -> str:
     return ", ".join(v) if isinstance(v, list | tuple | np.ndarray) else str(v)
 
@@ -204,8 +280,7 @@ def data_notes(result: RunResult, public: bool, threshold: int) -> list[tuple[st
             f"{acc.get('invalid_coordinates', 0):,} with invalid coordinates, "
             f"{acc.get('filtered_out', 0):,} outside the crime types or months chosen and "
             f"{acc.get('duplicates', 0):,} duplicates (records given twice, counted once)."]))
-    sources = [f"{i.get('role', 'input')}: {i.get('path', '')}{_source_note(i)}"
-               for i in result.inputs]
+    sources = source_lines(result)
     if sources:
         notes.append(("Sources", sources))
     attributions = list(result.meta.attributions)
@@ -213,9 +288,13 @@ def data_notes(result: RunResult, public: bool, threshold: int) -> list[tuple[st
         attributions.insert(0, "Synthetic demo data: not a real place.")
     if attributions:
         notes.append(("Attribution", attributions))
-    notes.append(("Method", _method_lines(result)))
     if public:
-        notes.append(("Small numbers", [suppression_note(threshold)]))
+        notes.append(("Small numbers", [
+            suppression_note(threshold),
+            f"Counts shown as \"{SECONDARY_LABEL}\" are withheld too, so that no suppressed "
+            "count can be worked out by subtracting the figures shown from a total (secondary "
+            "suppression, as in ONS disclosure practice); ward counts, monthly counts and "
+            "totals in this briefing are protected together."]))
     return notes
 
 
@@ -230,23 +309,41 @@ def _source_note(entry: dict) -> str:
     return ""
 
 
-def _method_lines(result: RunResult) -> list[str]:
-    stats, periods = result.config.stats, result.config.periods
-    change = result.summary.get("change") or {}
-    since, per_month = comparison_words(change)
-    compared = ("the same months a year earlier" if change.get("year_earlier", True)
-                else since.removeprefix("in "))
-    lines = [
-        f"Spatial weights: {stats.weights}; permutations: {stats.permutations}; seed "
-        f"{stats.seed}; multiple-testing correction for local statistics: {stats.correction}; "
-        f"significance level {stats.alpha}.",
-        "Change: exact conditional (binomial) test of two Poisson counts, comparing the period "
-        f"with {compared}{' on monthly rates' if per_month else ''}; {periods.correction} "
-        "across wards.",
-        "Control charts: c-chart (counts) or u-chart (rate per 1,000 residents), limits at "
-        "three standard deviations; signals are points outside the limits and runs of 8 "
-        "months on one side of the centre line.",
-        "Emerging hot spots: Getis-Ord Gi* for each month and a Mann–Kendall trend test, "
-        "classified as in ArcGIS Pro's Emerging Hot Spot Analysis (docs/periods.md).",
-    ]
+
+ROLE_WORDS = {"boundaries": "ward boundaries", "incidents": "records",
+              "population": "population", "counts": "ward table"}
+
+
+def source_lines(result: RunResult) -> list[str]:
+    """Each input by file name (never its folder: paths on an analyst's machine mean nothing
+    to a reader and can reveal user names), with what it held, its months and a sha256 prefix
+    that identifies the exact file."""
+    months = _months_by_source(result)
+    lines = []
+    for item in result.inputs:
+        name = Path(str(item.get("path", ""))).name or "(unnamed)"
+        role = item.get("role", "input")
+        what = ROLE_WORDS.get(role, role)
+        if role == "incidents" and item.get("format") == "police.uk":
+            what = "police.uk street-level records"
+        parts = [f"{name}: {what}"]
+        if item.get("rows") is not None:
+            unit = "wards" if role == "boundaries" else "rows"
+            parts.append(f"{int(item['rows']):,} {unit}")
+        if name in months:
+            parts.append(months[name])
+        if item.get("sha256"):
+            parts.append(f"sha256 {str(item['sha256'])[:12]}")
+        lines.append(", ".join(parts) + _source_note(item) + ".")
     return lines
+
+
+def _months_by_source(result: RunResult) -> dict[str, str]:
+    from wardmap.periods.presets import period_label
+
+    records = result.records
+    if records is None or "source" not in records or "month" not in records:
+        return {}
+    found = records.dropna(subset=["month"]).groupby("source", observed=True)["month"]
+    return {str(name): period_label(sorted({str(m) for m in months}))
+            for name, months in found}

@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from wardmap.disclosure import is_small, mask_small_counts, suppression_label
+from wardmap.disclosure import is_small, suppression_label
 from wardmap.maps.style import GI_LABELS, format_number, gi_bins, lisa_labels
+from wardmap.secondary import mask_public, secondary_masks
 from wardmap.vocabulary import format_p
 
 
@@ -28,8 +29,11 @@ def colour_values(wards: pd.DataFrame, public: bool, threshold: int) -> pd.DataF
     """
     if not public:
         return wards
-    return mask_small_counts(wards, threshold=threshold, mode="hide").assign(
-        **{c: wards[c] for c in ("incidents", "incidents_prev") if c in wards}
+    # Counts withheld to protect a small one (wardmap.secondary) are not drawn at all.
+    withheld = secondary_masks(wards, threshold)
+    return mask_public(wards, threshold, mode="hide").assign(
+        **{c: pd.to_numeric(wards[c], errors="coerce").mask(withheld.get(c, False))
+           for c in ("incidents", "incidents_prev") if c in wards}
     )
 
 
@@ -38,7 +42,7 @@ def ward_text(
 ) -> pd.DataFrame:
     """Display strings per ward: n, c (name, code), and i, p, r, e, ch, k, l, lp, lpa, g, gp, gpa
     when known."""
-    shown = mask_small_counts(wards, threshold=threshold, mode="label") if public else wards
+    shown = mask_public(wards, threshold, mode="label") if public else wards
     text = pd.DataFrame(index=wards.index)
     text["n"] = wards["ward_name"].astype(str)
     text["c"] = wards["ward_code"].astype(str)

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from wardmap.config import MapsConfig
+from wardmap.cube import counted
 from wardmap.errors import ConfigError, WardmapError
 from wardmap.maps import display, style
 from wardmap.result import SYNTHETIC_NOTICE, RunResult
@@ -179,8 +180,10 @@ def _figure_jobs(result: RunResult) -> list[tuple[str, Callable[[], Figure]]]:
         subtitle=_subtitle(result, None), scheme=cfg.scheme, k=cfg.k, breaks=cfg.breaks,
         palette=cfg.palette, small_threshold=threshold if public else None, **no_data,
         **common)))
-    if _has_months(result.records):
-        counts = heatmap.ward_month_counts(result.records, wards)
+    if _has_months(counted(result)) and not public:
+        # Not published from a public run: most ward-month counts are small, and withholding
+        # them would not stop them being worked out from the wards' totals (docs/disclosure.md).
+        counts = heatmap.ward_month_counts(counted(result), wards)
         jobs.append(("heatmap", lambda: heatmap.ward_month_figure(
             counts, title=title,
             subtitle=_subtitle(result, "Recorded incidents by ward and month"),

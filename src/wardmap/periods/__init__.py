@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 from wardmap.config import PeriodsConfig
+from wardmap.cube import counted
 from wardmap.periods.change import add_change, adjust_p, poisson_change_p
 from wardmap.periods.emerging import classify, emerging_hot_spots, gi_star_z, mann_kendall
 from wardmap.periods.presets import (
@@ -31,7 +32,7 @@ def analyse_periods(result: RunResult, config: PeriodsConfig | None = None) -> R
     as it is, with summary["change"] saying why there is no comparison.
     """
     config = config or result.config.periods
-    records = result.records
+    records = counted(result)
     if records is None or "month" not in records or records["month"].isna().all():
         reason = "the input has no dated incident records, so there is nothing to compare"
         summary = {**result.summary, "change": {"available": False, "reason": reason}}

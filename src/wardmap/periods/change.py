@@ -16,6 +16,7 @@ import pandas as pd
 from scipy.special import bdtr
 
 from wardmap.config import PeriodsConfig
+from wardmap.cube import counted, weights
 from wardmap.errors import WardmapError
 from wardmap.periods.presets import (
     comparison_gap,
@@ -118,10 +119,18 @@ def available_months(records: pd.DataFrame) -> list[str]:
 
 
 def ward_counts(records: pd.DataFrame, months: list[str]) -> pd.Series:
-    """Incidents per ward_code in ``months``: records passing the crime-type filter, placed."""
+    """Incidents per ward_code in ``months``: records passing the crime-type filter, placed
+    (a records table, or a tally's rows weighted by their ``count``)."""
     keep = records["type_match"].astype(bool) & records["ward_code"].notna()
     keep &= records["month"].isin(months)
-    return records.loc[keep].groupby("ward_code").size()
+    keep = keep.to_numpy(bool)
+    count = pd.Series(weights(records)[keep])
+    ward = records["ward_code"][keep]
+    if isinstance(ward.dtype, pd.CategoricalDtype):  # group on the codes, not millions of texts
+        sums = count.groupby(ward.cat.codes.to_numpy()).sum()
+        sums.index = ward.cat.categories.astype(object)[sums.index]
+        return sums
+    return count.groupby(ward.to_numpy(dtype=object)).sum()
 
 
 def add_change(result: RunResult, config: PeriodsConfig | None = None) -> RunResult:
@@ -134,10 +143,11 @@ def add_change(result: RunResult, config: PeriodsConfig | None = None) -> RunRes
     summary["change"] says why ({"available": False, "reason": ...}).
     """
     config = config or result.config.periods
-    if result.records is None or "incidents" not in result.wards.columns:
+    records = counted(result)
+    if records is None or "incidents" not in result.wards.columns:
         reason = "the input is a ward-level table, so there are no monthly records to compare"
         return _with_summary(result, {"available": False, "reason": reason})
-    months = available_months(result.records)
+    months = available_months(records)
     current, comparison = resolve_period(config, months, result.config.filters.months)
     info: dict[str, Any] = {
         "current_months": current,
@@ -153,8 +163,8 @@ def add_change(result: RunResult, config: PeriodsConfig | None = None) -> RunRes
         return _with_summary(result, info)
     wards = result.wards.copy()
     now = wards.set_index("ward_code")["incidents"].fillna(0).astype(int)
-    _check_current(now, ward_counts(result.records, current), current)
-    then = ward_counts(result.records, comparison)
+    _check_current(now, ward_counts(records, current), current)
+    then = ward_counts(records, comparison)
     t1, t0 = float(len(current)), float(len(comparison))
     table = ward_change(now, then, t1, t0, config.alpha, config.correction)
     for col in CHANGE_COLUMNS:

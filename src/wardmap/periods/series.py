@@ -9,6 +9,7 @@ import pandas as pd
 
 from wardmap.aggregate import ward_month_table as monthly_table
 from wardmap.config import PeriodsConfig
+from wardmap.cube import counted
 from wardmap.periods.change import available_months
 from wardmap.periods.emerging import emerging_hot_spots
 from wardmap.periods.presets import period_label, resolve_period, shift_month
@@ -51,13 +52,14 @@ def add_series(result: RunResult, config: PeriodsConfig | None = None) -> RunRes
     and summary["emerging"] the category counts. Otherwise the summary says why not.
     """
     config = config or result.config.periods
-    if result.records is None or "incidents" not in result.wards.columns:
+    records = counted(result)
+    if records is None or "incidents" not in result.wards.columns:
         return result
-    months_present = available_months(result.records)
+    months_present = available_months(records)
     current, _ = resolve_period(config, months_present, result.config.filters.months)
-    months = chart_months(result.records, current)
+    months = chart_months(records, current)
     wards = result.wards.copy()
-    table = monthly_table(result.records, wards["ward_code"].tolist(), months)
+    table = monthly_table(records, wards["ward_code"].tolist(), months)
     summary = dict(result.summary)
     if len(months) >= MIN_SPC_MONTHS:
         summary["spc"] = _area_spc(table, wards, config.chart)

@@ -21,6 +21,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import pdist
 
 from wardmap.config import ClustersConfig
+from wardmap.cube import counted
 from wardmap.errors import WardmapError
 from wardmap.result import RunResult
 from wardmap.select.indicators import (
@@ -75,7 +76,8 @@ def find_clusters(result: RunResult, config: ClustersConfig) -> pd.DataFrame:
 
 def default_variables(result: RunResult) -> list[IndicatorSpec]:
     """The crime groups' rates when records were given (similar concerns), else the measure."""
-    if result.records is None or len(result.records) == 0:
+    records = counted(result)
+    if records is None or len(records) == 0:
         return default_indicators(result)
     return [IndicatorSpec(name) for name in result.config.crime_groups()]
 

@@ -28,6 +28,7 @@ from typing import Literal
 import pandas as pd
 
 from wardmap.config import PartnerTableConfig
+from wardmap.cube import counted, weights
 from wardmap.errors import InputError, WardmapError
 from wardmap.result import RunResult
 from wardmap.vocabulary import MEASURE_LABELS, in_sentence
@@ -212,13 +213,13 @@ class _Source:
 
     # -- crime types from the records ------------------------------------------------------
     def _records(self) -> pd.DataFrame:
-        records = self.result.records
+        records = counted(self.result)
         if records is None or len(records) == 0:
             raise WardmapError("crime-type indicators need incident records (--incidents)")
         return records
 
     def _is_crime_type(self, key: str) -> bool:
-        records = self.result.records
+        records = counted(self.result)
         if records is None:
             return False
         return key in {str(t).casefold() for t in records["crime_type"].dropna().unique()}
@@ -256,8 +257,9 @@ class _Source:
         if types is not None:
             keep &= records["crime_type"].isin(types)
         chosen = records.loc[keep, ["ward_code", "crime_type"]]
+        count = pd.Series(weights(records), index=records.index)[keep].astype(float)
         if self.harm:
-            weight = chosen["crime_type"].map(self.harm)
+            weight = chosen["crime_type"].astype(object).map(self.harm)
             unweighted = sorted(chosen.loc[weight.isna(), "crime_type"].astype(str).unique())
             if unweighted:
                 raise WardmapError(
@@ -266,7 +268,8 @@ class _Source:
                 )
         else:
             weight = pd.Series(1.0, index=chosen.index)
-        counts = weight.groupby(chosen["ward_code"]).sum()
+        counts = (weight.astype(float) * count).groupby(
+            chosen["ward_code"].astype(object)).sum()
         return counts.reindex(self.codes, fill_value=0.0).astype(float)
 
     def _has_population(self) -> bool:
@@ -289,7 +292,8 @@ class _Source:
         length = (last - first).n + 1
         previous = {str(first - i) for i in range(1, length + 1)}
         before = records["month"].isin(previous)
-        if not (before & records["ward_code"].notna()).any():
+        if not (before & records["ward_code"].notna() & (pd.Series(
+                weights(records), index=records.index) > 0)).any():
             span = f"{first - length}:{first - 1}"
             raise WardmapError(
                 f"change indicators need records for the previous period {span}; none were given"
