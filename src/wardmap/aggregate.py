@@ -1,7 +1,7 @@
 """Points in polygons, with every input row accounted for.
 
 Each record gets exactly one status: filtered_out (fails a crime-type or month filter),
-missing_coordinates, invalid_coordinates (not a number, out of range, latitude/longitude
+excluded_location (at a map point left out with ``--exclude-location``), missing_coordinates, invalid_coordinates (not a number, out of range, latitude/longitude
 swapped, or 0,0), assigned (inside a ward), snapped (outside every ward but within the snap
 tolerance of one: police.uk snap points and generalised boundaries shave the edges) or outside.
 The counts add up to the input rows. Records that fail a filter still carry the ward they fall
@@ -23,7 +23,7 @@ from wardmap.config import Config
 from wardmap.errors import InputError
 
 STATUSES = ("assigned", "snapped", "outside", "missing_coordinates", "invalid_coordinates",
-            "filtered_out")
+            "filtered_out", "excluded_location")
 PLACED = ("assigned", "snapped")
 # Great Britain in WGS84, generously: used to spot swapped latitude/longitude.
 _GB_LON = (-9.0, 3.0)
@@ -45,14 +45,19 @@ def place_records(records: pd.DataFrame, wards: gpd.GeoDataFrame, config: Config
     problem = _coordinate_problems(records, records.attrs.get("crs", "EPSG:4326"))
     x, y = _project(records, wards.crs, problem == "")
     records["x"], records["y"] = x, y
+    records["lon"], records["lat"] = _lonlat(records, x, y, wards.crs)
     inside, snapped = _locate(x, y, wards, config.inputs.snap_tolerance)
     code = np.where(inside >= 0, inside, snapped)
     codes = wards["ward_code"].to_numpy(dtype=object)
+    left_out = _excluded_locations(records, config.locations.exclude)
+    # Left out of the run altogether, comparison periods included: no ward.
+    code = np.where(left_out, -1, code)
     records["ward_code"] = np.where(code >= 0, codes[np.maximum(code, 0)], None)
     status = np.select(
-        [~(records["type_match"] & records["period_match"]).to_numpy(),
+        [~(records["type_match"] & records["period_match"]).to_numpy(), left_out,
          problem == "missing", problem != "", inside >= 0, snapped >= 0],
-        ["filtered_out", "missing_coordinates", "invalid_coordinates", "assigned", "snapped"],
+        ["filtered_out", "excluded_location", "missing_coordinates", "invalid_coordinates",
+         "assigned", "snapped"],
         default="outside",
     )
     records["status"] = pd.Categorical(status, categories=STATUSES)
@@ -61,6 +66,41 @@ def place_records(records: pd.DataFrame, wards: gpd.GeoDataFrame, config: Config
     kept = status != "filtered_out"
     detail = pd.Series(problem[kept & (problem != "") & (problem != "missing")]).value_counts()
     return Placement(records, accounting, {str(k): int(v) for k, v in detail.items()})
+
+
+def _lonlat(records: pd.DataFrame, x: np.ndarray, y: np.ndarray, crs: object) -> tuple[
+        np.ndarray, np.ndarray]:
+    """WGS84 coordinates of each record: police.uk's own when given so (a map point is its
+    exact coordinates), else projected from the analysis CRS."""
+    if records.attrs.get("crs", "EPSG:4326") == "EPSG:4326":
+        problem = np.isnan(x)
+        lon = np.where(problem, np.nan, records["cx"].to_numpy(float))
+        return lon, np.where(problem, np.nan, records["cy"].to_numpy(float))
+    transformer = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    return transformer.transform(x, y)
+
+
+def _excluded_locations(records: pd.DataFrame, excluded: list[str]) -> np.ndarray:
+    """Records at the map points ``--exclude-location`` names; an entry matching no record is
+    an error naming the closest Location texts."""
+    from wardmap.locations import excluded_by, parse_point, place_name
+
+    if not excluded:
+        return np.zeros(len(records), bool)
+    if records["location"].isna().all() and any(parse_point(e) is None for e in excluded):
+        raise InputError("--exclude-location names a Location text but the incident files "
+                         "have no Location column (give the map point as LON,LAT)")
+    hit, matched = excluded_by(records["location"], (records["lon"], records["lat"]),
+                               excluded)
+    unmatched = [entry for entry, n in matched.items() if n == 0]
+    if unmatched:
+        from rapidfuzz import process
+
+        names = place_name(records["location"].dropna().drop_duplicates()).unique().tolist()
+        close = [c for c, _, _ in process.extract(unmatched[0], names, limit=3)]
+        raise InputError(f"--exclude-location {unmatched[0]!r} matches no record "
+                         f"(closest Location texts: {', '.join(map(repr, close))})")
+    return hit
 
 
 def count_by_ward(records: pd.DataFrame, wards: pd.DataFrame) -> pd.Series:

@@ -11,7 +11,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from wardmap.aggregate import count_by_ward, place_records
+from wardmap.aggregate import PLACED, count_by_ward, place_records
 from wardmap.config import Config
 from wardmap.errors import InputError
 from wardmap.export import Writer, write_run
@@ -55,6 +55,7 @@ def analyse(config: Config, steps: Steps | None = None) -> RunResult:
         result.inputs.append({"role": "population", **population.manifest})
         result.warnings.extend(population.warnings)
     result.wards = add_rates(result.wards)
+    result.warnings.extend(population_warnings(result.wards))
     with steps.step("testing for clusters and hot spots"):
         _test(result)
     # Change against the comparison period, SPC signals, emerging hot spots.
@@ -76,6 +77,21 @@ def run(config: Config, out_dir: str | Path | None = None, steps: Steps | None =
         write_run(result, Path(out_dir or config.output.out), maps=config.maps.enabled,
                   extra_writers=list(extra_writers))
     return result
+
+
+def population_warnings(wards: pd.DataFrame) -> list[str]:
+    """Say when counts stand in for rates, and name the wards without a population."""
+    population = wards["population"] if "population" in wards else pd.Series(dtype=float)
+    missing = wards.loc[~(population.reindex(wards.index) > 0), "ward_name"].astype(str)
+    if len(missing) == len(wards):
+        return ["no population given: wards are compared by counts, not rates per 1,000 "
+                "residents, so a ward with more residents, visitors or a town centre ranks "
+                "higher for that alone (give --population for rates)"]
+    if len(missing):
+        shown = ", ".join(missing.iloc[:10]) + (" ..." if len(missing) > 10 else "")
+        return [f"no population for {len(missing)} ward(s): {shown}; their rates are left "
+                "blank and they are compared by counts only"]
+    return []
 
 
 def _check_inputs(config: Config) -> None:
@@ -110,9 +126,35 @@ def _add_incidents(result: RunResult, steps: Steps) -> None:
         detail = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in
                            placement.invalid_detail.items())
         result.warnings.append(f"records with invalid coordinates: {detail}")
+    if placement.accounting.get("excluded_location"):
+        entries = ", ".join(result.config.locations.exclude)
+        result.warnings.append(f"{placement.accounting['excluded_location']} record(s) at map "
+                               f"points left out with --exclude-location ({entries})")
     counts = count_by_ward(placement.records, result.wards)
     result.wards["incidents"] = counts.to_numpy()
     result.wards["value"] = result.wards["incidents"]
+    _add_locations(result)
+
+
+def _add_locations(result: RunResult) -> None:
+    """Map points, place groups and concentration; a ward resting on one map point is named."""
+    from wardmap.locations import analyse_locations, flag_meaning, flag_sentence, location_rows
+
+    settings = result.config.locations
+    if not 0 < settings.flag_share <= 1 or settings.flag_min_count < 1:
+        raise InputError("locations.flag_share must be above 0 and at most 1, and "
+                         "locations.flag_min_count at least 1")
+    records = result.records
+    placed = records["status"].isin(PLACED).to_numpy()
+    rows = location_rows(records, (records["lon"], records["lat"]), placed)
+    columns, found = analyse_locations(rows, result.wards, result.config.place_groups(),
+                                       flag_share=settings.flag_share,
+                                       flag_min_count=settings.flag_min_count)
+    result.wards = result.wards.join(columns, on="ward_code")
+    result.locations = found
+    for _, flag in found.flagged.iterrows():
+        result.warnings.append(f"{flag_sentence(flag)}: {flag_meaning(flag)} (see "
+                               "locations.csv)")
 
 
 def _add_ward_values(result: RunResult) -> None:
@@ -184,6 +226,9 @@ def _summary(result: RunResult) -> dict:
         summary.setdefault("value_total", float(wards["value"].sum(skipna=True)))
     if result.accounting is not None:
         summary["accounting"] = result.accounting
+    if result.locations is not None:
+        summary["concentration"] = result.locations.concentration.as_dict()
+        summary["location_flags"] = result.locations.flagged.to_dict("records")
     summary["warnings"] = list(dict.fromkeys(result.warnings))
     summary["period"] = result.meta.period_label
     return summary

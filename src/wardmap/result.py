@@ -39,8 +39,9 @@ class RunResult:
         columns per docs/ARCHITECTURE.md (ward_code, ward_name, value, incidents, population,
         rate_per_1000, ..., geometry).
     records: one row per incident input row (None for ward-level tables): month ("YYYY-MM" or
-        None), crime_type, x, y (analysis CRS), ward_code (None when not placed), status
-        (assigned, snapped, outside, missing_coordinates, invalid_coordinates, filtered_out),
+        None), crime_type, location, x, y (analysis CRS), lon, lat (WGS84: the map point),
+        ward_code (None when not placed or left out), status (assigned, snapped, outside,
+        missing_coordinates, invalid_coordinates, filtered_out, excluded_location),
         type_match and period_match (the filters, evaluated separately so that comparison
         periods can be drawn from the same records).
     """
@@ -58,3 +59,5 @@ class RunResult:
     # Filled by the select stage when asked: ranked candidate focus areas and ward clusters.
     focus: pd.DataFrame | None = None
     clusters: pd.DataFrame | None = None
+    # Map points, place groups and concentration (wardmap.locations), when records were given.
+    locations: Any = None
