@@ -43,6 +43,7 @@ _FLAG_FIELDS: dict[str, tuple[str, str]] = {
     "snap_tolerance": ("inputs", "snap_tolerance"),
     "months": ("filters", "months"),
     "crime_type": ("filters", "crime_types"),
+    "exclude_location": ("locations", "exclude"),
     "period": ("periods", "period"),
     "period_end": ("periods", "end"),
     "compare": ("periods", "compare"),
@@ -101,6 +102,10 @@ _INPUT_OPTIONS = [
                  "same months a year earlier, when the data covers them)."),
     click.option("--crime-type", multiple=True, help="Only these crime types or named groups "
                  "such as 'violent crime' (repeatable)."),
+    click.option("--exclude-location", multiple=True, metavar="TEXT",
+                 help="Leave out the map points with this police.uk Location text ('On or "
+                 "near Hospital' or 'Hospital'), or one map point given as LON,LAT "
+                 "(repeatable; counted as excluded_location in accounting.json)."),
     click.option("--measure", type=click.Choice(["auto", "count", "rate", "rate_eb", "value"]),
                  help="Measure to test (default auto: smoothed rate with population, else "
                  "count)."),
@@ -242,6 +247,8 @@ def report_run(result: Any, out: Path) -> None:
                      f"{acc['snapped']} snapped, {acc['outside']} outside, "
                      f"{acc['missing_coordinates']} without coordinates, "
                      f"{acc['invalid_coordinates']} invalid, {acc['filtered_out']} filtered out")
+        if acc.get("excluded_location"):
+            lines[0] += f", {acc['excluded_location']} at excluded map points"
     moran = summary.get("moran") or {}
     if moran.get("I") is not None:
         p = moran.get("p_sim") if moran.get("p_sim") is not None else moran.get("p_norm")

@@ -87,6 +87,27 @@ def write_tables(result: RunResult, folder: Path) -> None:
     write_json(folder / "summary.json", result.summary)
     if result.accounting is not None:
         write_json(folder / "accounting.json", result.accounting)
+    if result.locations is not None:
+        write_location_tables(result, folder)
+
+
+def write_location_tables(result: RunResult, folder: Path) -> None:
+    """locations.csv (ward × map point) and places_by_month.csv (ward × place group × month);
+    public runs show small counts as "<5" and leave shares worked out from them blank."""
+    found, output = result.locations, result.config.output
+    points = found.points[["ward_code", "ward_name", "location", "place_type", "lon", "lat",
+                           "count", "share_of_ward"]]
+    months = found.by_month
+    if output.public:
+        from wardmap.disclosure import mask_small_counts
+
+        points = mask_small_counts(points, output.threshold, ["count"],
+                                   {"share_of_ward": ["count"]})
+        counts = [c for c in months.columns if c not in ("ward_code", "ward_name",
+                                                         "place_group")]
+        months = mask_small_counts(months, output.threshold, counts, {})
+    points.to_csv(folder / "locations.csv", index=False, lineterminator="\n")
+    months.to_csv(folder / "places_by_month.csv", index=False, lineterminator="\n")
 
 
 def _suppressed(table: gpd.GeoDataFrame, threshold: int) -> gpd.GeoDataFrame:
@@ -96,7 +117,29 @@ def _suppressed(table: gpd.GeoDataFrame, threshold: int) -> gpd.GeoDataFrame:
     if "incidents" not in table:
         return table
     derived = [c for c in (*DEFAULT_RATE_COLUMNS, "value") if c in table]
-    return mask_small_counts(table, threshold, rate_columns=derived)
+    derived += [c for c in ("location_top5_share", "location_top10_share", "location_gini")
+                if c in table]
+    table = _small_group_shares(table, threshold)
+    table = mask_small_counts(table, threshold, rate_columns=derived)
+    if "top_location_count" in table:  # the busiest map point's count, and its share
+        table = mask_small_counts(table, threshold, ["top_location_count"],
+                                  {"top_location_share": ["top_location_count"]})
+    return table
+
+
+def _small_group_shares(table: gpd.GeoDataFrame, threshold: int) -> gpd.GeoDataFrame:
+    """share_<group> blank where the group's count (share × incidents) would be suppressed."""
+    from wardmap.disclosure import is_small
+
+    shares = [c for c in table.columns if c.startswith("share_")]
+    if not shares:
+        return table
+    table = table.copy()
+    incidents = pd.to_numeric(table["incidents"], errors="coerce")
+    for column in shares:
+        count = (table[column] * incidents).round()
+        table[column] = table[column].where(~is_small(count, threshold))
+    return table
 
 
 def ward_table(wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
