@@ -68,6 +68,19 @@ def place_records(records: pd.DataFrame, wards: gpd.GeoDataFrame, config: Config
     return Placement(records, accounting, {str(k): int(v) for k, v in detail.items()})
 
 
+def leave_out(records: pd.DataFrame, chosen: np.ndarray) -> pd.DataFrame:
+    """The records with those ``chosen`` left out of the run, as ``--exclude-location`` leaves
+    them: no ward (so no comparison period counts them either), status excluded_location
+    unless a filter already left them out."""
+    out = records.copy()
+    chosen = np.asarray(chosen, bool)
+    out["ward_code"] = out["ward_code"].astype(object).where(~chosen, None)
+    status = out["status"].to_numpy(dtype=object, copy=True)
+    status[chosen & (status != "filtered_out")] = "excluded_location"
+    out["status"] = pd.Categorical(status, categories=STATUSES)
+    return out
+
+
 def _lonlat(records: pd.DataFrame, x: np.ndarray, y: np.ndarray, crs: object) -> tuple[
         np.ndarray, np.ndarray]:
     """WGS84 coordinates of each record: police.uk's own when given so (a map point is its

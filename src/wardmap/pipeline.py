@@ -56,16 +56,36 @@ def analyse(config: Config, steps: Steps | None = None) -> RunResult:
         result.warnings.extend(population.warnings)
     result.wards = add_rates(result.wards)
     result.warnings.extend(population_warnings(result.wards))
+    result = _tests_and_periods(result, steps)
+    result.meta = _meta(result)
+    result.summary = _summary(result)
+    result.timings.update(steps.timings)
+    return result
+
+
+def _tests_and_periods(result: RunResult, steps: Steps) -> RunResult:
     with steps.step("testing for clusters and hot spots"):
         _test(result)
     # Change against the comparison period, SPC signals, emerging hot spots.
     from wardmap.periods import analyse_periods
 
-    result = analyse_periods(result)
-    result.meta = _meta(result)
-    result.summary = _summary(result)
-    result.timings.update(steps.timings)
-    return result
+    return analyse_periods(result)
+
+
+def reanalyse(result: RunResult, records: pd.DataFrame) -> RunResult:
+    """The analysis again from changed records (a what-if, such as map points left out):
+    ward counts, rates, spatial tests and periods with the run's settings. The ward table's
+    location columns, the warnings and the summary are not carried over."""
+    import dataclasses
+
+    kept = [c for c in ("ward_code", "ward_name", "population", "geometry")
+            if c in result.wards]
+    wards = result.wards[kept].copy()
+    wards["incidents"] = count_by_ward(records, wards).to_numpy()
+    wards["value"] = wards["incidents"]
+    again = dataclasses.replace(result, wards=add_rates(wards), records=records, summary={},
+                                warnings=[], focus=None, clusters=None, locations=None)
+    return _tests_and_periods(again, Steps(show=False))
 
 
 def run(config: Config, out_dir: str | Path | None = None, steps: Steps | None = None,

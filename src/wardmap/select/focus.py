@@ -40,12 +40,15 @@ GROUP_WORDS = {1: "wards", 2: "neighbouring pairs", 3: "neighbouring groups of t
                6: "neighbouring groups of six"}
 
 
-def find_focus_areas(result: RunResult, config: FocusConfig) -> pd.DataFrame:
+def find_focus_areas(result: RunResult, config: FocusConfig, *,
+                     robustness: bool = True) -> pd.DataFrame:
     """Ranked candidate focus areas: rank, ward_codes, ward_names, score, population,
-    ``<indicator>_contribution`` per indicator, and a plain-English reason.
+    ``<indicator>_contribution`` per indicator, a plain-English reason and ``robust``.
 
-    ``df.attrs`` describes the search: size, examined, exhaustive, exact, bound, excluded,
-    indicators (labels).
+    ``robust`` is true when the area keeps its rank with each flagged map point left out
+    (wardmap.select.robustness; checked unless ``robustness`` is False). ``df.attrs``
+    describes the search: size, examined, exhaustive, exact, bound, excluded, indicators
+    (labels), robustness (one entry per flagged map point).
     """
     _check_config(config)
     wards = result.wards.sort_values("ward_code").reset_index(drop=True)
@@ -68,7 +71,12 @@ def find_focus_areas(result: RunResult, config: FocusConfig) -> pd.DataFrame:
                    population, config, names)
     table.attrs.update(_search_facts(search, config.size, names, labels))
     table.attrs["excluded_codes"] = excluded
-    return table
+    if not robustness:
+        return table
+    from wardmap.select.robustness import check_robustness
+
+    return check_robustness(result, table, lambda again: find_focus_areas(
+        again, config, robustness=False))
 
 
 def write_focus(focus: pd.DataFrame, out_dir: str | Path) -> Path:

@@ -1,0 +1,86 @@
+"""Is a focus area's lead robust to the map points that flagged wards rest on?
+
+police.uk places records on anonymised map points; a hospital or shopping area can hold half
+a ward's records. For each flagged map point (wardmap.locations) the whole analysis is run
+again without that point's records and the focus search repeated: an area is robust when it
+keeps its rank every time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from wardmap.result import RunResult
+from wardmap.select.focus import _join, _ordinal
+
+
+@dataclass(frozen=True)
+class PointCheck:
+    """The focus search with one flagged map point left out."""
+
+    ward_name: str
+    location: str
+    count: int
+    leader_codes: str  # the rank-1 area without the point
+    leader_names: str
+    top_rank: int | None  # where the original rank-1 area comes (None: not in the list)
+
+
+def check_robustness(result: RunResult, focus: pd.DataFrame, search) -> pd.DataFrame:
+    """``focus`` with a ``robust`` column (true when the area keeps its rank with each flagged
+    map point left out) and, for the rank-1 area, a sentence added to its reason.
+
+    search: the focus search itself, ``RunResult -> table``, rerun on each what-if.
+    ``attrs["robustness"]`` lists each check (a PointCheck as a dict).
+    """
+    from wardmap.aggregate import leave_out
+    from wardmap.pipeline import reanalyse
+
+    table = focus.copy()
+    table.attrs = dict(focus.attrs)
+    flagged = getattr(result.locations, "flagged", None)
+    if flagged is None or flagged.empty or result.records is None or table.empty:
+        table["robust"] = True
+        table.attrs["robustness"] = []
+        return table
+    records = result.records
+    lon, lat = np.round(records["lon"].to_numpy(float), 6), np.round(
+        records["lat"].to_numpy(float), 6)
+    keeps = np.ones(len(table), bool)
+    checks = []
+    for flag in flagged.itertuples():
+        at = (lon == round(flag.lon, 6)) & (lat == round(flag.lat, 6))
+        other = search(reanalyse(result, leave_out(records, at)))
+        ranks = dict(zip(other["ward_codes"], other["rank"], strict=True))
+        keeps &= np.array([ranks.get(c) == r for c, r in
+                           zip(table["ward_codes"], table["rank"], strict=True)])
+        checks.append(PointCheck(str(flag.ward_name), str(flag.location), int(flag.count),
+                                 str(other["ward_codes"].iloc[0]),
+                                 str(other["ward_names"].iloc[0]),
+                                 ranks.get(table["ward_codes"].iloc[0])))
+    table["robust"] = keeps
+    table.loc[table.index[0], "reason"] = (f"{table['reason'].iloc[0]}. "
+                                           f"{robustness_sentence(table, checks)}")
+    table.attrs["robustness"] = [c.__dict__ for c in checks]
+    return table
+
+
+def robustness_sentence(table: pd.DataFrame, checks: list[PointCheck]) -> str:
+    """E.g. "Not robust: without the 53 records at On or near Hospital (Heath), Bridge and
+    Fant leads and this area ranks 2nd"."""
+    top = table["ward_codes"].iloc[0]
+    changed = [c for c in checks if c.leader_codes != top]
+    if not changed:
+        points = "; ".join(f"{c.location} ({c.ward_name})" for c in checks)
+        return f"Robust: it still leads with each flagged map point left out ({points})"
+    parts = []
+    for c in changed:
+        where = (f"this area ranks {_ordinal(c.top_rank)}" if c.top_rank else
+                 "this area drops out of the list")
+        leader = _join(sorted(c.leader_names.split("; ")))
+        parts.append(f"without the {c.count:,} records at {c.location} ({c.ward_name}), "
+                     f"{leader} leads and {where}")
+    return "Not robust: " + "; ".join(parts)
