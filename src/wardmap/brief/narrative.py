@@ -105,9 +105,12 @@ def narrative(result: RunResult, top: int = 5, bottom: int = 3, public: bool = F
     """The briefing's text: overview, wards, change, hot spots and trends."""
     style = Style(public, threshold)
     wards = result.wards
-    sections = [Section("Summary", _overview(result, style))]
+    sections = [Section("Summary", _overview(result, style) + _population_paragraphs(result))]
     if "incidents" in wards:
         sections.append(Section("Wards", _ward_paragraphs(result, top, bottom, style)))
+        places = _place_paragraphs(result, style)
+        if places:
+            sections.append(Section("Places", places))
         if "change_pct" in wards:
             sections.append(Section("Change", _change_paragraphs(result, style)))
     sections.append(Section("Hot spots", _hot_spot_paragraphs(result, style)))
@@ -304,6 +307,7 @@ def _hot_spot_paragraphs(result: RunResult, style: Style) -> list[str]:
                               f"confidence or more: {names}.")
         else:
             paragraphs.append("Getis-Ord Gi* found no hot spot at 95% confidence or more.")
+        paragraphs += _top_not_hot(result, bins)
         if len(cold):
             were = "was a cold spot" if len(cold) == 1 else "were cold spots"
             paragraphs.append(f"{_wards_n(len(cold)).capitalize()} {were} at 95% "
@@ -316,6 +320,68 @@ def _hot_spot_paragraphs(result: RunResult, style: Style) -> list[str]:
     if not paragraphs:
         paragraphs.append("No spatial statistics were computed for this run.")
     return paragraphs
+
+
+def _population_paragraphs(result: RunResult) -> list[str]:
+    """Counts standing in for rates, said plainly."""
+    wards = result.wards
+    if "population" in wards and (wards["population"] > 0).all():
+        return []
+    if "population" in wards and (wards["population"] > 0).any():
+        missing = sorted(wards.loc[~(wards["population"] > 0), "ward_name"].astype(str))
+        return [f"No population was available for {_join(missing)}: their rates are left "
+                "blank and they are compared by counts only."]
+    return ["The figures are counts, not rates: no population was given, so a ward with "
+            "more residents, or more visitors to a town centre, hospital or shops, has more "
+            "recorded incidents for that alone."]
+
+
+def _place_paragraphs(result: RunResult, style: Style) -> list[str]:
+    """Flagged map points, how concentrated records are, and the top ward's place groups."""
+    from wardmap.locations import flag_meaning
+
+    found = result.locations
+    if found is None or found.points.empty:
+        return []
+    paragraphs = []
+    for flag in found.flagged.itertuples():
+        row = pd.Series(flag._asdict())
+        paragraphs.append(
+            f"{style.count(row['count'])} of {row['ward_name']}'s "
+            f"{style.count(row['incidents'])} incidents of {subject(result)} were recorded at "
+            f"one map point, {row['location']} ({row['share']:.0%}): {flag_meaning(row)}. "
+            "police.uk places each record at an anonymised map point; see locations.csv.")
+    spread = found.concentration
+    if spread.points >= 20:
+        paragraphs.append(
+            f"Incidents are concentrated on few places: the busiest 5% of the "
+            f"{spread.points:,} map points with a record hold {spread.top5_share:.0%} of the "
+            f"incidents and the busiest 10% hold {spread.top10_share:.0%} (Gini coefficient "
+            f"{spread.gini:.2f}).")
+    order = ranked(result.wards, style.public, style.threshold)
+    leader = order.iloc[0] if len(order) else None
+    if leader is not None and not style.hidden(leader["incidents"]):
+        groups = result.config.place_groups()
+        items = [f"{leader[f'share_{g}']:.0%} were recorded at {g.replace('_', '-')} places "
+                 f"({', '.join(m)})" for g, m in groups.items()
+                 if pd.notna(leader.get(f"share_{g}"))]
+        if items:
+            paragraphs.append(f"Of {ward_label(leader['ward_name'])}'s incidents, "
+                              f"{'; '.join(items)}.")
+    return paragraphs
+
+
+def _top_not_hot(result: RunResult, bins: pd.Series) -> list[str]:
+    """Why the ward with the most incidents need not be a hot spot."""
+    wards = result.wards
+    if "incidents" not in wards or wards.empty:
+        return []
+    top = wards.loc[wards["incidents"].astype(float).idxmax()]
+    if bins.loc[top.name] >= 2:
+        return []
+    return [f"{ward_label(top['ward_name'])} had the most recorded incidents but is not a "
+            "Gi* hot spot: Gi* asks whether a ward and its neighbours together stand out, so "
+            "a busy ward among quieter neighbours is not one."]
 
 
 def _trend_paragraphs(result: RunResult) -> list[str]:

@@ -197,7 +197,9 @@ def data_notes(result: RunResult, public: bool, threshold: int) -> list[tuple[st
             f"{result.config.inputs.snap_tolerance:,.0f} m, {acc.get('outside', 0):,} outside "
             f"the wards, {acc.get('missing_coordinates', 0):,} without a location, "
             f"{acc.get('invalid_coordinates', 0):,} with invalid coordinates and "
-            f"{acc.get('filtered_out', 0):,} outside the crime types or months chosen."]))
+            f"{acc.get('filtered_out', 0):,} outside the crime types or months chosen"
+            + (f"; {acc['excluded_location']:,} at map points left out of the run."
+               if acc.get("excluded_location") else ".")]))
     sources = [f"{i.get('role', 'input')}: {i.get('path', '')}" for i in result.inputs]
     if sources:
         notes.append(("Sources", sources))

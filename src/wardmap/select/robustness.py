@@ -69,18 +69,18 @@ def check_robustness(result: RunResult, focus: pd.DataFrame, search) -> pd.DataF
 
 
 def robustness_sentence(table: pd.DataFrame, checks: list[PointCheck]) -> str:
-    """E.g. "Not robust: without the 53 records at On or near Hospital (Heath), Bridge and
+    """E.g. "Not robust: without the 53 records at On or near Hospital in Heath, Bridge and
     Fant leads and this area ranks 2nd"."""
     top = table["ward_codes"].iloc[0]
     changed = [c for c in checks if c.leader_codes != top]
     if not changed:
-        points = "; ".join(f"{c.location} ({c.ward_name})" for c in checks)
+        points = "; ".join(f"{c.location} in {c.ward_name}" for c in checks)
         return f"Robust: it still leads with each flagged map point left out ({points})"
     parts = []
     for c in changed:
         where = (f"this area ranks {_ordinal(c.top_rank)}" if c.top_rank else
                  "this area drops out of the list")
         leader = _join(sorted(c.leader_names.split("; ")))
-        parts.append(f"without the {c.count:,} records at {c.location} ({c.ward_name}), "
+        parts.append(f"without the {c.count:,} records at {c.location} in {c.ward_name}, "
                      f"{leader} leads and {where}")
     return "Not robust: " + "; ".join(parts)
