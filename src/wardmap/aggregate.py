@@ -1,11 +1,13 @@
 """Points in polygons, with every input row accounted for.
 
 Each record gets exactly one status: filtered_out (fails a crime-type or month filter),
-excluded_location (at a map point left out with ``--exclude-location``), missing_coordinates, invalid_coordinates (not a number, out of range, latitude/longitude
-swapped, or 0,0), assigned (inside a ward), snapped (outside every ward but within the snap
-tolerance of one: police.uk snap points and generalised boundaries shave the edges) or outside.
-The counts add up to the input rows. Records that fail a filter still carry the ward they fall
-in, so a comparison period can be counted from the same table.
+excluded_location (at a map point left out with ``--exclude-location``), missing_coordinates,
+invalid_coordinates (not a number, out of range, latitude/longitude swapped, or 0,0),
+assigned (inside a ward), snapped (outside every ward but within the snap tolerance of one:
+police.uk snap points and generalised boundaries shave the edges) or outside. The counts add
+up to the input rows. Records that fail a filter still carry the ward they fall in, so a
+comparison period can be counted from the same table; records at an excluded map point carry
+none, so no period counts them.
 """
 
 from __future__ import annotations
