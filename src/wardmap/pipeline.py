@@ -19,7 +19,7 @@ from wardmap.load.boundaries import read_boundaries
 from wardmap.load.files import sha256
 from wardmap.load.incidents import read_incidents
 from wardmap.load.tables import read_population, read_ward_values
-from wardmap.normalise import add_rates, rate_summary
+from wardmap.normalise import add_rates, population_warnings, rate_summary
 from wardmap.progress import Steps
 from wardmap.result import BOUNDARY_ATTRIBUTION, POLICE_ATTRIBUTION, RunMeta, RunResult
 
@@ -55,7 +55,8 @@ def analyse(config: Config, steps: Steps | None = None) -> RunResult:
         result.inputs.append({"role": "population", **population.manifest})
         result.warnings.extend(population.warnings)
     result.wards = add_rates(result.wards)
-    result.warnings.extend(population_warnings(result.wards))
+    if "incidents" in result.wards:  # a --counts table's value may already be a rate
+        result.warnings.extend(population_warnings(result.wards))
     result = _tests_and_periods(result, steps)
     result.meta = _meta(result)
     result.summary = _summary(result)
@@ -97,21 +98,6 @@ def run(config: Config, out_dir: str | Path | None = None, steps: Steps | None =
         write_run(result, Path(out_dir or config.output.out), maps=config.maps.enabled,
                   extra_writers=list(extra_writers))
     return result
-
-
-def population_warnings(wards: pd.DataFrame) -> list[str]:
-    """Say when counts stand in for rates, and name the wards without a population."""
-    population = wards["population"] if "population" in wards else pd.Series(dtype=float)
-    missing = wards.loc[~(population.reindex(wards.index) > 0), "ward_name"].astype(str)
-    if len(missing) == len(wards):
-        return ["no population given: wards are compared by counts, not rates per 1,000 "
-                "residents, so a ward with more residents, visitors or a town centre ranks "
-                "higher for that alone (give --population for rates)"]
-    if len(missing):
-        shown = ", ".join(missing.iloc[:10]) + (" ..." if len(missing) > 10 else "")
-        return [f"no population for {len(missing)} ward(s): {shown}; their rates are left "
-                "blank and they are compared by counts only"]
-    return []
 
 
 def _check_inputs(config: Config) -> None:

@@ -307,6 +307,7 @@ def _hot_spot_paragraphs(result: RunResult, style: Style) -> list[str]:
                               f"confidence or more: {names}.")
         else:
             paragraphs.append("Getis-Ord Gi* found no hot spot at 95% confidence or more.")
+        paragraphs += _before_correction(result, bins)
         paragraphs += _top_not_hot(result, bins)
         if len(cold):
             were = "was a cold spot" if len(cold) == 1 else "were cold spots"
@@ -371,6 +372,27 @@ def _place_paragraphs(result: RunResult, style: Style) -> list[str]:
     return paragraphs
 
 
+def _before_correction(result: RunResult, bins: pd.Series) -> list[str]:
+    """Wards that are hot or cold spots only before allowing for the number tested."""
+    wards = result.wards
+    if "gi_bin_uncorrected" not in wards or result.config.stats.correction == "none":
+        return []
+    raw = pd.to_numeric(wards["gi_bin_uncorrected"], errors="coerce").fillna(0)
+    hot = sorted(wards.loc[(raw >= 2) & (bins < 2), "ward_name"].astype(str))
+    cold = sorted(wards.loc[(raw <= -2) & (bins > -2), "ward_name"].astype(str))
+    if not hot and not cold:
+        return []
+    how = {"fdr": "the false discovery rate", "bonferroni": "Bonferroni's correction"}.get(
+        result.config.stats.correction, "the correction")
+    found = [f"{_join(names)} {kind}" for names, kind in
+             ((hot, "were hot spots" if len(hot) > 1 else "was a hot spot"),
+              (cold, "were cold spots" if len(cold) > 1 else "was a cold spot")) if names]
+    return [f"Before allowing for the number of wards tested ({how}), {'; '.join(found)} "
+            "at 95% confidence or more; after it, not at that level. The maps show wards "
+            "significant only before the correction in a paler colour, apart from those "
+            "significant after it."]
+
+
 def _top_not_hot(result: RunResult, bins: pd.Series) -> list[str]:
     """Why the ward with the most incidents need not be a hot spot."""
     wards = result.wards
@@ -379,9 +401,14 @@ def _top_not_hot(result: RunResult, bins: pd.Series) -> list[str]:
     top = wards.loc[wards["incidents"].astype(float).idxmax()]
     if bins.loc[top.name] >= 2:
         return []
-    return [f"{ward_label(top['ward_name'])} had the most recorded incidents but is not a "
-            "Gi* hot spot: Gi* asks whether a ward and its neighbours together stand out, so "
-            "a busy ward among quieter neighbours is not one."]
+    raw = pd.to_numeric(wards.get("gi_bin_uncorrected", bins), errors="coerce").fillna(0)
+    text = (f"{ward_label(top['ward_name'])} had the most recorded incidents but is not a "
+            "Gi* hot spot after the correction: Gi* asks whether a ward and its neighbours "
+            "together stand out, so a busy ward among quieter neighbours is not one")
+    if raw.loc[top.name] >= 2:
+        text += ", and with many wards tested one strong ward and neighbourhood can still " \
+                "fall within what chance produces somewhere"
+    return [text + "."]
 
 
 def _trend_paragraphs(result: RunResult) -> list[str]:

@@ -42,8 +42,9 @@ def check_robustness(result: RunResult, focus: pd.DataFrame, search) -> pd.DataF
     table = focus.copy()
     table.attrs = dict(focus.attrs)
     flagged = getattr(result.locations, "flagged", None)
+    # Before the reason, which stays the last column.
+    table.insert(max(len(table.columns) - 1, 0), "robust", True)
     if flagged is None or flagged.empty or result.records is None or table.empty:
-        table["robust"] = True
         table.attrs["robustness"] = []
         return table
     records = result.records
