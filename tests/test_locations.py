@@ -212,3 +212,74 @@ def test_public_run_suppresses_small_location_counts(small_area):
     assert mill["count"] == "<5" and pd.isna(mill["share_of_ward"])
     by_month = pd.read_csv(out / "places_by_month.csv", dtype=str)
     assert "2" not in by_month["2017-12"].tolist()  # the two drugs records at the nightclub
+
+
+def test_maps_tell_significance_before_correction_apart():
+    from wardmap.maps import style
+
+    wards = pd.DataFrame({
+        "lisa_label": ["High-High", "Not significant", "Not significant", "Island"],
+        "lisa_label_uncorrected": ["High-High", "Low-Low", "Not significant", "Island"],
+        "gi_bin": [2, 0, 0, -1],
+        "gi_bin_uncorrected": [3, 1, 0, -3],
+    })
+    assert style.lisa_map_labels(wards).tolist() == [
+        "High-High", style.BEFORE_CORRECTION_LISA, "Not significant", "Island"]
+    assert style.gi_map_bins(wards).tolist() == [2, 4, 0, -1]
+    rows = style.gi_legend_rows(style.gi_map_bins(wards))
+    assert ("#fddbc7", "Hot spot before correction only", 1) in rows
+    assert all(label != "Cold spot before correction only" for _, label, _ in rows)
+
+
+def test_population_warnings_name_the_wards_without_one():
+    from wardmap.normalise import population_note, population_warnings
+
+    wards = pd.DataFrame({"ward_name": ["Ay", "Bee"], "population": [np.nan, np.nan]})
+    assert "counts, not rates" in population_warnings(wards)[0]
+    assert population_note(wards) == "Counts, not rates: no population given"
+    wards["population"] = [1200.0, np.nan]
+    assert population_warnings(wards) == ["no population for 1 ward(s): Bee; their rates are "
+                                          "left blank and they are compared by counts only"]
+    wards["population"] = [1200.0, 900.0]
+    assert population_warnings(wards) == [] and population_note(wards) is None
+
+
+def test_exclude_location_by_text_needs_a_location_column(tmp_path):
+    wards = grid_wards(2, 1)
+    wards.to_file(tmp_path / "wards.geojson", driver="GeoJSON")
+    (tmp_path / "records.csv").write_text("Longitude,Latitude\n0.5,51.2\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["run", "--boundaries", str(tmp_path / "wards.geojson"),
+                                      "--incidents", str(tmp_path / "records.csv"),
+                                      "--exclude-location", "Hospital", "--no-maps",
+                                      "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "no Location column (give the map point as LON,LAT)" in result.output
+
+
+def test_focus_lead_that_does_not_rest_on_the_flagged_point_is_robust(small_area):
+    out = small_area / "focus"
+    result = CliRunner().invoke(cli, ["focus", "--boundaries", str(small_area / "wards.geojson"),
+                                      "--incidents", str(small_area / "records.csv"), "--size",
+                                      "1", "--no-maps", "--out", str(out), "--permutations",
+                                      "0"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    focus = pd.read_csv(out / "focus.csv")
+    # Ward 1 (15 records, 12 at the hospital) leads; without the hospital Ward 2 (7) does.
+    assert focus["ward_names"].tolist() == ["Ward 1", "Ward 2"]
+    assert focus["robust"].tolist() == [False, False]
+    assert "without the 12 records at On or near Hospital in Ward 1, Ward 2 leads" in \
+        focus["reason"].iloc[0]
+    # Flag only Ward 2's nightclub (7 of its 7 records): Ward 1 leads with it or without it.
+    config = small_area / "run.toml"
+    config.write_text("[locations]\nflag_share = 0.85\nflag_min_count = 5\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["focus", str(config), "--boundaries",
+                                      str(small_area / "wards.geojson"), "--incidents",
+                                      str(small_area / "records.csv"), "--size", "1",
+                                      "--no-maps", "--out", str(out), "--permutations", "0"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    focus = pd.read_csv(out / "focus.csv")
+    assert focus["robust"].tolist() == [True, True]
+    assert focus["reason"].iloc[0].endswith(
+        "Robust: it still leads with each flagged map point left out (On or near Nightclub in "
+        "Ward 2)")
