@@ -63,9 +63,7 @@ def place_name(location: pd.Series) -> pd.Series:
     >>> place_name(pd.Series(["On or near Hospital", "High Street"])).tolist()
     ['Hospital', 'High Street']
     """
-    text = location.astype("string").fillna("").str.strip()
-    starts = text.str.casefold().str.startswith(PREFIX)
-    return text.where(~starts, text.str.slice(len(PREFIX))).str.strip()
+    return _per_text(location, _strip_prefix)
 
 
 def place_type(location: pd.Series) -> pd.Series:
@@ -77,15 +75,33 @@ def place_type(location: pd.Series) -> pd.Series:
     >>> place_type(pd.Series(["On or near Hospital", "On or near Week Street", None])).tolist()
     ['Hospital', 'street', 'unknown']
     """
-    name = place_name(location)
-    known = name.str.casefold().map(_PLACE_KEYS)
-    kind = known.where(known.notna(), STREET)
-    return kind.where(name != "", UNKNOWN).astype(object)
+    def kind(texts: pd.Series) -> pd.Series:
+        name = _strip_prefix(texts)
+        known = name.str.casefold().map(_PLACE_KEYS)
+        return known.where(known.notna(), STREET).where(name != "", UNKNOWN)
+
+    return _per_text(location, kind)
+
+
+def _strip_prefix(texts: pd.Series) -> pd.Series:
+    text = texts.astype(object).where(texts.notna(), "").astype(str).str.strip()
+    starts = text.str.casefold().str.startswith(PREFIX)
+    return text.where(~starts, text.str.slice(len(PREFIX))).str.strip()
+
+
+def _per_text(location: pd.Series, fn) -> pd.Series:
+    """``fn`` over the distinct texts only, spread back: a national year holds millions of
+    records but only some hundred thousand Location texts."""
+    codes, uniques = pd.factorize(location.to_numpy(dtype=object), use_na_sentinel=False)
+    texts = pd.Series(np.asarray(uniques, dtype=object))
+    done = np.asarray(fn(texts.where(texts.notna(), "")), dtype=object)
+    return pd.Series(done[codes], index=location.index, dtype=object)
 
 
 def location_rows(records: pd.DataFrame, lonlat: tuple[np.ndarray, np.ndarray],
                   mask: np.ndarray) -> pd.DataFrame:
-    """Location rows (``ROW_COLUMNS``) counting the records chosen by ``mask``.
+    """Location rows (``ROW_COLUMNS``) counting the records chosen by ``mask``, in the order
+    each first appears.
 
     records: the records table (ward_code, location, crime_type, month); lonlat: each record's
     WGS84 coordinates; mask: the records to count (placed and passing the filters).
@@ -98,18 +114,39 @@ def location_rows(records: pd.DataFrame, lonlat: tuple[np.ndarray, np.ndarray],
     ...               np.array([True, True]))["count"].tolist()
     [2]
     """
-    chosen = pd.DataFrame({
-        "ward_code": records["ward_code"].to_numpy(object)[mask],
-        "location": records["location"].astype(object).to_numpy()[mask],
-        "lon": np.round(np.asarray(lonlat[0], float)[mask], 6),
-        "lat": np.round(np.asarray(lonlat[1], float)[mask], 6),
-        "crime_type": records["crime_type"].astype(object).to_numpy()[mask],
-        "month": records["month"].astype(object).to_numpy()[mask],
-    })
-    keys = ROW_COLUMNS[:-1]
-    filled = chosen.fillna({"location": "", "crime_type": "", "month": ""})
-    return (filled.groupby(keys, sort=True, dropna=False).size().rename("count")
-            .reset_index()[ROW_COLUMNS])
+    mask = np.asarray(mask, bool)
+    lon = np.round(np.asarray(lonlat[0], float)[mask], 6)
+    lat = np.round(np.asarray(lonlat[1], float)[mask], 6)
+    # One integer key per (map point, location, ward, crime type, month), built by hashing
+    # (pandas.factorize) one column at a time so it never overflows: no sort of the records.
+    key = pd.factorize(lon + 1j * lat)[0].astype(np.int64)
+    columns = {c: _codes(records[c], mask) for c in ("ward_code", "location", "crime_type",
+                                                     "month")}
+    for codes, uniques in columns.values():
+        key = pd.factorize(key * (len(uniques) + 1) + codes + 1)[0].astype(np.int64)
+    # factorize numbers keys in order of first appearance: first[k] is key k's first record.
+    count = np.bincount(key)
+    first = np.flatnonzero(np.r_[True, np.maximum.accumulate(key)[1:] > np.maximum.accumulate(
+        key)[:-1]]) if len(key) else np.array([], np.int64)
+    rows = pd.DataFrame({c: _texts(codes[first], uniques)
+                         for c, (codes, uniques) in columns.items()})
+    rows["lon"], rows["lat"], rows["count"] = lon[first], lat[first], count
+    return rows[ROW_COLUMNS]
+
+
+def _codes(column: pd.Series, mask: np.ndarray) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes (-1 for missing) and the distinct values of a text column's chosen rows;
+    a Categorical's own codes when the reader gave one."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy()[mask].astype(np.int64), column.cat.categories
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object)[mask])
+    return codes.astype(np.int64), pd.Index(uniques)
+
+
+def _texts(codes: np.ndarray, uniques: pd.Index) -> np.ndarray:
+    """Texts for codes ("" for missing)."""
+    values = np.append(np.asarray(uniques.astype(object), dtype=object), "")
+    return values[np.where(codes >= 0, codes, len(values) - 1)]
 
 
 def map_points(rows: pd.DataFrame) -> pd.DataFrame:
@@ -182,7 +219,8 @@ def ward_locations(points: pd.DataFrame, ward_codes: pd.Series | list[str], *,
 
     ``location_flag`` is true when the busiest map point holds at least ``flag_share`` of the
     ward's records and at least ``flag_min_count`` of them. ``points`` is ``map_points``'s
-    table (busiest point first within a ward).
+    table (busiest point first within a ward). The concentration columns are
+    ``concentration`` for each ward, worked out for every ward at once.
     """
     top = points.groupby("ward_code", sort=False).head(1).set_index("ward_code")
     table = pd.DataFrame(index=pd.Index(list(ward_codes), name="ward_code"))
@@ -191,14 +229,29 @@ def ward_locations(points: pd.DataFrame, ward_codes: pd.Series | list[str], *,
     table["top_location_share"] = top["share_of_ward"].reindex(table.index)
     table["location_flag"] = ((table["top_location_share"] >= flag_share)
                               & (table["top_location_count"] >= flag_min_count))
-    spread = {code: concentration(group["count"]) for code, group in
-              points.groupby("ward_code", sort=False)}
-    empty = Concentration(0, 0, math.nan, math.nan, math.nan)
-    found = [spread.get(code, empty) for code in table.index]
-    table["location_points"] = [c.points for c in found]
-    table["location_top5_share"] = [c.top5_share for c in found]
-    table["location_top10_share"] = [c.top10_share for c in found]
-    table["location_gini"] = [c.gini for c in found]
+    spread = _ward_concentration(points[points["count"] > 0])
+    table["location_points"] = spread["points"].reindex(table.index).fillna(0).astype("int64")
+    for column in ("top5_share", "top10_share", "gini"):
+        table[f"location_{column}"] = spread[column].reindex(table.index)
+    return table
+
+
+def _ward_concentration(points: pd.DataFrame) -> pd.DataFrame:
+    """``concentration`` of every ward's map point counts, vectorised over wards."""
+    x = points[["ward_code", "count"]].astype({"count": float})
+    x = x.sort_values(["ward_code", "count"], ascending=[True, False], kind="stable")
+    by_ward = x.groupby("ward_code", sort=False)["count"]
+    n, total = by_ward.transform("size"), by_ward.transform("sum")
+    rank_desc = by_ward.cumcount() + 1  # 1 = busiest
+    table = pd.DataFrame({"points": by_ward.size()})
+    for name, fraction in (("top5_share", 0.05), ("top10_share", 0.10)):
+        within = rank_desc <= np.ceil(fraction * n - 1e-9)
+        table[name] = x["count"].where(within, 0).groupby(x["ward_code"], sort=False).sum() \
+            / by_ward.sum()
+    rank_asc = n - rank_desc + 1
+    weighted = (rank_asc * x["count"]).groupby(x["ward_code"], sort=False).sum()
+    size, sums = table["points"], by_ward.sum()
+    table["gini"] = (2.0 * weighted / (size * sums) - (size + 1) / size).clip(lower=0.0)
     return table
 
 
@@ -206,34 +259,47 @@ def group_member(rows: pd.DataFrame, members: list[str]) -> np.ndarray:
     """True for rows whose place type or place name is one of a place group's ``members``
     (compared without case; "High Street" matches "On or near High Street")."""
     wanted = {m.strip().casefold() for m in members}
-    kind = place_type(rows["location"]).astype(str).str.casefold()
-    name = place_name(rows["location"]).str.casefold()
-    return (kind.isin(wanted) | name.isin(wanted)).to_numpy(bool)
+
+    def member(texts: pd.Series) -> pd.Series:
+        kind = place_type(texts).astype(str).str.casefold()
+        name = _strip_prefix(texts).str.casefold()
+        return kind.isin(wanted) | name.isin(wanted)
+
+    return _per_text(rows["location"], member).to_numpy(bool)
+
+
+def group_masks(rows: pd.DataFrame, groups: dict[str, list[str]]) -> dict[str, np.ndarray]:
+    """``group_member`` for each place group."""
+    return {group: group_member(rows, members) for group, members in groups.items()}
 
 
 def group_shares(rows: pd.DataFrame, groups: dict[str, list[str]],
-                 ward_codes: pd.Series | list[str]) -> pd.DataFrame:
+                 ward_codes: pd.Series | list[str],
+                 masks: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """``share_<group>`` per ward (index ward_code): the fraction 0-1 of the ward's records at
-    the group's places (NaN for a ward without records)."""
+    the group's places (NaN for a ward without records). ``masks``: ``group_masks``, when
+    already worked out."""
+    masks = masks if masks is not None else group_masks(rows, groups)
     index = pd.Index(list(ward_codes), name="ward_code")
     totals = rows.groupby("ward_code")["count"].sum().reindex(index)
     table = pd.DataFrame(index=index)
-    for group, members in groups.items():
-        inside = rows[group_member(rows, members)]
+    for group in groups:
+        inside = rows[masks[group]]
         counts = inside.groupby("ward_code")["count"].sum().reindex(index, fill_value=0)
         table[f"share_{group}"] = (counts / totals.where(totals > 0)).astype(float)
     return table
 
 
-def group_months(rows: pd.DataFrame, groups: dict[str, list[str]], wards: pd.DataFrame
-                 ) -> pd.DataFrame:
+def group_months(rows: pd.DataFrame, groups: dict[str, list[str]], wards: pd.DataFrame,
+                 masks: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """Records per ward, place group and month: ward_code, ward_name, place_group, one column
     per month and total. A row "other places" holds the records at no group's places; a place
-    in two groups counts in both."""
+    in two groups counts in both. ``masks``: ``group_masks``, when already worked out."""
+    masks = masks if masks is not None else group_masks(rows, groups)
     months = sorted(m for m in rows["month"].astype(str).unique() if m)
     parts, other = [], np.ones(len(rows), bool)
-    for group, members in {**groups}.items():
-        member = group_member(rows, members)
+    for group in groups:
+        member = masks[group]
         other &= ~member
         parts.append(_by_month(rows[member], group, months))
     parts.append(_by_month(rows[other], "other places", months))
@@ -318,13 +384,15 @@ def analyse_locations(rows: pd.DataFrame, wards: pd.DataFrame, groups: dict[str,
     ...     "lon": [0.1, 0.2], "lat": [51.0, 51.1], "crime_type": ["V", "V"],
     ...     "month": ["2017-11", "2017-11"], "count": [12, 3]})
     >>> columns, found = analyse_locations(rows, wards, {})
-    >>> columns.loc["A", ["top_location", "top_location_count", "location_flag"]].tolist()
-    ['On or near Hospital', 12, True]
+    >>> a = columns.loc["A"]
+    >>> (a["top_location"], int(a["top_location_count"]), bool(a["location_flag"]))
+    ('On or near Hospital', 12, True)
     """
     points = map_points(rows)
     columns = ward_locations(points, wards["ward_code"], flag_share=flag_share,
                              flag_min_count=flag_min_count)
-    columns = columns.join(group_shares(rows, groups, wards["ward_code"]))
+    masks = group_masks(rows, groups)
+    columns = columns.join(group_shares(rows, groups, wards["ward_code"], masks))
     names = dict(zip(wards["ward_code"], wards["ward_name"], strict=True))
     points.insert(1, "ward_name", points["ward_code"].map(names))
     top = points.groupby("ward_code", sort=False).head(1)
@@ -332,7 +400,7 @@ def analyse_locations(rows: pd.DataFrame, wards: pd.DataFrame, groups: dict[str,
     flagged = flagged.assign(incidents=(flagged["count"] / flagged["share_of_ward"]).round()
                              .astype("int64")).rename(columns={"share_of_ward": "share"})
     found = Locations(rows, points, concentration(points["count"]),
-                      group_months(rows, groups, wards),
+                      group_months(rows, groups, wards, masks),
                       flagged[["ward_code", "ward_name", "location", *POINT, "count",
                                "incidents", "share"]].reset_index(drop=True))
     return columns, found

@@ -1,9 +1,9 @@
 """Is a focus area's lead robust to the map points that flagged wards rest on?
 
 police.uk places records on anonymised map points; a hospital or shopping area can hold half
-a ward's records. For each flagged map point (wardmap.locations) the whole analysis is run
-again without that point's records and the focus search repeated: an area is robust when it
-keeps its rank every time.
+a ward's records. For each flagged map point (wardmap.locations) in a listed area's wards the
+whole analysis is run again without that point's records and the focus search repeated: an
+area is robust when it keeps its rank every time.
 """
 
 from __future__ import annotations
@@ -46,6 +46,16 @@ def check_robustness(result: RunResult, focus: pd.DataFrame, search) -> pd.DataF
     table.insert(max(len(table.columns) - 1, 0), "robust", True)
     if flagged is None or flagged.empty or result.records is None or table.empty:
         table.attrs["robustness"] = []
+        return table
+    # Only a point inside a listed area can lower it: leaving out a point elsewhere lowers
+    # wards outside the list, which cannot overtake a listed area (exact for counts and
+    # rates; smoothed rates and several indicators move a little with every ward).
+    listed = {code for codes in table["ward_codes"] for code in str(codes).split(";")}
+    flagged = flagged[flagged["ward_code"].isin(listed)]
+    if flagged.empty:
+        table.attrs["robustness"] = []
+        table.loc[table.index[0], "reason"] = (f"{table['reason'].iloc[0]}. No ward in the "
+                                               "listed areas rests on one map point")
         return table
     records = result.records
     lon, lat = np.round(records["lon"].to_numpy(float), 6), np.round(
