@@ -18,6 +18,7 @@ from wardmap.locations import (
     excluded_by,
     group_months,
     group_shares,
+    location_rows,
     map_points,
     place_type,
 )
@@ -283,3 +284,39 @@ def test_focus_lead_that_does_not_rest_on_the_flagged_point_is_robust(small_area
     assert focus["reason"].iloc[0].endswith(
         "Robust: it still leads with each flagged map point left out (On or near Nightclub in "
         "Ward 2)")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["A", "B", "C"]), st.integers(0, 5),
+                          st.sampled_from(["2017-11", "2017-12", None]),
+                          st.sampled_from(["On or near Hospital", "On or near Nightclub",
+                                           "On or near Mill Lane", None])),
+                min_size=1, max_size=80))
+def test_every_table_adds_up_to_the_records(records):
+    """Location rows, map points and the place-group table all count every record once."""
+    recs = pd.DataFrame(records, columns=["ward_code", "point", "month", "location"])
+    recs["crime_type"] = "Robbery"
+    lon, lat = 0.1 * recs["point"].to_numpy(float), 51 + 0.1 * recs["point"].to_numpy(float)
+    rows = location_rows(recs, (lon, lat), np.ones(len(recs), bool))
+    wards = pd.DataFrame({"ward_code": ["A", "B", "C", "D"], "ward_name": list("abcd")})
+    columns, found = analyse_locations(rows, wards, {"nte": ["Nightclub"]})
+    expected = recs["ward_code"].value_counts().reindex(wards["ward_code"], fill_value=0)
+    assert rows["count"].sum() == len(recs)
+    points = found.points.groupby("ward_code")["count"].sum()
+    assert points.reindex(wards["ward_code"], fill_value=0).tolist() == expected.tolist()
+    table = found.by_month.groupby("ward_code")["total"].sum()
+    assert table.reindex(wards["ward_code"]).tolist() == expected.tolist()
+    assert found.concentration.records == len(recs)
+    assert (columns["top_location_count"] <= expected).all()
+
+
+def test_excluded_map_points_leave_the_comparison_period_too(small_area):
+    # The hospital's 12 records are in November: the comparison period.
+    result, out = run(small_area, "--months", "2017-12", "--compare", "2017-11",
+                      "--exclude-location", "Hospital")
+    assert result.exit_code == 0, result.output
+    wards = pd.read_csv(out / "wards.csv").set_index("ward_name")
+    assert wards.loc["Ward 1", "incidents_prev"] == 3
+    accounting = json.loads((out / "accounting.json").read_text())
+    # Filters come first: November's hospital records are outside the period chosen.
+    assert (accounting["filtered_out"], accounting["excluded_location"]) == (15, 0)

@@ -241,7 +241,7 @@ def _ward_concentration(points: pd.DataFrame) -> pd.DataFrame:
     x = points[["ward_code", "count"]].astype({"count": float})
     x = x.sort_values(["ward_code", "count"], ascending=[True, False], kind="stable")
     by_ward = x.groupby("ward_code", sort=False)["count"]
-    n, total = by_ward.transform("size"), by_ward.transform("sum")
+    n = by_ward.transform("size")
     rank_desc = by_ward.cumcount() + 1  # 1 = busiest
     table = pd.DataFrame({"points": by_ward.size()})
     for name, fraction in (("top5_share", 0.05), ("top10_share", 0.10)):
@@ -297,30 +297,29 @@ def group_months(rows: pd.DataFrame, groups: dict[str, list[str]], wards: pd.Dat
     in two groups counts in both. ``masks``: ``group_masks``, when already worked out."""
     masks = masks if masks is not None else group_masks(rows, groups)
     months = sorted(m for m in rows["month"].astype(str).unique() if m)
-    parts, other = [], np.ones(len(rows), bool)
+    other = np.ones(len(rows), bool)
+    parts = []
     for group in groups:
-        member = masks[group]
-        other &= ~member
-        parts.append(_by_month(rows[member], group, months))
-    parts.append(_by_month(rows[other], "other places", months))
-    table = pd.concat(parts, ignore_index=True)
-    names = dict(zip(wards["ward_code"], wards["ward_name"], strict=True))
+        other &= ~masks[group]
+        parts.append(rows.loc[masks[group], ["ward_code", "month", "count"]].assign(
+            place_group=group))
+    parts.append(rows.loc[other, ["ward_code", "month", "count"]].assign(
+        place_group="other places"))
+    long = pd.concat(parts, ignore_index=True)
+    keys = ["ward_code", "place_group"]
     full = pd.MultiIndex.from_product([list(wards["ward_code"]), [*groups, "other places"]],
-                                      names=["ward_code", "place_group"])
-    table = table.set_index(["ward_code", "place_group"]).reindex(full, fill_value=0)
+                                      names=keys)
+    by_month = long.pivot_table(index=keys, columns="month", values="count", aggfunc="sum",
+                                fill_value=0)
+    table = by_month.reindex(index=full, columns=months, fill_value=0).astype("int64")
+    table.columns = [str(c) for c in table.columns]
+    # The total counts records without a month too.
+    total = long.groupby(keys)["count"].sum()
+    table["total"] = total.reindex(full, fill_value=0).astype("int64").to_numpy()
     table = table.reset_index()
+    names = dict(zip(wards["ward_code"], wards["ward_name"], strict=True))
     table.insert(1, "ward_name", table["ward_code"].map(names))
-    table["total"] = table[months].sum(axis=1) if months else 0
     return table
-
-
-def _by_month(rows: pd.DataFrame, group: str, months: list[str]) -> pd.DataFrame:
-    counts = rows.groupby(["ward_code", "month"])["count"].sum().unstack(fill_value=0)
-    counts = counts.reindex(columns=months, fill_value=0).astype("int64")
-    counts.columns = [str(c) for c in counts.columns]
-    counts = counts.reset_index()
-    counts.insert(1, "place_group", group)
-    return counts
 
 
 def excluded_by(location: pd.Series, lonlat: tuple[np.ndarray, np.ndarray],

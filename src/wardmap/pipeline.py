@@ -153,9 +153,12 @@ def _add_locations(result: RunResult) -> None:
     records = result.records
     placed = records["status"].isin(PLACED).to_numpy()
     rows = location_rows(records, (records["lon"], records["lat"]), placed)
+    output = result.config.output
+    # A public run names no point holding a suppressed number of records.
+    least = max(settings.flag_min_count, output.threshold + 1) if output.public else \
+        settings.flag_min_count
     columns, found = analyse_locations(rows, result.wards, result.config.place_groups(),
-                                       flag_share=settings.flag_share,
-                                       flag_min_count=settings.flag_min_count)
+                                       flag_share=settings.flag_share, flag_min_count=least)
     result.wards = result.wards.join(columns, on="ward_code")
     result.locations = found
     for _, flag in found.flagged.iterrows():
