@@ -350,8 +350,10 @@ def _place_paragraphs(result: RunResult, style: Style) -> list[str]:
         paragraphs.append(
             f"{style.count(row['count'])} of {row['ward_name']}'s "
             f"{style.count(row['incidents'])} incidents of {subject(result)} were recorded at "
-            f"one map point, {row['location']} ({row['share']:.0%}): {flag_meaning(row)}. "
-            "police.uk places each record at an anonymised map point; see locations.csv.")
+            f"one map point, {row['location']} ({row['share']:.0%}): {flag_meaning(row)}.")
+    if paragraphs:
+        paragraphs[-1] += (" Each record is published at an anonymised police.uk map point; "
+                           "locations.csv lists every point.")
     spread = found.concentration
     if spread.points >= 20:
         paragraphs.append(
