@@ -320,3 +320,22 @@ def test_excluded_map_points_leave_the_comparison_period_too(small_area):
     accounting = json.loads((out / "accounting.json").read_text())
     # Filters come first: November's hospital records are outside the period chosen.
     assert (accounting["filtered_out"], accounting["excluded_location"]) == (15, 0)
+
+
+def test_points_without_location_text_are_named_by_coordinates(tmp_path):
+    wards = grid_wards(2, 1)
+    wards.to_file(tmp_path / "wards.geojson", driver="GeoJSON")
+    x, y = wards.representative_point().iloc[0].x, wards.representative_point().iloc[0].y
+    lines = ["easting,northing"] + [f"{x},{y}"] * 12 + [f"{x + 50},{y}"] * 2
+    (tmp_path / "points.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = ["run", "--boundaries", str(tmp_path / "wards.geojson"), "--incidents",
+            str(tmp_path / "points.csv"), "--no-maps", "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    flag = summary["location_flags"][0]
+    point = f"{flag['lon']:.6f},{flag['lat']:.6f}"
+    assert f"12 of Ward 1's 14 records were recorded at one map point, {point}" in result.output
+    result = CliRunner().invoke(cli, [*args, "--exclude-location", point],
+                                catch_exceptions=False)
+    assert json.loads((tmp_path / "out" / "accounting.json").read_text())[
+        "excluded_location"] == 12

@@ -397,12 +397,21 @@ def analyse_locations(rows: pd.DataFrame, wards: pd.DataFrame, groups: dict[str,
     top = points.groupby("ward_code", sort=False).head(1)
     flagged = top[top["ward_code"].map(columns["location_flag"]).fillna(False).astype(bool)]
     flagged = flagged.assign(incidents=(flagged["count"] / flagged["share_of_ward"]).round()
-                             .astype("int64")).rename(columns={"share_of_ward": "share"})
+                             .astype("int64"), location=point_labels(flagged)
+                             ).rename(columns={"share_of_ward": "share"})
     found = Locations(rows, points, concentration(points["count"]),
                       group_months(rows, groups, wards, masks),
                       flagged[["ward_code", "ward_name", "location", *POINT, "count",
                                "incidents", "share"]].reset_index(drop=True))
     return columns, found
+
+
+def point_labels(points: pd.DataFrame) -> list[str]:
+    """How sentences name map points: the Location text, or "LON,LAT" (as
+    ``--exclude-location`` takes it) for a point without one."""
+    return [str(loc) if isinstance(loc, str) and loc.strip() else f"{lon:.6f},{lat:.6f}"
+            for loc, lon, lat in zip(points["location"], points["lon"], points["lat"],
+                                     strict=True)]
 
 
 def flag_sentence(flag: pd.Series, what: str = "records") -> str:

@@ -12,6 +12,7 @@ from folium.map import Layer
 from folium.template import Template
 
 from wardmap.disclosure import format_count
+from wardmap.locations import point_labels
 from wardmap.maps import web
 from wardmap.result import RunResult
 
@@ -27,7 +28,7 @@ def ward_location_text(result: RunResult, top: int) -> pd.DataFrame:
     count = lambda n: format_count(n, output.threshold, output.public)  # noqa: E731
     points = found.points.groupby("ward_code", sort=False).head(max(top, 0))
     listed = points.assign(_t=[f"{loc} ({count(n)})" for loc, n in
-                               zip(points["location"], points["count"], strict=True)])
+                               zip(point_labels(points), points["count"], strict=True)])
     text = listed.groupby("ward_code", sort=False)["_t"].agg("; ".join)
     flags = found.flagged.set_index("ward_code")
     flag_text = pd.Series({code: f"{count(f['count'])} of {count(f['incidents'])} at "
@@ -46,9 +47,9 @@ def locations_layer(result: RunResult, limit: int) -> PointsLayer | None:
                                  ascending=[False, True, True], kind="stable").head(limit)
     largest = float(busiest["count"].max())
     rows = [[round(float(r.lat), 6), round(float(r.lon), 6),
-             round(3 + 12 * math.sqrt(r.count / largest), 1), str(r.location),
-             str(r.ward_name), int(r.count), f"{r.share_of_ward:.0%}"]
-            for r in busiest.itertuples()]
+             round(3 + 12 * math.sqrt(r.count / largest), 1), label, str(r.ward_name),
+             int(r.count), f"{r.share_of_ward:.0%}"]
+            for r, label in zip(busiest.itertuples(), point_labels(busiest), strict=True)]
     return PointsLayer(rows)
 
 
