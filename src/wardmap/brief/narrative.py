@@ -365,9 +365,11 @@ def _place_paragraphs(result: RunResult, style: Style) -> list[str]:
     leader = order.iloc[0] if len(order) else None
     if leader is not None and not style.hidden(leader["incidents"]):
         groups = result.config.place_groups()
-        items = [f"{leader[f'share_{g}']:.0%} were recorded at {g.replace('_', '-')} places "
-                 f"({', '.join(m)})" for g, m in groups.items()
-                 if pd.notna(leader.get(f"share_{g}"))]
+        shares = {g: leader.get(f"share_{g}") for g in groups}
+        # A public briefing gives no share that reveals a suppressed count.
+        items = [f"{shares[g]:.0%} were recorded at {g.replace('_', '-')} places "
+                 f"({', '.join(m)})" for g, m in groups.items() if pd.notna(shares[g])
+                 and not style.hidden(round(shares[g] * leader["incidents"]))]
         if items:
             paragraphs.append(f"Of {ward_label(leader['ward_name'])}'s incidents, "
                               f"{'; '.join(items)}.")
