@@ -175,3 +175,34 @@ def test_focus_areas_appear_when_present() -> None:
     focus = tables["Candidate task-force focus areas"]
     assert focus["Rank"].iloc[0] == "1"
     assert "High Street" in focus["Wards"].iloc[0]
+
+
+def test_top_ward_not_a_hot_spot_is_explained() -> None:
+    result = borough(THEN, NOW)
+    top = result.wards["incidents"].idxmax()
+    result.wards["gi_bin"] = 0
+    result.wards["gi_bin_uncorrected"] = 0
+    text = " ".join(_paragraphs(result)["Hot spots"])
+    assert ("High Street ward had the most recorded incidents but is not a Gi* hot spot: Gi* "
+            "asks whether a ward and its neighbours together stand out") in text
+    assert "Before allowing" not in text
+    # Significant before the correction only: the text says so instead, and names the wards.
+    result.wards.loc[top, "gi_bin_uncorrected"] = 2
+    result.wards.loc[result.wards["ward_name"] == "Fant", "gi_bin_uncorrected"] = 1
+    text = " ".join(_paragraphs(result)["Hot spots"])
+    assert ("Before allowing for the number of wards tested (the false discovery rate), Fant "
+            "and High Street were hot spots at 90% confidence or more") in text
+    assert "it is a Gi* hot spot only before allowing for the number of wards tested" in text
+    # A hot spot after the correction needs no explanation.
+    result.wards.loc[top, "gi_bin"] = 3
+    assert "had the most recorded incidents" not in " ".join(_paragraphs(result)["Hot spots"])
+
+
+def test_counts_not_rates_said_without_population() -> None:
+    result = borough(THEN, NOW)
+    assert not any("counts, not rates" in p for p in _paragraphs(result)["Summary"])
+    result.wards["population"] = np.nan
+    assert any(p.startswith("The figures are counts, not rates: no population was given")
+               for p in _paragraphs(result)["Summary"])
+    result.wards.loc[0, "population"] = 5000.0
+    assert any("No population was available for" in p for p in _paragraphs(result)["Summary"])

@@ -307,7 +307,7 @@ def _hot_spot_paragraphs(result: RunResult, style: Style) -> list[str]:
                               f"confidence or more: {names}.")
         else:
             paragraphs.append("Getis-Ord Gi* found no hot spot at 95% confidence or more.")
-        paragraphs += _before_correction(result, bins)
+        paragraphs += _before_correction(result)
         paragraphs += _top_not_hot(result, bins)
         if len(cold):
             were = "was a cold spot" if len(cold) == 1 else "were cold spots"
@@ -376,14 +376,16 @@ def _place_paragraphs(result: RunResult, style: Style) -> list[str]:
     return paragraphs
 
 
-def _before_correction(result: RunResult, bins: pd.Series) -> list[str]:
+def _before_correction(result: RunResult) -> list[str]:
     """Wards that are hot or cold spots only before allowing for the number tested."""
     wards = result.wards
     if "gi_bin_uncorrected" not in wards or result.config.stats.correction == "none":
         return []
-    raw = pd.to_numeric(wards["gi_bin_uncorrected"], errors="coerce").fillna(0)
-    hot = sorted(wards.loc[(raw >= 2) & (bins < 2), "ward_name"].astype(str))
-    cold = sorted(wards.loc[(raw <= -2) & (bins > -2), "ward_name"].astype(str))
+    from wardmap.maps.style import gi_map_bins
+
+    shown = gi_map_bins(wards)  # the classes the Gi* maps draw: ±4 before correction only
+    hot = sorted(wards.loc[shown == 4, "ward_name"].astype(str))
+    cold = sorted(wards.loc[shown == -4, "ward_name"].astype(str))
     if not hot and not cold:
         return []
     how = {"fdr": "the false discovery rate", "bonferroni": "Bonferroni's correction"}.get(
@@ -392,9 +394,8 @@ def _before_correction(result: RunResult, bins: pd.Series) -> list[str]:
              ((hot, "were hot spots" if len(hot) > 1 else "was a hot spot"),
               (cold, "were cold spots" if len(cold) > 1 else "was a cold spot")) if names]
     return [f"Before allowing for the number of wards tested ({how}), {'; '.join(found)} "
-            "at 95% confidence or more; after it, not at that level. The maps show wards "
-            "significant only before the correction in a paler colour, apart from those "
-            "significant after it."]
+            "at 90% confidence or more; after it, not at any level. The Gi* maps show them in "
+            "a paler colour, apart from the wards significant after the correction."]
 
 
 def _top_not_hot(result: RunResult, bins: pd.Series) -> list[str]:
@@ -405,14 +406,15 @@ def _top_not_hot(result: RunResult, bins: pd.Series) -> list[str]:
     top = wards.loc[wards["incidents"].astype(float).idxmax()]
     if bins.loc[top.name] >= 2:
         return []
-    raw = pd.to_numeric(wards.get("gi_bin_uncorrected", bins), errors="coerce").fillna(0)
-    text = (f"{ward_label(top['ward_name'])} had the most recorded incidents but is not a "
-            "Gi* hot spot after the correction: Gi* asks whether a ward and its neighbours "
-            "together stand out, so a busy ward among quieter neighbours is not one")
-    if raw.loc[top.name] >= 2:
-        text += ", and with many wards tested one strong ward and neighbourhood can still " \
-                "fall within what chance produces somewhere"
-    return [text + "."]
+    from wardmap.maps.style import gi_map_bins
+
+    name = ward_label(top["ward_name"])
+    if gi_map_bins(wards).loc[top.name] == 4:
+        return [f"{name} had the most recorded incidents; it is a Gi* hot spot only before "
+                "allowing for the number of wards tested."]
+    return [f"{name} had the most recorded incidents but is not a Gi* hot spot: Gi* asks "
+            "whether a ward and its neighbours together stand out, so a busy ward among "
+            "quieter neighbours is not one."]
 
 
 def _trend_paragraphs(result: RunResult) -> list[str]:
