@@ -47,6 +47,17 @@ def test_locations_layer_and_popup(browser, violent_result, tmp_path):  # noqa: 
     popup = page.page.locator(".leaflet-popup-content")
     popup.wait_for()
     assert "On or near Hospital (53); On or near Victoria Orchard (9)" in popup.inner_text()
+    page.page.keyboard.press("Escape")
+
+    # Gi*: no ward is a hot spot at 95% after the correction; five are before it, drawn pale.
+    page.page.get_by_text("Gi* hot and cold spots", exact=True).click()
+    page.page.wait_for_function(
+        "() => [...document.querySelectorAll('.wm-legend')]"
+        ".some(b => b.textContent.includes('Hot spot before correction only'))")
+    assert "#fddbc7" in page.fills()
+    legend = page.page.inner_text(".wm-legend:has-text('Getis-Ord')")
+    assert "Hot spot before correction only (5)" in legend
+    page.page.screenshot(path=str(tmp_path / "screenshot_gi.png"))
     assert page.errors == [] and page.blocked == [] and page.dialogs == []
     page.page.close()
 
