@@ -339,3 +339,20 @@ def test_points_without_location_text_are_named_by_coordinates(tmp_path):
                                 catch_exceptions=False)
     assert json.loads((tmp_path / "out" / "accounting.json").read_text())[
         "excluded_location"] == 12
+
+
+@pytest.mark.parametrize("toml, message", [
+    ('[places]\nnte = "Nightclub"\n', "places.nte: expected a list"),
+    ("[locations]\nflag_share = 1.5\n", "locations.flag_share must be above 0 and at most 1"),
+    ("[locations]\nflag_min_count = 0\n", "locations.flag_min_count at least 1"),
+    ("[locations]\nflag = 0.3\n", "unknown key 'locations.flag'"),
+])
+def test_location_settings_are_checked(small_area, toml, message):
+    config = small_area / "bad.toml"
+    config.write_text(toml, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["run", str(config), "--boundaries",
+                                      str(small_area / "wards.geojson"), "--incidents",
+                                      str(small_area / "records.csv"), "--no-maps", "--out",
+                                      str(small_area / "out")])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
