@@ -356,3 +356,12 @@ def test_location_settings_are_checked(small_area, toml, message):
                                       str(small_area / "out")])
     assert result.exit_code == 2, result.output
     assert message in result.output
+
+
+def test_docstring_examples_hold():
+    import doctest
+
+    import wardmap.locations
+
+    failures, tried = doctest.testmod(wardmap.locations, optionflags=doctest.ELLIPSIS)
+    assert tried > 10 and failures == 0

@@ -221,6 +221,15 @@ def ward_locations(points: pd.DataFrame, ward_codes: pd.Series | list[str], *,
     ward's records and at least ``flag_min_count`` of them. ``points`` is ``map_points``'s
     table (busiest point first within a ward). The concentration columns are
     ``concentration`` for each ward, worked out for every ward at once.
+
+    Examples
+    --------
+    >>> points = pd.DataFrame({"ward_code": ["A", "A"], "location": ["H", "S"],
+    ...     "lon": [0.1, 0.2], "lat": [51.0, 51.1], "count": [12, 4],
+    ...     "share_of_ward": [0.75, 0.25]})
+    >>> table = ward_locations(points, ["A", "B"])
+    >>> table["location_flag"].tolist(), table["top_location_count"].tolist()
+    ([True, False], [12, 0])
     """
     top = points.groupby("ward_code", sort=False).head(1).set_index("ward_code")
     table = pd.DataFrame(index=pd.Index(list(ward_codes), name="ward_code"))
@@ -257,7 +266,15 @@ def _ward_concentration(points: pd.DataFrame) -> pd.DataFrame:
 
 def group_member(rows: pd.DataFrame, members: list[str]) -> np.ndarray:
     """True for rows whose place type or place name is one of a place group's ``members``
-    (compared without case; "High Street" matches "On or near High Street")."""
+    (compared without case; "High Street" matches "On or near High Street").
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"location": ["On or near Nightclub", "On or near High Street",
+    ...                                   "On or near Mill Lane"]})
+    >>> group_member(rows, ["nightclub", "High Street"]).tolist()
+    [True, True, False]
+    """
     wanted = {m.strip().casefold() for m in members}
 
     def member(texts: pd.Series) -> pd.Series:
@@ -278,7 +295,15 @@ def group_shares(rows: pd.DataFrame, groups: dict[str, list[str]],
                  masks: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """``share_<group>`` per ward (index ward_code): the fraction 0-1 of the ward's records at
     the group's places (NaN for a ward without records). ``masks``: ``group_masks``, when
-    already worked out."""
+    already worked out.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"ward_code": ["A", "A"], "location": ["On or near Nightclub",
+    ...     "On or near Mill Lane"], "month": ["2017-11"] * 2, "count": [1, 3]})
+    >>> group_shares(rows, {"nte": ["Nightclub"]}, ["A"])["share_nte"].tolist()
+    [0.25]
+    """
     masks = masks if masks is not None else group_masks(rows, groups)
     index = pd.Index(list(ward_codes), name="ward_code")
     totals = rows.groupby("ward_code")["count"].sum().reindex(index)
@@ -294,7 +319,16 @@ def group_months(rows: pd.DataFrame, groups: dict[str, list[str]], wards: pd.Dat
                  masks: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """Records per ward, place group and month: ward_code, ward_name, place_group, one column
     per month and total. A row "other places" holds the records at no group's places; a place
-    in two groups counts in both. ``masks``: ``group_masks``, when already worked out."""
+    in two groups counts in both. ``masks``: ``group_masks``, when already worked out.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"ward_code": ["A", "A"], "location": ["On or near Nightclub",
+    ...     "On or near Mill Lane"], "month": ["2017-11", "2017-12"], "count": [1, 3]})
+    >>> wards = pd.DataFrame({"ward_code": ["A"], "ward_name": ["Ay"]})
+    >>> group_months(rows, {"nte": ["Nightclub"]}, wards).values.tolist()
+    [['A', 'Ay', 'nte', 1, 0, 1], ['A', 'Ay', 'other places', 0, 3, 3]]
+    """
     masks = masks if masks is not None else group_masks(rows, groups)
     months = sorted(m for m in rows["month"].astype(str).unique() if m)
     other = np.ones(len(rows), bool)
@@ -328,6 +362,14 @@ def excluded_by(location: pd.Series, lonlat: tuple[np.ndarray, np.ndarray],
 
     An entry is a Location text (with or without "On or near ", any case), matching every map
     point with that text, or "LON,LAT" for one map point.
+
+    Examples
+    --------
+    >>> hit, matched = excluded_by(pd.Series(["On or near Hospital", "On or near Mill Lane"]),
+    ...                            (np.array([0.1, 0.2]), np.array([51.0, 51.1])),
+    ...                            ["hospital", "0.2,51.1"])
+    >>> hit.tolist(), matched
+    ([True, True], {'hospital': 1, '0.2,51.1': 1})
     """
     out = np.zeros(len(location), bool)
     matched = {}
