@@ -365,7 +365,11 @@ def _place_paragraphs(result: RunResult, style: Style) -> list[str]:
     leader = order.iloc[0] if len(order) else None
     if leader is not None and not style.hidden(leader["incidents"]):
         groups = result.config.place_groups()
-        shares = {g: leader.get(f"share_{g}") for g in groups}
+        months = found.by_month
+        anywhere = months.groupby("place_group")["total"].sum()
+        # A group with no record anywhere in the area (no such places) is not worth a word.
+        shares = {g: leader.get(f"share_{g}") if anywhere.get(g, 0) else np.nan
+                  for g in groups}
         # A public briefing gives no share that reveals a suppressed count.
         items = [f"{shares[g]:.0%} were recorded at {g.replace('_', '-')} places "
                  f"({', '.join(m)})" for g, m in groups.items() if pd.notna(shares[g])
