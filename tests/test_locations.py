@@ -365,3 +365,14 @@ def test_docstring_examples_hold():
 
     failures, tried = doctest.testmod(wardmap.locations, optionflags=doctest.ELLIPSIS)
     assert tried > 10 and failures == 0
+
+
+def test_no_placed_record_gives_empty_tables(small_area):
+    result, out = run(small_area, "--crime-type", "Robbery", "--months", "2017-11",
+                      "--exclude-location", "Hospital", "--exclude-location", "Mill Lane")
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(out / "locations.csv").empty
+    by_month = pd.read_csv(out / "places_by_month.csv")
+    assert len(by_month) == 4 and by_month["total"].sum() == 0
+    wards = pd.read_csv(out / "wards.csv")
+    assert not wards["location_flag"].any() and wards["top_location_count"].sum() == 0
