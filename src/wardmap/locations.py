@@ -403,7 +403,8 @@ def parse_point(text: str) -> tuple[float, float] | None:
 @dataclass
 class Locations:
     """A run's map points: the location rows, ``map_points``'s table (with ward names), the
-    area's concentration, records by place group and month, and the flagged wards' points."""
+    area's concentration, records by place group and month, and the flagged wards' points
+    (largest share first)."""
 
     rows: pd.DataFrame
     points: pd.DataFrame
@@ -443,8 +444,10 @@ def analyse_locations(rows: pd.DataFrame, wards: pd.DataFrame, groups: dict[str,
                              ).rename(columns={"share_of_ward": "share"})
     found = Locations(rows, points, concentration(points["count"]),
                       group_months(rows, groups, wards, masks),
-                      flagged[["ward_code", "ward_name", "location", *POINT, "count",
-                               "incidents", "share"]].reset_index(drop=True))
+                      flagged.sort_values(["share", "count", "ward_code"],
+                                          ascending=[False, False, True], kind="stable")
+                      [["ward_code", "ward_name", "location", *POINT, "count", "incidents",
+                        "share"]].reset_index(drop=True))
     return columns, found
 
 

@@ -161,9 +161,13 @@ def _add_locations(result: RunResult) -> None:
                                        flag_share=settings.flag_share, flag_min_count=least)
     result.wards = result.wards.join(columns, on="ward_code")
     result.locations = found
-    for _, flag in found.flagged.iterrows():
+    shown = 10  # a national run can flag hundreds: summary.json's location_flags has all
+    for _, flag in found.flagged.head(shown).iterrows():
         result.warnings.append(f"{flag_sentence(flag)}: {flag_meaning(flag)} (see "
                                "locations.csv)")
+    if len(found.flagged) > shown:
+        result.warnings.append(f"{len(found.flagged) - shown} more ward(s) rest on one map "
+                               "point (summary.json location_flags, wards.csv location_flag)")
 
 
 def _add_ward_values(result: RunResult) -> None:
