@@ -376,3 +376,22 @@ def test_no_placed_record_gives_empty_tables(small_area):
     assert len(by_month) == 4 and by_month["total"].sum() == 0
     wards = pd.read_csv(out / "wards.csv")
     assert not wards["location_flag"].any() and wards["top_location_count"].sum() == 0
+
+
+def test_briefing_names_the_flagged_wards_that_matter():
+    from wardmap.brief.narrative import narrative
+    from wardmap.demo import demo_config
+    from wardmap.pipeline import analyse
+
+    config = demo_config()
+    config.locations.flag_share, config.locations.flag_min_count = 0.02, 5
+    config.stats.permutations = 0
+    result = analyse(config)
+    places = next(s.paragraphs for s in narrative(result, top=5) if s.heading == "Places")
+    flagged = result.locations.flagged
+    top = set(result.wards.nlargest(5, "incidents")["ward_name"])
+    named = [n for n in flagged["ward_name"] if any(p.startswith(f"{n}'s") or f" of {n}'s "
+                                                     in p for p in places)]
+    assert set(named) == set(flagged["ward_name"]) & top
+    assert f"{len(flagged) - len(named)} more wards also rest on one map point" in \
+        " ".join(places)

@@ -108,7 +108,7 @@ def narrative(result: RunResult, top: int = 5, bottom: int = 3, public: bool = F
     sections = [Section("Summary", _overview(result, style) + _population_paragraphs(result))]
     if "incidents" in wards:
         sections.append(Section("Wards", _ward_paragraphs(result, top, bottom, style)))
-        places = _place_paragraphs(result, style)
+        places = _place_paragraphs(result, style, top)
         if places:
             sections.append(Section("Places", places))
         if "change_pct" in wards:
@@ -337,20 +337,26 @@ def _population_paragraphs(result: RunResult) -> list[str]:
             "recorded incidents for that alone."]
 
 
-def _place_paragraphs(result: RunResult, style: Style) -> list[str]:
+def _place_paragraphs(result: RunResult, style: Style, top: int = 5) -> list[str]:
     """Flagged map points, how concentrated records are, and the top ward's place groups."""
     from wardmap.locations import flag_meaning
 
     found = result.locations
     if found is None or found.points.empty:
         return []
+    flagged, others = _flags_to_name(result, found.flagged, style, top)
     paragraphs = []
-    for flag in found.flagged.itertuples():
+    for flag in flagged.itertuples():
         row = pd.Series(flag._asdict())
         paragraphs.append(
             f"{style.count(row['count'])} of {row['ward_name']}'s "
             f"{style.count(row['incidents'])} incidents of {subject(result)} were recorded at "
             f"one map point, {row['location']} ({row['share']:.0%}): {flag_meaning(row)}.")
+    if others:
+        many = others > 1
+        paragraphs.append(f"{str(NUMBER_WORDS.get(others, others)).capitalize()} more "
+                          f"ward{'s' if many else ''} also rest{'' if many else 's'} on one "
+                          "map point (wards.csv, location_flag).")
     if paragraphs:
         paragraphs[-1] += (" Each record is published at an anonymised police.uk map point; "
                            "locations.csv lists every point.")
@@ -419,6 +425,19 @@ def _top_not_hot(result: RunResult, bins: pd.Series) -> list[str]:
     return [f"{name} had the most recorded incidents but is not a Gi* hot spot: Gi* asks "
             "whether a ward and its neighbours together stand out, so a busy ward among "
             "quieter neighbours is not one."]
+
+
+def _flags_to_name(result: RunResult, flagged: pd.DataFrame, style: Style,
+                   top: int) -> tuple[pd.DataFrame, int]:
+    """The flagged wards worth a sentence each (all of a few; else those among the top wards
+    and in the leading focus area), and how many others there are."""
+    if len(flagged) <= 3:
+        return flagged, 0
+    wanted = set(ranked(result.wards, style.public, style.threshold).head(top)["ward_code"])
+    if result.focus is not None and len(result.focus) and "ward_codes" in result.focus:
+        wanted |= set(str(result.focus["ward_codes"].iloc[0]).split(";"))
+    named = flagged[flagged["ward_code"].isin(wanted)]
+    return named, len(flagged) - len(named)
 
 
 def _trend_paragraphs(result: RunResult) -> list[str]:
