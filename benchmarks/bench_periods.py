@@ -17,6 +17,7 @@ Side by side in one process:
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -88,7 +89,7 @@ def main() -> None:
     print(f"{len(result.wards):,} wards, {len(result.records):,} records, "
           f"{len(MONTHS)} months (built in {t_build:.2f} s)\n")
     weights, t_w = timed(build_weights, result.wards)
-    result.weights = weights
+    result = dataclasses.replace(result, weights=weights)
     codes = result.wards["ward_code"].tolist()
     table, t_table = timed(monthly_table, result.records, codes, MONTHS)
     ref_table, t_cross = timed(crosstab_table, result.records, codes)

@@ -7,12 +7,12 @@ from tests.helpers import grid_wards
 from wardmap.aggregate import (
     count_by_ward,
     monthly_counts,
-    parse_month_range,
     place_records,
 )
 from wardmap.config import Config
-from wardmap.errors import InputError
+from wardmap.errors import InputError, WardmapError
 from wardmap.load.boundaries import read_boundaries
+from wardmap.periods.presets import parse_range
 
 TO_WGS84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 
@@ -112,5 +112,11 @@ def test_groups_expand_and_unknown_type_is_named(wards):
 
 @pytest.mark.parametrize("text", ["2024-13:2024-14", "2024-05:2024-01", "May 2024"])
 def test_bad_month_ranges(text):
-    with pytest.raises(InputError):
-        parse_month_range(text)
+    with pytest.raises(WardmapError):
+        parse_range(text, "months")
+
+
+def test_records_without_coordinates_columns_are_a_clear_error(wards):
+    points = pd.DataFrame({"lon": [0.5], "lat": [51.2]})
+    with pytest.raises(InputError, match=r"lack column\(s\) cx, cy.*count_incidents"):
+        place_records(points, wards, Config())

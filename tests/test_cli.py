@@ -137,7 +137,7 @@ def _bad_inputs(tmp_path: Path, inputs: dict) -> dict[str, tuple[list[str], str]
         "population names": (w + i + ["--population", str(bad_pop)], "match no ward"),
         "unknown toml key": ([str(bad_toml)], "unknown key 'inputs.colour'"),
         "neither input": (w, "give either incident records"),
-        "bad months": (w + i + ["--months", "2024-13"], "is not YYYY-MM"),
+        "bad months": (w + i + ["--months", "2024-13"], "expected a month as YYYY-MM"),
         "csv as boundaries": (["--boundaries", inputs["population"]] + i, "holds no geometry"),
         "unknown crs": (w + i + ["--crs", "NOTACRS"], "unknown CRS 'NOTACRS'"),
         "unknown points crs": (w + ["--incidents", str(points_csv), "--x-col", "x", "--y-col",

@@ -1,5 +1,6 @@
 import json
 import math
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -53,7 +54,7 @@ def test_public_run_suppresses_small_counts_in_tables(tmp_path):
 
 def test_contract_columns_come_first(tmp_path):
     result = result_with([1, 2, 3, 4, 5, 6])
-    result.wards["extra"] = 1
+    result = replace(result, wards=result.wards.assign(extra=1))
     out = write_run(result, tmp_path / "o", maps=False)
     header = (out / "wards.csv").read_text().splitlines()[0].split(",")
     assert header[:4] == ["ward_code", "ward_name", "value", "incidents"]

@@ -395,3 +395,24 @@ def test_briefing_names_the_flagged_wards_that_matter():
     assert set(named) == set(flagged["ward_name"]) & top
     assert f"{len(flagged) - len(named)} more wards also rest on one map point" in \
         " ".join(places)
+
+
+def test_python_api_gives_the_runs_map_points(small_area):
+    import wardmap
+
+    result, out = run(small_area)
+    assert result.exit_code == 0, result.output
+    wards = wardmap.read_boundaries(small_area / "wards.geojson")
+    records = wardmap.read_incidents([small_area / "records.csv"])
+    placed = wardmap.count_incidents(records, wards)
+    before = placed.wards.copy()
+    table, found = wardmap.map_points(placed, name_col="ward_name",
+                                      places={"night_time_economy": ["Nightclub",
+                                                                     "Theatre/Concert Hall"]})
+    assert placed.wards.equals(before)
+    written = pd.read_csv(out / "locations.csv")
+    assert found.points["count"].tolist() == written["count"].tolist()
+    assert found.points["location"].tolist() == written["location"].tolist()
+    csv = pd.read_csv(out / "wards.csv")
+    for column in ("top_location_count", "location_flag", "share_night_time_economy"):
+        assert table[column].tolist() == csv[column].tolist()

@@ -1,5 +1,7 @@
-"""The walkthrough notebook runs top to bottom."""
+"""The walkthrough notebook runs top to bottom and finds the demo's planted hot spot."""
 
+import ast
+import re
 from pathlib import Path
 
 import nbclient
@@ -15,4 +17,8 @@ def test_walkthrough_notebook_executes(tmp_path):
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     text = "".join(o.get("text", "") for o in outputs)
-    assert "planted:" in text and "wards.csv" in str(outputs[-1])
+    planted = re.search(r"planted: (\[.*?\]) \| hot at 95%\+: (\[.*?\])", text)
+    assert planted, text
+    truth, found = (ast.literal_eval(group) for group in planted.groups())
+    assert len(truth) == 3 and set(truth) <= set(found) and len(found) <= 5
+    assert "wards.csv" in str(outputs[-1]) and "summary.json" in str(outputs[-1])

@@ -83,7 +83,12 @@ class FiltersConfig:
 class StatsConfig:
     """The test stage: spatial weights, global and local statistics."""
 
-    measure: Literal["auto", "count", "rate", "rate_eb", "value"] = "auto"
+    # The ward-table column to test, by the name it has in wards.csv and summary.json
+    # ("incidents", "rate_per_1000", "rate_eb", "value"); "count" and "rate" are accepted for
+    # incidents and rate_per_1000. "auto": rate_eb when every ward has a population, else the
+    # count or value.
+    measure: Literal["auto", "incidents", "rate_per_1000", "rate_eb", "value", "count",
+                     "rate"] = "auto"
     weights: Literal["queen", "rook", "knn", "distance"] = "queen"
     k: int = 6
     distance: float | None = None  # metres, for distance-band weights
@@ -209,12 +214,22 @@ class ClustersConfig:
 
     max_size: int = 4
     variables: list[str] = field(default_factory=list)  # indicator names, as for focus areas
-    seed: int = 12345
     contiguity: Literal["queen", "rook"] = "queen"
 
 
 @dataclass
 class Config:
+    """A whole run: one dataclass per section, built in code or read by ``load_config``.
+
+    Examples
+    --------
+    >>> from wardmap import Config
+    >>> config = Config()
+    >>> config.inputs.boundaries = "wards.gpkg"
+    >>> config.stats.permutations, config.stats.weights
+    (999, 'queen')
+    """
+
     inputs: InputsConfig = field(default_factory=InputsConfig)
     filters: FiltersConfig = field(default_factory=FiltersConfig)
     groups: dict[str, list[str]] = field(default_factory=dict)
@@ -245,7 +260,33 @@ _PATH_FIELDS = {"boundaries", "incidents", "counts", "population"}
 
 
 def load_config(path: str | Path) -> Config:
-    """Read and validate a TOML run description."""
+    """Read and validate a TOML run description.
+
+    Parameters
+    ----------
+    path : str or Path
+        A TOML file with any of the sections [inputs], [filters], [groups], [stats], [maps],
+        [output], [focus], [clusters], [periods], [brief]; paths in it are relative to it.
+
+    Returns
+    -------
+    Config
+        Every setting not in the file keeps its default. Unknown keys and wrong types are a
+        ``ConfigError`` naming the key.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile, wardmap
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "run.toml"
+    >>> _ = path.write_text('[inputs]\\nboundaries = "wards.gpkg"\\n[stats]\\npermutations = 99\\n')
+    >>> config = wardmap.load_config(path)
+    >>> config.stats.permutations, pathlib.Path(config.inputs.boundaries).name
+    (99, 'wards.gpkg')
+    >>> wardmap.load_config(path.with_name("x.toml"))
+    Traceback (most recent call last):
+    ...
+    wardmap.errors.ConfigError: config file not found: ...x.toml
+    """
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
@@ -254,34 +295,37 @@ def load_config(path: str | Path) -> Config:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     config = from_dict(Config, data)
-    _resolve_paths(config.inputs, path.parent)
-    _resolve_focus_paths(config.focus, path.parent)
+    base = path.parent
+    focus = _resolve_focus_paths(config.focus, base)
     if "focus" in data and "enabled" not in data["focus"]:
-        config.focus.enabled = True
-    out = Path(config.output.out)
-    if "output" in data and "out" in data["output"] and not out.is_absolute():
-        config.output.out = str(path.parent / out)
-    return config
+        focus = dataclasses.replace(focus, enabled=True)
+    output = config.output
+    if "output" in data and "out" in data["output"]:
+        output = dataclasses.replace(output, out=_resolve(output.out, base))
+    return dataclasses.replace(config, inputs=_resolve_paths(config.inputs, base), focus=focus,
+                               output=output)
 
 
-def _resolve_paths(inputs: InputsConfig, base: Path) -> None:
-    def resolve(p: str) -> str:
-        return p if Path(p).is_absolute() else str(base / p)
+def _resolve(path: str, base: Path) -> str:
+    return path if Path(path).is_absolute() else str(base / path)
 
+
+def _resolve_paths(inputs: InputsConfig, base: Path) -> InputsConfig:
+    changes: dict[str, Any] = {}
     for name in _PATH_FIELDS:
         value = getattr(inputs, name)
         if isinstance(value, list):
-            setattr(inputs, name, [resolve(v) for v in value])
+            changes[name] = [_resolve(v, base) for v in value]
         elif value is not None:
-            setattr(inputs, name, resolve(value))
+            changes[name] = _resolve(value, base)
+    return dataclasses.replace(inputs, **changes)
 
 
-def _resolve_focus_paths(focus: FocusConfig, base: Path) -> None:
-    if focus.harm_weights and not Path(focus.harm_weights).is_absolute():
-        focus.harm_weights = str(base / focus.harm_weights)
-    for table in focus.tables:
-        if table.path and not Path(table.path).is_absolute():
-            table.path = str(base / table.path)
+def _resolve_focus_paths(focus: FocusConfig, base: Path) -> FocusConfig:
+    tables = [dataclasses.replace(t, path=_resolve(t.path, base)) if t.path else t
+              for t in focus.tables]
+    harm = _resolve(focus.harm_weights, base) if focus.harm_weights else focus.harm_weights
+    return dataclasses.replace(focus, harm_weights=harm, tables=tables)
 
 
 def from_dict(cls: type, data: Any, where: str = "") -> Any:

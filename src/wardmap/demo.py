@@ -22,7 +22,7 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
-from wardmap.config import Config
+from wardmap.config import Config, FiltersConfig, InputsConfig
 
 DEMO_SEED = 2024
 LAYOUT_SEED = 7
@@ -216,11 +216,29 @@ def demo_config() -> Config:
         paths = demo_paths(root)
         if not all(p.exists() for p in paths.values()):
             write_demo_files(root)
-    config = Config()
-    config.inputs.boundaries = str(paths["boundaries"])
-    config.inputs.incidents = [str(paths["incidents"])]
-    config.inputs.population = str(paths["population"])
-    config.inputs.area_name = AREA_NAME
-    config.inputs.synthetic = True
-    config.filters.months = f"{MONTHS[-12]}:{MONTHS[-1]}"
-    return config
+    return Config(
+        inputs=InputsConfig(boundaries=str(paths["boundaries"]),
+                            incidents=[str(paths["incidents"])],
+                            population=str(paths["population"]), area_name=AREA_NAME,
+                            synthetic=True),
+        filters=FiltersConfig(months=f"{MONTHS[-12]}:{MONTHS[-1]}"),
+    )
+
+
+def example_grid() -> gpd.GeoDataFrame:
+    """Nine 1 km square wards (W0..W8, three rows of three) with a ``crimes`` column that is
+    high in one corner: the examples in the docstrings use it.
+
+    Examples
+    --------
+    >>> example_grid()[["ward_code", "crimes"]].head(3).values.tolist()
+    [['W0', 9], ['W1', 8], ['W2', 2]]
+    """
+    from shapely.geometry import box
+
+    cells = [box(i % 3 * 1000, i // 3 * 1000, i % 3 * 1000 + 1000, i // 3 * 1000 + 1000)
+             for i in range(9)]
+    return gpd.GeoDataFrame({"ward_code": [f"W{i}" for i in range(9)],
+                             "ward_name": [f"Ward {i}" for i in range(9)],
+                             "crimes": [9, 8, 2, 8, 7, 1, 2, 1, 0]},
+                            geometry=cells, crs="EPSG:27700")

@@ -30,6 +30,7 @@ DEFAULT_RATE_COLUMNS: tuple[str, ...] = (
     "change_pct",
     # The exact test's p values, with one count shown, would let a reader work out the other.
     "change_p",
+    "change_p_adj",
     "change_q",
     "change_sig",
 )

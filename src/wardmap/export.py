@@ -14,8 +14,9 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -27,6 +28,8 @@ import pandas as pd
 from wardmap import __version__
 from wardmap.result import RunResult
 
+# A writer adds files to the output folder. It returns the run with any warnings it added
+# (RunResult.with_warnings), or anything else when it has none.
 Writer = Callable[[RunResult, Path], object]
 
 # Columns written first, in the contract's order; later stages' columns follow.
@@ -61,30 +64,45 @@ def atomic_folder(out_dir: Path) -> Iterator[Path]:
 
 
 def write_run(result: RunResult, out_dir: Path, maps: bool = True,
-              extra_writers: list[Writer] = ()) -> Path:
-    """Write the contract's files (and any extra writers' files) into ``out_dir``."""
-    started = time.perf_counter()
-    with atomic_folder(out_dir) as tmp:
-        write_tables(result, tmp)
-        if maps and result.config.maps.enabled:
-            from wardmap.maps import write_maps
-
-            write_maps(result, tmp)
-        for writer in extra_writers:
-            writer(result, tmp)
-        result.timings["export"] = round(time.perf_counter() - started, 4)
-        write_json(tmp / "manifest.json", manifest(result))
+              extra_writers: Sequence[Writer] = ()) -> Path:
+    """``write_outputs``, returning the folder written."""
+    write_outputs(result, out_dir, maps, extra_writers)
     return Path(out_dir)
 
 
+def write_outputs(result: RunResult, out_dir: Path, maps: bool = True,
+                  extra_writers: Sequence[Writer] = ()) -> RunResult:
+    """Write the contract's files (and any extra writers' files) into ``out_dir``.
+
+    summary.json and manifest.json are written last, from the run as the writers left it, so
+    both list every warning. Returns that run.
+    """
+    started = time.perf_counter()
+    writers: list[Writer] = [write_tables]
+    if maps and result.config.maps.enabled:
+        from wardmap.maps import maps_writer
+
+        writers.append(maps_writer)
+    with atomic_folder(out_dir) as tmp:
+        for writer in [*writers, *extra_writers]:
+            written = writer(result, tmp)
+            if isinstance(written, RunResult):
+                result = written
+        timings = {**result.timings, "export": round(time.perf_counter() - started, 4)}
+        result = replace(result, timings=timings, summary=result.summary_json())
+        write_json(tmp / "summary.json", result.summary)
+        write_json(tmp / "manifest.json", manifest(result))
+    return result
+
+
 def write_tables(result: RunResult, folder: Path) -> None:
+    """wards.csv, wards.gpkg and accounting.json (summary.json is written with the manifest)."""
     table = ward_table(result.wards)
     if result.config.output.public:
         table = _suppressed(table, result.config.output.threshold)
     table.drop(columns="geometry").to_csv(folder / "wards.csv", index=False,
                                           lineterminator="\n")
     table.to_file(folder / "wards.gpkg", layer="wards", driver="GPKG", engine="pyogrio")
-    write_json(folder / "summary.json", result.summary)
     if result.accounting is not None:
         write_json(folder / "accounting.json", result.accounting)
     if result.locations is not None:
@@ -176,14 +194,14 @@ def manifest(result: RunResult) -> dict[str, Any]:
         "wardmap": __version__,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": [Path(sys.argv[0]).name, *sys.argv[1:]],
-        "inputs": result.inputs,
+        "inputs": list(result.inputs),
         "parameters": asdict(result.config),
         "seed": result.config.stats.seed,
         "packages": _versions(),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "times": result.timings,
-        "warnings": result.warnings,
+        "warnings": list(result.warnings),
     }
 
 
@@ -195,8 +213,3 @@ def _versions() -> dict[str, str | None]:
         except metadata.PackageNotFoundError:
             versions[name] = None
     return versions
-
-
-def read_wards_csv(path: Path) -> pd.DataFrame:
-    """Read a wards.csv back with ward codes as text."""
-    return pd.read_csv(path, dtype={"ward_code": str, "ward_name": str})

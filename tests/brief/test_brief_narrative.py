@@ -1,6 +1,7 @@
 """The briefing's narrative: every number comes from the tables; wording follows significance."""
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -10,7 +11,7 @@ from tests.periods.lattice import lattice_result, months_between
 from wardmap.brief.narrative import narrative
 from wardmap.errors import WardmapError
 from wardmap.periods import analyse_periods
-from wardmap.stats import test_stage as spatial_tests
+from wardmap.stats.stage import run_tests
 
 NAMES = ["High Street", "Park Wood", "Shepway North", "Fant", "Bridge", "Heath", "Allington",
          "Boxley", "Detling and Thurnham"]
@@ -31,10 +32,12 @@ def borough(then: list[int], now: list[int], permutations: int = 99):
         monthly[w, :12] = np.bincount(np.arange(then[w]) % 12, minlength=12)
         monthly[w, 12:] = np.bincount(np.arange(now[w]) % 12, minlength=12)
     result = lattice_result(monthly, months, months[12:], side=3, population=5000, names=NAMES)
-    result.config.stats.permutations = permutations
-    wards, summary, weights = spatial_tests(result.wards, result.config.stats)
-    result.wards, result.weights = wards, weights
-    result.summary.update(summary)
+    config = replace(result.config,
+                     stats=replace(result.config.stats, permutations=permutations))
+    tests = run_tests(result.wards, config.stats)
+    result = replace(result, config=config, wards=tests.wards, weights=tests.weights,
+                     moran=tests.moran, summary={**result.summary, **tests.summary,
+                                                 "moran": tests.moran.as_dict()})
     return analyse_periods(result)
 
 
@@ -167,8 +170,8 @@ def test_focus_areas_appear_when_present() -> None:
     from wardmap.select.focus import find_focus_areas
 
     result = borough(THEN, NOW)
-    result.config.focus.size = 2
-    result.focus = find_focus_areas(result, result.config.focus)
+    result = replace(result, focus=find_focus_areas(result, replace(result.config.focus,
+                                                                      size=2)))
     text = _paragraphs(result)["Focus areas"][0]
     assert result.focus["reason"].iloc[0] in text
     tables = {t.title: t.frame for t in briefing_tables(result).tables}

@@ -1,5 +1,7 @@
 """The briefing's tables and hot spot sentences: titles, public order, singular wording."""
 
+from dataclasses import replace
+
 from tests.brief.test_brief_narrative import NOW, THEN, borough
 from wardmap.brief.narrative import narrative
 from wardmap.brief.tables import briefing_tables, signed_pct
@@ -15,7 +17,8 @@ def _tables(result, **kwargs) -> dict:
 def test_ranked_table_title_names_its_order_not_the_measure_tested() -> None:
     # The table is ordered by incidents whatever measure the statistics used.
     result = borough(THEN, NOW)
-    result.meta.measure_label = "Smoothed rate per 1,000 residents (empirical Bayes)"
+    result = replace(result, meta=replace(
+        result.meta, measure_label="Smoothed rate per 1,000 residents (empirical Bayes)"))
     assert RANKED in _tables(result)
 
 

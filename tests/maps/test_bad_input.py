@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import re
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from tests.maps.helpers import make_records, make_result
 from wardmap.errors import WardmapError
-from wardmap.maps import write_maps
+from wardmap.maps import maps_writer, style, write_maps
 
 pytestmark = pytest.mark.shared
 
@@ -19,6 +23,10 @@ def _quick(result):
     return result
 
 
+def _ward_data(html: str) -> dict:
+    return json.loads(re.search(r"var ward_data_\w+ = (\{.*?\});\n", html).group(1))
+
+
 def _html(tmp_path) -> str:
     return (tmp_path / "map.html").read_text(encoding="utf-8")
 
@@ -26,8 +34,8 @@ def _html(tmp_path) -> str:
 def test_run_with_no_incidents(maidstone_wards, tmp_path):
     wards = maidstone_wards.assign(incidents=0, value=0.0, rate_per_1000=0.0, rate_eb=0.0,
                                    lisa_label="Not significant", gi_bin=0)
-    result = _quick(make_result(wards, measure="incidents"))
-    result.records = make_records(wards, ["2017-11"]).head(0)
+    result = replace(_quick(make_result(wards, measure="incidents")),
+                     records=make_records(wards, ["2017-11"]).head(0))
     paths = write_maps(result, tmp_path)
     assert {p.name for p in paths} >= {"map.html", "map.png", "map_panels.png"}
     assert "heatmap.png" not in {p.name for p in paths}  # no months to show
@@ -37,6 +45,8 @@ def test_one_ward(maidstone_wards, tmp_path):
     one = maidstone_wards.head(1).drop(columns=["lisa_label", "lisa_p", "gi_bin"])
     paths = write_maps(_quick(make_result(one)), tmp_path)
     assert {p.name for p in paths} == {"map.html", "map.png", "map_panels.png"}
+    data = _ward_data(_html(tmp_path))
+    assert len(data["geometries"]) == 1 and data["columns"]["c"] == [one["ward_code"].iloc[0]]
 
 
 def test_ward_with_nan_rate_is_drawn_as_no_data(maidstone_wards, tmp_path):
@@ -44,7 +54,14 @@ def test_ward_with_nan_rate_is_drawn_as_no_data(maidstone_wards, tmp_path):
     wards.loc[2, ["population", "rate_per_1000", "rate_eb"]] = np.nan
     wards.loc[2, "rate_note"] = "population unknown"
     write_maps(_quick(make_result(wards)), tmp_path)
-    assert '"No data"' in _html(tmp_path)
+    html = _html(tmp_path)
+    columns = _ward_data(html)["columns"]
+    assert columns["r"][2] is None and columns["r"][1] is not None  # the rate, left blank
+    layers = [json.loads(m) for m in re.findall(r'_info, (\{"key".*?\})\);', html)]
+    # Each rate layer puts the ward in its "No data" class, and its legend counts it.
+    blank = [layer for layer in layers if columns[layer["key"]][2] == -1]
+    assert blank and all([style.NO_DATA_COLOUR, "No data", 1] in layer["rows"]
+                         for layer in blank)
 
 
 def test_html_and_non_ascii_and_long_names(maidstone_wards, tmp_path):
@@ -79,10 +96,11 @@ def test_wards_without_shapes_are_left_off_with_a_warning(maidstone_wards, tmp_p
     wards = maidstone_wards.copy()
     wards.loc[3, "geometry"] = None
     wards.loc[4, "geometry"] = shapely.Polygon()
-    result = _quick(make_result(wards))
-    write_maps(result, tmp_path)
+    result = maps_writer(_quick(make_result(wards)), tmp_path)
     assert any("2 ward(s) without a boundary shape" in w for w in result.warnings)
-    assert '"geometries"' in _html(tmp_path)
+    data = _ward_data(_html(tmp_path))
+    assert len(data["geometries"]) == len(wards) - 2
+    assert set(data["columns"]["c"]) == set(wards["ward_code"].drop([3, 4]))
     with pytest.raises(WardmapError, match="no ward has a boundary"):
         write_maps(make_result(wards.assign(geometry=None).set_geometry("geometry", crs=27700)),
                    tmp_path)

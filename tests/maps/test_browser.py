@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -145,13 +146,12 @@ def xss_result(maidstone_wards):
     wards.loc[0, "ward_name"] = XSS
     wards.loc[1, "ward_name"] = "Bearsted & Thurnham — Ōtautahi " + "long name " * 12
     result = make_result(wards)
-    result.records = make_records(wards, ["2017-11", "2017-12"])
     result.config.maps.incident_points = True
-    result.focus = pd.DataFrame(
+    focus = pd.DataFrame(
         {"rank": [1], "ward_codes": [";".join(wards.ward_code[3:5])],
          "ward_names": [";".join(wards.ward_name[3:5])], "score": [2.0]}
     )
-    return result
+    return replace(result, records=make_records(wards, ["2017-11", "2017-12"]), focus=focus)
 
 
 def test_map_in_browser(browser, xss_result, tmp_path):

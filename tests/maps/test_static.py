@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -40,7 +41,8 @@ def _texts(fig) -> list[str]:
 
 
 def test_every_image_is_an_a4_page_and_not_blank(maidstone_result, tmp_path):
-    maidstone_result.records = make_records(maidstone_result.wards, ["2017-11", "2017-12"])
+    maidstone_result = replace(maidstone_result, records=make_records(
+        maidstone_result.wards, ["2017-11", "2017-12"]))
     maidstone_result.config.maps.dpi = 100
     paths = write_maps(maidstone_result, tmp_path)
     names = sorted(p.name for p in paths)
@@ -93,7 +95,8 @@ def test_ward_labels_do_not_collide(maidstone_wards):
 
 
 def test_landscape_svg_and_pdf_on_request(maidstone_result, tmp_path):
-    maidstone_result.wards = maidstone_result.wards.drop(columns=["lisa_label", "gi_bin"])
+    maidstone_result = replace(maidstone_result, wards=maidstone_result.wards.drop(
+        columns=["lisa_label", "gi_bin"]))
     cfg = maidstone_result.config.maps
     cfg.formats, cfg.page, cfg.dpi = ["svg", "pdf"], "a4-landscape", 50
     paths = write_maps(maidstone_result, tmp_path)
@@ -120,7 +123,7 @@ def test_lisa_and_gi_maps_use_the_conventional_colours(maidstone_wards):
 def test_briefing_figure_has_four_panels_and_degrades(maidstone_wards):
     fig = panels.briefing_figure(maidstone_wards, title="Maidstone")
     titles = [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")]
-    assert titles == ["Recorded incidents", "Rate per 1,000 residents", "LISA clusters",
+    assert titles == ["Recorded incidents", "Incidents per 1,000 residents", "LISA clusters",
                       "Gi* hot and cold spots"]
     # Test stage skipped: no LISA or Gi* columns, two panels.
     bare = maidstone_wards.drop(columns=["lisa_label", "gi_bin"])
@@ -171,9 +174,9 @@ def test_focus_area_is_outlined_on_the_main_map(maidstone_result):
     from wardmap.maps.writer import _figures
 
     wards = maidstone_result.wards
-    maidstone_result.focus = pd.DataFrame(
+    maidstone_result = replace(maidstone_result, focus=pd.DataFrame(
         {"rank": [2, 1], "ward_codes": [wards.ward_code[0], ";".join(wards.ward_code[3:6])],
-         "ward_names": ["x", "a;b;c"], "score": [1.0, 2.0]})
+         "ward_names": ["x", "a;b;c"], "score": [1.0, 2.0]}))
     name, fig = next(_figures(maidstone_result))
     assert name == "map"
     legend = [t.get_text() for ax in fig.axes if ax.get_legend()

@@ -54,7 +54,7 @@ def test_every_connected_area_is_counted(maidstone_result, k):
 
 
 def test_clusters_contiguous_capped_and_repeatable(maidstone_result):
-    config = ClustersConfig(max_size=4, seed=7)
+    config = ClustersConfig(max_size=4)
     first = find_clusters(maidstone_result, config)
     adjacency = touching(maidstone_result.wards)
     assert len(first) == 26

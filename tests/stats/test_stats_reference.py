@@ -176,3 +176,32 @@ def test_local_moran_against_pygeoda(maidstone):
     tolerance = monte_carlo_tolerance(p_geoda, PERMUTATIONS, PERMUTATIONS)
     assert (np.abs(lisa.p_sim - p_geoda) <= tolerance + GEODA_SAMPLER_ALLOWANCE).all()
     assert np.corrcoef(lisa.p_sim, p_geoda)[0, 1] > 0.95
+
+
+def test_public_api_on_columbus_equals_esda_and_leaves_the_input_alone(columbus):
+    """What a notebook user types: wardmap.spatial_tests over the Columbus GeoDataFrame."""
+    import wardmap
+
+    frame, y, _, _, ref = columbus
+    shuffled = frame.sample(frac=1.0, random_state=3)  # any row order and index
+    before = shuffled.copy(deep=True)
+    tests = wardmap.spatial_tests(shuffled, "CRIME", permutations=999, seed=1)
+    assert pytest.approx(0.500188557, abs=1e-9) == tests.moran.I  # Anselin's published value
+    i, ei, _, z, p_norm, _ = ref["moran"]
+    assert pytest.approx(i, abs=1e-12) == tests.moran.I
+    assert pytest.approx(ei, abs=1e-15) == tests.moran.EI
+    assert tests.moran.z_norm == pytest.approx(z, rel=1e-9)
+    assert tests.moran.p_norm == pytest.approx(p_norm, rel=1e-6)
+    assert tests.moran.p_sim == pytest.approx(0.001) and tests.moran.permutations == 999
+    with pytest.raises(AttributeError):
+        tests.moran.I = 0.0  # frozen
+    # The result keeps the input's order and index; esda's values are in file order.
+    out = tests.wards.loc[frame.index]
+    assert list(tests.wards.index) == list(shuffled.index)
+    np.testing.assert_allclose(out["lisa_I"], ref["local_I"], rtol=0, atol=1e-9)
+    assert (out["lisa_q"].to_numpy() == ref["local_q"]).all()
+    np.testing.assert_allclose(out["gi_z"], ref["gi_z"], rtol=1e-9, atol=1e-12)
+    tolerance = monte_carlo_tolerance(ref["local_p"], 999, PERMUTATIONS)
+    assert (np.abs(out["lisa_p"].to_numpy() - ref["local_p"]) <= tolerance).all()
+    assert shuffled.equals(before) and list(shuffled.columns) == list(before.columns)
+    assert "lisa_I" not in shuffled.columns

@@ -1,8 +1,7 @@
 """Figures for the briefing as PNG bytes: ward maps and the area's control chart.
 
-Maps come from wardmap.maps.static (the report-ready maps of the run) when it is there, else
-from the small maps here, drawn with the colours and class breaks of wardmap.maps.style. The
-control chart is drawn here. The matplotlib Figure API is used directly (no pyplot state).
+Maps come from wardmap.maps (the report-ready maps of the run); the control chart is drawn
+here. The matplotlib Figure API is used directly (no pyplot state).
 """
 
 from __future__ import annotations
@@ -13,15 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
 
-from wardmap.maps.style import GI_COLOURS, GI_LABELS, NO_DATA_COLOUR, classify, gi_bins
+from wardmap.maps import static
+from wardmap.maps.style import gi_bins
 from wardmap.result import RunResult
-
-try:  # the report-ready maps of wardmap.maps; the small maps below stand in without them
-    from wardmap.maps import static
-except ImportError:  # pragma: no cover - depends on the maps package's version
-    static = None
+from wardmap.vocabulary import CHANGE_BREAKS
 
 
 @dataclass
@@ -57,7 +52,7 @@ def briefing_figures(result: RunResult, dpi: int = 200, public: bool = False,
 def _heat_map(result: RunResult, dpi: int, public: bool, threshold: int) -> Image | None:
     """Incidents by ward and month (wardmap.maps.heatmap), when the records have months."""
     records = result.records
-    if static is None or records is None or records["month"].isna().all():
+    if records is None or records["month"].isna().all():
         return None
     from wardmap.maps import heatmap
 
@@ -77,19 +72,13 @@ def _measure_map(result: RunResult, dpi: int, public: bool, threshold: int) -> I
     # the statistics were run on.
     label = "Recorded incidents" if column == "incidents" else result.meta.measure_label
     title = f"{label}, {result.meta.period_label}".strip(", ")
-    if static is not None:
-        fig = static.choropleth_figure(wards, column, title=title, small_threshold=small,
-                                       **_page(result))
-        return Image(title, _png(fig, dpi))
-    classes = classify(wards[column].rename(column), k=5, palette="YlOrRd",
-                       small_threshold=small)
-    legend = [(c, label) for c, label, _ in classes.legend_rows()]
-    return Image(title, _map_png(wards, classes.colour_of(), legend, title, dpi),
-                 _attribution(result))
+    fig = static.choropleth_figure(wards, column, title=title, small_threshold=small,
+                                   **_page(result))
+    return Image(title, _png(fig, dpi))
 
 
 def _lisa_map(result: RunResult, dpi: int) -> Image | None:
-    if static is None or "lisa_label" not in result.wards:
+    if "lisa_label" not in result.wards:
         return None
     title = "Clusters (local Moran's I)"
     return Image(title, _png(static.lisa_figure(result.wards, title=title, **_page(result)), dpi))
@@ -101,27 +90,11 @@ def _page(result: RunResult) -> dict:
 
 
 def _gi_map(result: RunResult, bins: pd.Series, dpi: int) -> Image:
-    if static is not None:
-        title = "Hot spots and cold spots (Getis-Ord Gi*)"
-        return Image(title, _png(static.gi_figure(result.wards, title=title, **_page(result)),
-                                 dpi))
-    colours = [GI_COLOURS[int(b)] for b in bins]
-    present = sorted(set(int(b) for b in bins), reverse=True)
-    legend = [(GI_COLOURS[b], GI_LABELS[b]) for b in present]
     title = "Hot spots and cold spots (Getis-Ord Gi*)"
-    return Image(title, _map_png(result.wards, colours, legend, title, dpi), _attribution(result))
-
-
-# Fixed classes for % change, so maps of different periods read the same way.
-CHANGE_EDGES = [-25.0, -10.0, 0.0, 10.0, 25.0]
-CHANGE_LABELS = ["Down 25% or more", "Down 10–25%", "Down under 10%", "Up under 10%",
-                 "Up 10–25%", "Up 25% or more"]
+    return Image(title, _png(static.gi_figure(result.wards, title=title, **_page(result)), dpi))
 
 
 def _change_map(result: RunResult, dpi: int, public: bool, threshold: int) -> Image:
-    from matplotlib import colormaps
-    from matplotlib.colors import to_hex
-
     wards = result.wards
     values = wards["change_pct"]
     if public:
@@ -129,24 +102,13 @@ def _change_map(result: RunResult, dpi: int, public: bool, threshold: int) -> Im
 
         values = mask_small_counts(wards, threshold, mode="hide")["change_pct"]
     arr = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-    cmap = colormaps["RdBu_r"]
-    palette = [to_hex(cmap(x)) for x in (0.08, 0.25, 0.4, 0.6, 0.75, 0.92)]
-    cls = np.digitize(arr, CHANGE_EDGES, right=True)
-    colours = [NO_DATA_COLOUR if np.isnan(v) else palette[c] for v, c in zip(arr, cls, strict=True)]
-    used = sorted(set(cls[~np.isnan(arr)]))
-    legend = [(palette[c], CHANGE_LABELS[c]) for c in used]
-    if np.isnan(arr).any():
-        legend.append((NO_DATA_COLOUR, "No comparison (none last year or suppressed)"))
     from wardmap.brief.narrative import comparison_title
 
     title = comparison_title(result.summary.get("change") or {})
-    if static is not None:
-        shown = wards.assign(change_pct=arr)
-        fig = static.choropleth_figure(shown, "change_pct", title=title, scheme="user",
-                                       breaks=CHANGE_EDGES, palette="RdBu_r", diverging=True,
-                                       legend_title="Change (%)", **_page(result))
-        return Image(title, _png(fig, dpi))
-    return Image(title, _map_png(wards, colours, legend, title, dpi), _attribution(result))
+    fig = static.choropleth_figure(wards.assign(change_pct=arr), "change_pct", title=title,
+                                   scheme="user", breaks=list(CHANGE_BREAKS), palette="RdBu_r",
+                                   diverging=True, legend_title="Change (%)", **_page(result))
+    return Image(title, _png(fig, dpi))
 
 
 def _spc_chart(result: RunResult, spc: dict, dpi: int) -> Image:
@@ -175,26 +137,7 @@ def _spc_chart(result: RunResult, spc: dict, dpi: int) -> Image:
                  "in a row on one side of the centre line.")
 
 
-def _map_png(wards: pd.DataFrame, colours: list[str], legend: list[tuple[str, str]],
-             title: str, dpi: int) -> bytes:
-    fig = Figure(figsize=(7, 6))
-    ax = fig.add_subplot()
-    wards.plot(ax=ax, color=colours, edgecolor="white", linewidth=0.6)
-    ax.set_axis_off()
-    ax.set_aspect("equal")
-    handles = [Patch(facecolor=c, edgecolor="#999999", label=label) for c, label in legend]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8,
-              frameon=False)
-    ax.set_title(title, fontsize=11, loc="left")
-    fig.tight_layout()
-    return _png(fig, dpi)
-
-
 def _png(fig: Figure, dpi: int) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
     return buffer.getvalue()
-
-
-def _attribution(result: RunResult) -> str:
-    return "; ".join(result.meta.attributions)

@@ -14,7 +14,8 @@ import pandas as pd
 
 from wardmap.disclosure import format_count, is_small
 from wardmap.periods.presets import month_label
-from wardmap.result import RunResult
+from wardmap.result import Moran, RunResult
+from wardmap.vocabulary import join_words, p_phrase
 
 NUMBER_WORDS = {0: "no", 1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven",
                 8: "eight", 9: "nine", 10: "ten"}
@@ -187,7 +188,7 @@ def _tied_text(head: pd.DataFrame, tied: pd.DataFrame, style: Style) -> str:
     if tied.empty:
         return ""
     last = head.iloc[-1]
-    return (f" {_join([str(n) for n in tied['ward_name']])} also had "
+    return (f" {join_words([str(n) for n in tied['ward_name']])} also had "
             f"{style.count(last['incidents'])} incidents, as many as {last['ward_name']}.")
 
 
@@ -200,7 +201,7 @@ def _ward_paragraphs(result: RunResult, top: int, bottom: int, style: Style) -> 
                 f"{subject(result)}."]
     first = leaders.iloc[0]
     if len(leaders) > 1:
-        names = _join([str(n) for n in leaders["ward_name"]])
+        names = join_words([str(n) for n in leaders["ward_name"]])
         text = (f"{names} wards had the highest level of recorded {subject(result)}, with "
                 f"{style.count(first['incidents'])} incidents each")
     else:
@@ -245,11 +246,11 @@ def _change_paragraphs(result: RunResult, style: Style) -> list[str]:
     paragraphs = []
     if len(rises):
         items = [_rise_text(r, style, per_month) for _, r in rises.iterrows()]
-        paragraphs.append("The largest increases were in " + _join(items) + ".")
+        paragraphs.append("The largest increases were in " + join_words(items) + ".")
     falls = shown[shown["_excess"] < 0].sort_values(["_excess", "ward_name"]).head(3)
     if len(falls):
         items = [_rise_text(r, style, per_month) for _, r in falls.iterrows()]
-        paragraphs.append("The largest reductions were in " + _join(items) + ".")
+        paragraphs.append("The largest reductions were in " + join_words(items) + ".")
     up, down = change.get("wards_up_sig", 0), change.get("wards_down_sig", 0)
     how = {"fdr": "false discovery rate", "bonferroni": "Bonferroni correction",
            "none": "no correction"}.get(change.get("correction", "fdr"), "")
@@ -286,21 +287,20 @@ def _rise_text(row: pd.Series, style: Style, per_month: bool = False) -> str:
 def _hot_spot_paragraphs(result: RunResult, style: Style) -> list[str]:
     wards, summary = result.wards, result.summary
     paragraphs = []
-    moran = summary.get("moran") or {}
-    if moran.get("I") is not None:
-        p = moran.get("p_sim", moran.get("p_norm"))
-        clustered = p is not None and p < result.config.stats.alpha and moran["I"] > 0
+    moran = result.moran or Moran.from_values(summary.get("moran") or {})
+    if moran.I is not None:
         verdict = ("is clustered: wards with high values tend to neighbour each other"
-                   if clustered else "shows no significant clustering across the wards")
-        paragraphs.append(f"The pattern {verdict} (Moran's I = {moran['I']:.3f}, "
-                          f"p = {_p_text(p)}).")
+                   if moran.clustered(result.config.stats.alpha)
+                   else "shows no significant clustering across the wards")
+        paragraphs.append(f"The pattern {verdict} (Moran's I = {moran.I:.3f}, "
+                          f"{p_phrase(moran.p)}).")
     if "gi_bin" in wards:
         bins = pd.to_numeric(wards["gi_bin"], errors="coerce").fillna(0)
         hot = wards[bins >= 2].assign(_bin=bins[bins >= 2]).sort_values(["_bin", "ward_name"],
                                                                           ascending=[False, True])
         cold = wards[bins <= -2]
         if len(hot):
-            names = _join([f"{n} ({GI_HOT_LABELS[int(b)]})" for n, b in
+            names = join_words([f"{n} ({GI_HOT_LABELS[int(b)]})" for n, b in
                            zip(hot["ward_name"], hot["_bin"], strict=True)])
             spots = "a hot spot" if len(hot) == 1 else "hot spots"
             paragraphs.append(f"Getis-Ord Gi* found {_wards_n(len(hot))} to be {spots} at 95% "
@@ -312,11 +312,11 @@ def _hot_spot_paragraphs(result: RunResult, style: Style) -> list[str]:
         if len(cold):
             were = "was a cold spot" if len(cold) == 1 else "were cold spots"
             paragraphs.append(f"{_wards_n(len(cold)).capitalize()} {were} at 95% "
-                              f"confidence or more: {_join(sorted(cold['ward_name']))}.")
+                              f"confidence or more: {join_words(sorted(cold['ward_name']))}.")
     if "lisa_label" in wards:
         hh = sorted(wards.loc[wards["lisa_label"] == "High-High", "ward_name"])
         if hh:
-            paragraphs.append(f"Local Moran's I places {_join(hh)} in a high-high cluster "
+            paragraphs.append(f"Local Moran's I places {join_words(hh)} in a high-high cluster "
                               "(high values surrounded by high values).")
     if not paragraphs:
         paragraphs.append("No spatial statistics were computed for this run.")
@@ -330,7 +330,7 @@ def _population_paragraphs(result: RunResult) -> list[str]:
         return []
     if "population" in wards and (wards["population"] > 0).any():
         missing = sorted(wards.loc[~(wards["population"] > 0), "ward_name"].astype(str))
-        return [f"No population was available for {_join(missing)}: their rates are left "
+        return [f"No population was available for {join_words(missing)}: their rates are left "
                 "blank and they are compared by counts only."]
     return ["The figures are counts, not rates: no population was given, so a ward with "
             "more residents, or more visitors to a town centre, hospital or shops, has more "
@@ -400,7 +400,7 @@ def _before_correction(result: RunResult) -> list[str]:
         return []
     how = {"fdr": "the false discovery rate", "bonferroni": "Bonferroni's correction"}.get(
         result.config.stats.correction, "the correction")
-    found = [f"{_join(names)} {kind}" for names, kind in
+    found = [f"{join_words(names)} {kind}" for names, kind in
              ((hot, "were hot spots" if len(hot) > 1 else "was a hot spot"),
               (cold, "were cold spots" if len(cold) > 1 else "was a cold spot")) if names]
     return [f"Before allowing for the number of wards tested ({how}), {'; '.join(found)} "
@@ -452,7 +452,8 @@ def _trend_paragraphs(result: RunResult) -> list[str]:
         found = result.wards[result.wards["emerging_pattern"] != "No pattern detected"]
         if len(found):
             groups = found.groupby("emerging_pattern")["ward_name"].apply(sorted)
-            items = [f"{_plural(p.lower(), len(n))}: {_join(list(n))}" for p, n in groups.items()]
+            items = [f"{_plural(p.lower(), len(n))}: {join_words(list(n))}"
+                     for p, n in groups.items()]
             paragraphs.append("Emerging hot spot analysis of the months of the period found " +
                               "; ".join(items) + ".")
         else:
@@ -473,9 +474,9 @@ def _spc_sentence(spc: dict) -> str:
             for side, months in _runs(points)]
     found = []
     if above:
-        found.append(f"it was above its upper control limit in {_join(above)}")
+        found.append(f"it was above its upper control limit in {join_words(above)}")
     if below:
-        found.append(f"it was below its lower control limit in {_join(below)}")
+        found.append(f"it was below its lower control limit in {join_words(below)}")
     found += runs
     if not found:
         return (f"The area's monthly {what} stayed within its control limits "
@@ -509,14 +510,3 @@ def _wards_n(n: int) -> str:
     return f"{NUMBER_WORDS.get(n, n)} ward" + ("" if n == 1 else "s")
 
 
-def _join(items: list[str]) -> str:
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _p_text(p: float | None) -> str:
-    if p is None:
-        return "n/a"
-    return "<0.001" if p < 0.001 else f"{p:.3f}"

@@ -18,6 +18,7 @@ from wardmap.disclosure import (
     suppression_note,
 )
 from wardmap.result import RunResult
+from wardmap.vocabulary import format_p
 
 GI_TEXT = {3: "Hot (99%)", 2: "Hot (95%)", 1: "Hot (90%)", 0: "", -1: "Cold (90%)",
            -2: "Cold (95%)", -3: "Cold (99%)"}
@@ -59,9 +60,7 @@ def signed_pct(v: object) -> str:
 
 
 def p_text(v: object) -> str:
-    if v is None or pd.isna(v):
-        return ""
-    return "<0.001" if float(v) < 0.001 else f"{float(v):.3f}"
+    return format_p(v) or ""
 
 
 def briefing_tables(result: RunResult, public: bool = False, threshold: int = 4) -> BriefingTables:
@@ -128,7 +127,7 @@ def _change_table(result: RunResult, wards: pd.DataFrame, shown: pd.DataFrame) -
         "Change": shown.loc[order, "change"].map(lambda v: "" if pd.isna(v) else f"{v:+,.0f}"),
         "% change": shown.loc[order, "change_pct"].map(signed_pct),
         "p": wards.loc[order, "change_p"].map(p_text).where(~hidden, ""),
-        "q (FDR)": wards.loc[order, "change_q"].map(p_text).where(~hidden, ""),
+        "q (FDR)": wards.loc[order, "change_p_adj"].map(p_text).where(~hidden, ""),
         "Significant": np.where(hidden, "", np.where(wards.loc[order, "change_sig"], "Yes", "")),
     })
     total = pd.DataFrame([{

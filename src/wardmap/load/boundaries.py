@@ -40,6 +40,7 @@ def read_boundaries(
     code_col: str | None = None,
     name_col: str | None = None,
     crs: str = "EPSG:27700",
+    layer: str | None = None,
 ) -> tuple[gpd.GeoDataFrame, BoundaryReport]:
     """Read polygons keyed by code: columns ward_code, ward_name, geometry, sorted by code.
 
@@ -47,7 +48,7 @@ def read_boundaries(
     geometries and files without polygons are errors naming the rows.
     """
     path = existing_file(path, "boundary file")
-    frame = _read_vector(path)
+    frame = _read_vector(path, layer)
     code = _pick_column(frame, code_col, _ONS_CODE, _CODE_FALLBACKS, "code", path)
     name = _pick_column(frame, name_col, _ONS_NAME, _NAME_FALLBACKS, "name", path, default=code)
     report = BoundaryReport(str(path), len(frame), code, name, _crs_name(frame.crs))
@@ -81,12 +82,12 @@ def _analysis_crs(crs: str) -> CRS:
     return parsed
 
 
-def _read_vector(path: Path) -> gpd.GeoDataFrame:
+def _read_vector(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
     try:
         if path.suffix.lower() in {".parquet", ".geoparquet"}:
             frame = gpd.read_parquet(path)
         else:
-            frame = gpd.read_file(path, engine="pyogrio")
+            frame = gpd.read_file(path, engine="pyogrio", layer=layer)
     except Exception as exc:  # pyogrio/pyarrow raise many types; all mean "cannot read"
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"cannot read boundary file {path}: {reason}") from None

@@ -24,7 +24,6 @@ from wardmap.config import InputsConfig
 from wardmap.errors import InputError
 from wardmap.load.files import check_encoding, existing_file, sha256
 
-POLICE_COLUMNS = ("Month", "Longitude", "Latitude", "Crime type")
 _LON_NAMES = ("longitude", "lon", "lng", "long")
 _LAT_NAMES = ("latitude", "lat")
 _X_NAMES = ("easting", "x", "eastings")

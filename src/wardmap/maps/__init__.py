@@ -1,6 +1,7 @@
 """Maps people read: map.html (folium/Leaflet) and report-ready static images (matplotlib).
 
     write_maps(result, out_dir) -> list of files written
+    maps_writer(result, out_dir) -> the run with the maps' warnings (the export stage's writer)
 
 Building blocks reused by other outputs (pure: they return figures, the caller saves):
 static.choropleth_figure, static.lisa_figure, static.gi_figure, panels.briefing_figure,
@@ -24,4 +25,13 @@ def write_maps(result: RunResult, out_dir: Path) -> list[Path]:
     return write_all(result, Path(out_dir))
 
 
-__all__ = ["write_maps"]
+def maps_writer(result: RunResult, out_dir: Path) -> RunResult:
+    """The export stage's writer: the maps, and the run with any warning they raised."""
+    from wardmap.maps.writer import shapeless_warning
+
+    write_maps(result, out_dir)
+    warning = shapeless_warning(result)
+    return result.with_warnings(warning) if warning else result
+
+
+__all__ = ["maps_writer", "write_maps"]

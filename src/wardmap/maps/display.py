@@ -11,6 +11,7 @@ import pandas as pd
 
 from wardmap.disclosure import is_small, mask_small_counts, suppression_label
 from wardmap.maps.style import GI_LABELS, format_number, gi_bins, lisa_labels
+from wardmap.vocabulary import format_p
 
 
 def count_column(wards: pd.DataFrame) -> str:
@@ -109,9 +110,7 @@ def _rate(v: object) -> str | None:
 
 
 def _p(v: object) -> str | None:
-    if v is None or pd.isna(v):
-        return None
-    return "<0.001" if float(v) < 0.001 else f"{float(v):.3f}"
+    return format_p(v)
 
 
 def _change_text(wards: pd.DataFrame, shown: pd.DataFrame) -> list[str | None]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from wardmap import vocabulary
 from wardmap.errors import ConfigError
 
 # GeoDa's LISA cluster map colours.
@@ -61,18 +62,10 @@ FOCUS_COLOUR = "#111111"
 JENKS_SAMPLE = 1000
 SCHEMES = ("natural_breaks", "quantiles", "equal_interval", "user")
 
-# Measure columns in human words.
-MEASURE_LABELS: dict[str, str] = {
-    "incidents": "Recorded incidents",
-    "rate_per_1000": "Rate per 1,000 residents",
-    "rate_eb": "Smoothed rate per 1,000 (empirical Bayes)",
-    "change_pct": "Change on comparison period (%)",
-    "value": "Value",
-}
-COUNT_COLUMNS = ("incidents", "incidents_prev")
-# Fixed classes of % change (as the briefing pack uses), so that maps of different periods
-# read the same way and "no change" sits at the middle of the diverging palette.
-CHANGE_BREAKS = [-25.0, -10.0, 0.0, 10.0, 25.0]
+# One vocabulary for the whole project (wardmap.vocabulary); re-exported for the map modules.
+MEASURE_LABELS = vocabulary.MEASURE_LABELS
+CHANGE_BREAKS = list(vocabulary.CHANGE_BREAKS)
+measure_label = vocabulary.measure_label
 # Never labelled as whole-number ranges, even when every value happens to be whole.
 CONTINUOUS_COLUMNS = ("rate_per_1000", "rate_eb", "change_pct")
 
@@ -341,7 +334,3 @@ def gi_bins(wards: pd.DataFrame) -> pd.Series | None:
         return None
     bins = pd.to_numeric(wards["gi_bin"], errors="coerce").fillna(0).clip(-3, 3)
     return bins.astype(int)
-
-
-def measure_label(column: str, fallback: str | None = None) -> str:
-    return MEASURE_LABELS.get(column, fallback or column.replace("_", " ").capitalize())

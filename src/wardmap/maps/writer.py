@@ -57,7 +57,7 @@ def check_config(cfg: MapsConfig) -> None:
 
 
 def _drawable(result: RunResult) -> RunResult:
-    """The run with only wards that have a shape; the others are named in a warning."""
+    """The run with only wards that have a shape (the others are named by shapeless_warning)."""
     import dataclasses
 
     geometry = result.wards.geometry
@@ -66,11 +66,18 @@ def _drawable(result: RunResult) -> RunResult:
         return result
     if missing.all():
         raise WardmapError("no ward has a boundary shape: nothing to draw")
-    names = ", ".join(result.wards.loc[missing, "ward_name"].astype(str).head(5))
-    message = f"{int(missing.sum())} ward(s) without a boundary shape left off the maps: {names}"
-    log.warning(message)
-    result.warnings.append(message)
+    log.warning(shapeless_warning(result))
     return dataclasses.replace(result, wards=result.wards.loc[~missing])
+
+
+def shapeless_warning(result: RunResult) -> str | None:
+    """The warning naming wards left off the maps for want of a shape, if any."""
+    geometry = result.wards.geometry
+    missing = geometry.isna() | geometry.is_empty
+    if not missing.any() or missing.all():
+        return None
+    names = ", ".join(result.wards.loc[missing, "ward_name"].astype(str).head(5))
+    return f"{int(missing.sum())} ward(s) without a boundary shape left off the maps: {names}"
 
 
 def _figures(result: RunResult):

@@ -18,7 +18,7 @@ from scipy.special import bdtr
 from wardmap.config import PeriodsConfig
 from wardmap.errors import WardmapError
 from wardmap.periods.presets import comparison_gap, period_label, resolve_period, shift_month
-from wardmap.result import RunResult
+from wardmap.result import RunResult, significant
 
 NO_BASE_NOTE = "no incidents in the comparison period"
 CHANGE_COLUMNS = (
@@ -27,7 +27,8 @@ CHANGE_COLUMNS = (
     "change_pct",
     "change_note",
     "change_p",
-    "change_q",
+    "change_p_adj",
+    "change_q",  # the same numbers as change_p_adj, under the name of earlier releases
     "change_sig",
 )
 
@@ -87,7 +88,7 @@ def ward_change(
     now = now.astype(int)
     then = then.reindex(now.index).fillna(0).astype(int)
     p = poisson_change_ps(now.to_numpy(), then.to_numpy(), t1, t0)
-    q = adjust_p(p, correction)
+    p_adj = adjust_p(p, correction)
     pct = [percent_change(a, b, t1, t0) for a, b in zip(now, then, strict=True)]
     return pd.DataFrame(
         {
@@ -96,8 +97,9 @@ def ward_change(
             "change_pct": pct,
             "change_note": np.where(then == 0, NO_BASE_NOTE, ""),
             "change_p": p,
-            "change_q": q,
-            "change_sig": q < alpha,
+            "change_p_adj": p_adj,
+            "change_q": p_adj,
+            "change_sig": significant(p_adj, alpha),
         },
         index=now.index,
     )
@@ -119,7 +121,8 @@ def add_change(result: RunResult, config: PeriodsConfig | None = None) -> RunRes
     """The run with change columns on its ward table and ``summary["change"]`` totals.
 
     Ward columns: incidents_prev, change, change_pct (NaN with change_note when the base is
-    0), change_p (exact conditional test), change_q (adjusted across wards), change_sig. When
+    0), change_p (exact conditional test), change_p_adj (adjusted across wards; also written
+    as change_q, its earlier name, for one more release), change_sig. When
     the data does not cover a comparison period the columns are not added and
     summary["change"] says why ({"available": False, "reason": ...}).
     """
@@ -156,7 +159,7 @@ def add_change(result: RunResult, config: PeriodsConfig | None = None) -> RunRes
         change=n1 - n0,
         change_pct=_json_float(percent_change(n1, n0, t1, t0)),
         p=p_total,
-        sig=bool(p_total < config.alpha),
+        sig=significant(p_total, config.alpha),
         alpha=config.alpha,
         correction=config.correction,
         # Direction on monthly rates: with periods of different lengths the raw change can

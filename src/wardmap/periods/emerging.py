@@ -16,9 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.special import ndtr
 
 from wardmap.errors import WardmapError
+from wardmap.result import significant
+from wardmap.stats.getis import gi_star, two_sided_p
 
 # Share of months a ward must be significant to count as persistent, intensifying, etc.
 MOST_MONTHS = 0.9
@@ -59,7 +60,7 @@ def mann_kendall(series: np.ndarray) -> MannKendall:
     if var_s <= 0:
         return MannKendall(s, 0.0, 0.0, 1.0, 0.0)
     z = (s - np.sign(s)) / np.sqrt(var_s)
-    p = float(2 * ndtr(-abs(z)))
+    p = float(two_sided_p(np.array([z]))[0])
     return MannKendall(s, float(var_s), float(z), p, s / (n * (n - 1) / 2))
 
 
@@ -78,7 +79,7 @@ def mann_kendall_rows(series: np.ndarray) -> list[MannKendall]:
     var_s = (n * (n - 1) * (2 * n + 5) - (t * (t - 1) * (2 * t + 5)).sum(axis=1)) / 18.0
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(var_s > 0, (s - np.sign(s)) / np.sqrt(var_s), 0.0)
-    p = np.where(var_s > 0, 2 * ndtr(-np.abs(z)), 1.0)
+    p = np.where(var_s > 0, two_sided_p(z), 1.0)
     tau = s / (n * (n - 1) / 2)
     finite = np.isfinite(x).all(axis=1)
     return [MannKendall(int(s[i]), float(var_s[i]), float(z[i]), float(p[i]), float(tau[i]))
@@ -91,16 +92,15 @@ def gi_star_z(values: np.ndarray, binary: sp.spmatrix) -> np.ndarray:
     as the test stage computes them. NaN where the values do not vary (every ward the same
     count that month).
     """
-    from wardmap.stats.getis import gi_star
-
     return gi_star(np.asarray(values, dtype=float), sp.csr_matrix(binary, dtype=float))[0]
 
 
 def monthly_gi(counts: pd.DataFrame, binary: sp.spmatrix) -> tuple[np.ndarray, np.ndarray]:
     """Gi* z and two-sided p for a wards × months table of counts (rows in weights order)."""
-    z = np.column_stack([gi_star_z(counts[m].to_numpy(), binary) for m in counts.columns])
-    p = 2 * ndtr(-np.abs(z))
-    return z, p
+    w = sp.csr_matrix(binary, dtype=float)
+    zs, ps = zip(*(gi_star(counts[m].to_numpy(dtype=float), w) for m in counts.columns),
+                 strict=True)
+    return np.column_stack(zs), np.column_stack(ps)
 
 
 def classify(z: np.ndarray, p: np.ndarray, alpha: float = 0.05,
@@ -110,7 +110,7 @@ def classify(z: np.ndarray, p: np.ndarray, alpha: float = 0.05,
     ``trend`` is the Mann–Kendall test of the z series (NaN as 0), computed when not given.
     """
     z = np.asarray(z, dtype=float)
-    sig = np.nan_to_num(np.asarray(p, dtype=float), nan=1.0) < alpha
+    sig = significant(p, alpha)
     hot = sig & (np.nan_to_num(z) > 0)
     cold = sig & (np.nan_to_num(z) < 0)
     trend = trend or mann_kendall(np.nan_to_num(z))
@@ -135,9 +135,9 @@ def _classify_side(
     if share >= MOST_MONTHS:
         if not on[-1]:
             return f"Historical {side} spot"
-        if trend.p < alpha and trend.z > 0:
+        if significant(trend.p, alpha) and trend.z > 0:
             return f"Intensifying {side} spot"
-        if trend.p < alpha and trend.z < 0:
+        if significant(trend.p, alpha) and trend.z < 0:
             return f"Diminishing {side} spot"
         return f"Persistent {side} spot"
     if not on[-1]:
@@ -177,7 +177,7 @@ def emerging_hot_spots(
     rows = []
     for i in range(counts.shape[0]):
         label, trend = classify(z[i], p[i], alpha, trends[i])
-        sig = p[i] < alpha
+        sig = significant(p[i], alpha)
         rows.append(
             {
                 "emerging_pattern": label,

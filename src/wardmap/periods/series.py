@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from wardmap.aggregate import ward_month_table as monthly_table
 from wardmap.config import PeriodsConfig
 from wardmap.periods.change import available_months
 from wardmap.periods.emerging import emerging_hot_spots
@@ -19,23 +19,6 @@ from wardmap.result import RunResult
 MIN_EMERGING_MONTHS = 10
 # Control limits from fewer months than a year mostly measure noise (and miss seasonality).
 MIN_SPC_MONTHS = 12
-
-
-def monthly_table(records: pd.DataFrame, ward_codes: list[str], months: list[str]) -> pd.DataFrame:
-    """Wards × months counts (index ward_code in the given order, one column per month).
-
-    Counted with category codes and one bincount: pandas' crosstab takes seconds on a national
-    records table.
-    """
-    keep = records["type_match"].to_numpy(dtype=bool, copy=True)
-    # Positions in the given wards and months; -1 for anything outside them.
-    ward = pd.Index(ward_codes).get_indexer(records["ward_code"].astype(object))
-    month = pd.Index(months).get_indexer(records["month"].astype(object))
-    keep &= (ward >= 0) & (month >= 0)
-    cells = ward[keep].astype(np.int64) * len(months) + month[keep]
-    counts = np.bincount(cells, minlength=len(ward_codes) * len(months))
-    return pd.DataFrame(counts.reshape(len(ward_codes), len(months)),
-                        index=pd.Index(ward_codes, name="ward_code"), columns=months)
 
 
 def chart_months(records: pd.DataFrame, current: list[str]) -> list[str]:

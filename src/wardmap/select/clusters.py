@@ -5,7 +5,7 @@ distance between neighbouring wards' standardised variables) into contiguous, in
 regions. SKATER takes a number of regions and a minimum size, not a maximum, so the size cap is
 a wrapper: cut each connected part into ceil(size / N) regions, then cut again any region still
 larger than N, on its own subgraph, until none is. SKATER draws no random numbers, so the same
-inputs give the same clusters; the seed is kept with the result for the record.
+inputs give the same clusters.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def find_clusters(result: RunResult, config: ClustersConfig) -> pd.DataFrame:
     each variable's ward value and cluster mean, and within_distance (the cluster's mean
     distance between its wards in standardised units).
 
-    ``df.attrs``: n_clusters, max_size, seed, variables (labels), within_share (share of the
+    ``df.attrs``: n_clusters, max_size, variables (labels), within_share (share of the
     total variance left within clusters; 0 = clusters perfectly homogeneous), overall_distance
     (mean distance between any two wards, the yardstick for within_distance).
     """
@@ -69,6 +69,7 @@ def find_clusters(result: RunResult, config: ClustersConfig) -> pd.DataFrame:
     labels = capped_skater(z.to_numpy(), neighbors, config.max_size)
     table = _table(wards, indicators.values, z.to_numpy(), labels)
     table.attrs.update(_facts(table, z.to_numpy(), labels, config, indicators.labels))
+    table.attrs["warnings"] = list(indicators.warnings)
     return table
 
 
@@ -198,7 +199,6 @@ def _facts(
     return {
         "n_clusters": int(table["cluster"].nunique()),
         "max_size": config.max_size,
-        "seed": config.seed,
         "variables": variable_labels,
         "within_share": within / total if total > 0 else math.nan,
         "overall_distance": _mean_distance(z),

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from wardmap.align import name_key
 from wardmap.config import FocusConfig
 from wardmap.errors import WardmapError
 from wardmap.result import RunResult
@@ -30,6 +30,7 @@ from wardmap.select.indicators import (
     standardise,
     weighted_scores,
 )
+from wardmap.vocabulary import join_words
 
 # Up to this many wards every connected area is enumerated and counted; above it the search
 # stops as soon as its bound proves the top list complete (still exact, see areas.py).
@@ -56,7 +57,7 @@ def find_focus_areas(result: RunResult, config: FocusConfig, *,
     eligible = ~wards["ward_code"].isin(excluded)
     _check_size(config.size, int(eligible.sum()), len(wards), len(excluded))
     ordered = dataclasses.replace(result, wards=wards)
-    contributions, labels = _ward_contributions(ordered, config, eligible)
+    contributions, labels, warnings = _ward_contributions(ordered, config, eligible)
     population = _population(wards, eligible, config.max_population)
     neighbors = _eligible_neighbors(wards, eligible, config.contiguity)
     scores = contributions.sum(axis=1).to_numpy()
@@ -71,6 +72,7 @@ def find_focus_areas(result: RunResult, config: FocusConfig, *,
                    population, config, names)
     table.attrs.update(_search_facts(search, config.size, names, labels))
     table.attrs["excluded_codes"] = excluded
+    table.attrs["warnings"] = list(warnings)
     if not robustness:
         return table
     from wardmap.select.robustness import check_robustness
@@ -93,13 +95,13 @@ def resolve_wards(wards: pd.DataFrame, given: list[str], option: str) -> list[st
     Case, "&"/"and", spacing and a trailing "ward" are ignored ("Parkwood" finds "Park Wood");
     an unknown ward is an error naming the closest wards.
     """
-    by_code = {_name_key(str(c)): str(c) for c in wards["ward_code"]}
+    by_code = {name_key(str(c)): str(c) for c in wards["ward_code"]}
     by_name: dict[str, list[str]] = {}
     for code, name in zip(wards["ward_code"], wards["ward_name"], strict=True):
-        by_name.setdefault(_name_key(str(name)), []).append(str(code))
+        by_name.setdefault(name_key(str(name)), []).append(str(code))
     codes = []
     for text in given:
-        key = _name_key(text)
+        key = name_key(text)
         found = [by_code[key]] if key in by_code else by_name.get(key, [])
         if not found:
             raise WardmapError(f"unknown ward '{text}' in {option}{_suggest(text, wards)}")
@@ -108,12 +110,6 @@ def resolve_wards(wards: pd.DataFrame, given: list[str], option: str) -> list[st
                                f"{', '.join(found)}: give the ward code")
         codes.append(found[0])
     return sorted(set(codes))
-
-
-def _name_key(text: str) -> str:
-    key = text.casefold().replace("&", " and ")
-    key = re.sub(r"\bward\s*$", "", key.strip())
-    return re.sub(r"[^0-9a-z]+", "", key)
 
 
 def _suggest(text: str, wards: pd.DataFrame) -> str:
@@ -147,7 +143,7 @@ def _check_size(size: int, available: int, total: int, n_excluded: int) -> None:
 
 def _ward_contributions(
     result: RunResult, config: FocusConfig, eligible: pd.Series
-) -> tuple[pd.DataFrame, dict[str, str]]:
+) -> tuple[pd.DataFrame, dict[str, str], tuple[str, ...]]:
     """Weighted standardised indicators of the eligible wards (rows sum to ward scores)."""
     specs = [parse_indicator(t) for t in config.indicators] or default_indicators(result)
     harm = read_harm_weights(config.harm_weights) if config.harm_weights else None
@@ -156,7 +152,7 @@ def _ward_contributions(
     # would otherwise compress everyone else's scores.
     values = indicators.values[eligible.to_numpy()]
     z = standardise(values, config.standardise)
-    return weighted_scores(z, indicators.weights), indicators.labels
+    return weighted_scores(z, indicators.weights), indicators.labels, indicators.warnings
 
 
 def _population(
@@ -251,7 +247,7 @@ def focus_reason(
 ) -> str:
     """E.g. "Shepway North and Shepway South: highest combined ASB and violent crime rate among
     neighbouring pairs, excluding High Street"."""
-    place = _join(sorted(ward_names))
+    place = join_words(sorted(ward_names))
     position = "highest" if rank == 1 else f"{_ordinal(rank)} highest"
     what = _drivers(contributions, labels)
     among = GROUP_WORDS.get(config.size, f"neighbouring groups of {config.size}")
@@ -259,7 +255,7 @@ def focus_reason(
     if config.max_population is not None:
         text += f" with at most {config.max_population:,.0f} residents"
     if excluded:
-        text += f", excluding {_join(sorted(excluded))}"
+        text += f", excluding {join_words(sorted(excluded))}"
     return text
 
 
@@ -276,14 +272,9 @@ def _drivers(contributions: dict[str, float], labels: dict[str, str]) -> str:
     if len(last_words) == 1 and all(" " in label for label in chosen):
         # "ASB rate" + "violent crime rate" -> "ASB and violent crime rate"
         word = last_words.pop()
-        return f"combined {_join([label.rsplit(' ', 1)[0] for label in chosen])} {word}"
-    return f"combined {_join(chosen)}"
+        return f"combined {join_words([label.rsplit(' ', 1)[0] for label in chosen])} {word}"
+    return f"combined {join_words(chosen)}"
 
-
-def _join(words: list[str]) -> str:
-    if len(words) <= 1:
-        return "".join(words)
-    return f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def _ordinal(n: int) -> str:

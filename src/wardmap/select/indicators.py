@@ -30,17 +30,8 @@ import pandas as pd
 from wardmap.config import PartnerTableConfig
 from wardmap.errors import InputError, WardmapError
 from wardmap.result import RunResult
+from wardmap.vocabulary import MEASURE_LABELS, in_sentence
 
-# Ward-table columns analysts are likely to name, with words for the reason text.
-COLUMN_LABELS = {
-    "gi_z": "Gi* hot-spot z-score",
-    "rate_per_1000": "rate per 1,000 residents",
-    "rate_eb": "smoothed rate per 1,000 residents",
-    "incidents": "incident count",
-    "value": "value",
-    "population": "population",
-    "lisa_I": "local Moran's I",
-}
 ACRONYMS = {"asb": "ASB"}
 
 
@@ -59,6 +50,7 @@ class Indicators:
     values: pd.DataFrame
     labels: dict[str, str]
     weights: dict[str, float]
+    warnings: tuple[str, ...] = ()  # from reading partner tables (near-miss ward names...)
 
 
 def parse_indicator(text: str) -> IndicatorSpec:
@@ -146,7 +138,7 @@ def build_indicators(
     for spec in specs:
         columns[spec.name], labels[spec.name] = source.indicator(spec.name)
     values = pd.DataFrame(columns, index=pd.Index(result.wards["ward_code"], name="ward_code"))
-    return Indicators(values, labels, {s.name: s.weight for s in specs})
+    return Indicators(values, labels, {s.name: s.weight for s in specs}, tuple(source.warnings))
 
 
 def default_indicators(result: RunResult) -> list[IndicatorSpec]:
@@ -193,6 +185,7 @@ class _Source:
         tables: list[PartnerTableConfig],
     ) -> None:
         self.result = result
+        self.warnings: list[str] = []
         self.wards = result.wards
         self.codes = pd.Index(result.wards["ward_code"])
         self.harm = harm
@@ -311,14 +304,14 @@ class _Source:
         encoding = getattr(self.result.config.inputs, "encoding", "utf-8")
         read = read_ward_values(table.path, self.wards, table.value_col, table.key_col,
                                 f"'{table.name}'", encoding)
-        self.result.warnings.extend(read.warnings)
+        self.warnings.extend(read.warnings)
         return read.values.reindex(self.codes).astype(float)
 
     def _column_label(self, name: str) -> str:
         value_col = self.result.config.inputs.value_col
         if name == "value" and value_col:
             return value_col  # the analyst's own column name reads better than "value"
-        return COLUMN_LABELS.get(name, name)
+        return in_sentence(MEASURE_LABELS.get(name, name))
 
     def _column(self, name: str) -> pd.Series:
         column = pd.to_numeric(self.wards[name], errors="coerce")

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from wardmap.result import RunResult
-from wardmap.select.focus import _join, _ordinal
+from wardmap.select.focus import _ordinal
+from wardmap.vocabulary import join_words
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def robustness_sentence(table: pd.DataFrame, checks: list[PointCheck]) -> str:
     for c in changed:
         where = (f"this area ranks {_ordinal(c.top_rank)}" if c.top_rank else
                  "this area drops out of the list")
-        leader = _join(sorted(c.leader_names.split("; ")))
+        leader = join_words(sorted(c.leader_names.split("; ")))
         parts.append(f"without the {c.count:,} records at {c.location} in {c.ward_name}, "
                      f"{leader} leads and {where}")
     return "Not robust: " + "; ".join(parts)

@@ -7,6 +7,7 @@ area (from ``RunResult.focus``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from wardmap.config import Config
@@ -17,40 +18,41 @@ from wardmap.result import RunResult
 
 def run_focus(config: Config, out_dir: str | Path, steps: Steps | None = None) -> RunResult:
     """The full run plus focus.csv; the maps outline the best area."""
-    from wardmap.select.focus import find_focus_areas
     from wardmap.select.outputs import focus_writer
 
-    def choose(result: RunResult) -> None:
-        result.focus = find_focus_areas(result, config.focus)
-
-    return _run_with(config, out_dir, steps, "choosing focus areas", choose, focus_writer)
+    return _run_with(config, out_dir, steps, "choosing focus areas", with_focus, focus_writer)
 
 
 def run_clusters(config: Config, out_dir: str | Path, steps: Steps | None = None) -> RunResult:
     """The full run plus clusters.csv, the cluster map (HTML, PNG) and similarity chart."""
-    from wardmap.select.clusters import find_clusters
     from wardmap.select.outputs import clusters_writer
 
-    def group(result: RunResult) -> None:
-        result.clusters = find_clusters(result, config.clusters)
-
-    return _run_with(config, out_dir, steps, "grouping wards into clusters", group,
+    return _run_with(config, out_dir, steps, "grouping wards into clusters", with_clusters,
                      clusters_writer)
 
 
-def _run_with(config: Config, out_dir: str | Path, steps: Steps | None, what: str,
-              select: Callable[[RunResult], None], writer: Writer) -> RunResult:
-    """Analyse, run one select step before export (so the maps can show it), write."""
-    from wardmap.export import write_run
-    from wardmap.pipeline import analyse
+def with_focus(result: RunResult) -> RunResult:
+    """The run with its focus areas (``result.focus``) and any warnings choosing them raised."""
+    from wardmap.select.focus import find_focus_areas
 
-    steps = steps or Steps(show=False)
-    result = analyse(config, steps)
-    with steps.step(what):
-        select(result)
-    with steps.step("writing outputs"):
-        write_run(result, Path(out_dir), maps=config.maps.enabled, extra_writers=[writer])
-    return result
+    focus = find_focus_areas(result, result.config.focus)
+    return replace(result, focus=focus).with_warnings(*focus.attrs.get("warnings", []))
+
+
+def with_clusters(result: RunResult) -> RunResult:
+    """The run with its ward clusters (``result.clusters``) and their warnings."""
+    from wardmap.select.clusters import find_clusters
+
+    clusters = find_clusters(result, result.config.clusters)
+    return replace(result, clusters=clusters).with_warnings(*clusters.attrs.get("warnings", []))
+
+
+def _run_with(config: Config, out_dir: str | Path, steps: Steps | None, what: str,
+              select: Callable[[RunResult], RunResult], writer: Writer) -> RunResult:
+    """Analyse, run one select step before export (so the maps can show it), write."""
+    from wardmap.pipeline import run
+
+    return run(config, out_dir, steps, [writer], select=(what, select))
 
 
 def focus_summary(result: RunResult) -> list[str]:

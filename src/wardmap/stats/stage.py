@@ -11,7 +11,6 @@ or value. Wards whose measure is missing are left out of the statistics and repo
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -21,6 +20,7 @@ from geopandas import GeoDataFrame
 
 from wardmap.config import StatsConfig
 from wardmap.errors import WardmapError
+from wardmap.result import Moran, SpatialTests, significant
 from wardmap.stats.correction import METHODS, adjust
 from wardmap.stats.getis import confidence_bins, gi_star
 from wardmap.stats.local import QUADRANT_LABELS, local_moran
@@ -30,7 +30,9 @@ from wardmap.stats.smoothing import global_eb, spatial_eb
 from wardmap.stats.weights import Weights, build_weights
 
 LABELS = ("High-High", "Low-Low", "High-Low", "Low-High", "Not significant", "Island")
-MEASURES = ("auto", "count", "rate", "rate_eb", "value")
+MEASURES = ("auto", "incidents", "rate_per_1000", "rate_eb", "value", "count", "rate")
+# The names of earlier releases, for the ward-table columns they mean.
+MEASURE_ALIASES = {"count": "incidents", "rate": "rate_per_1000"}
 MIN_WARDS = 3  # Moran's variance and LISA's conditional permutation need at least three
 # Independent random streams per statistic, so adding one never shifts another's draws.
 STREAM_MORAN, STREAM_MORAN_RATE, STREAM_LISA = 1, 2, 3
@@ -39,9 +41,17 @@ STREAM_MORAN, STREAM_MORAN_RATE, STREAM_LISA = 1, 2, 3
 def test_stage(
     wards: GeoDataFrame, config: StatsConfig
 ) -> tuple[GeoDataFrame, dict[str, Any], Weights]:
-    """Add rate_eb, the analysed ``value`` and the LISA and Gi* columns; return the table, a
-    summary (moran, measure, weights, lisa, gi, correction, alpha, permutations, seed,
-    warnings) and the weights. Same inputs and seed give identical results.
+    """``run_tests`` as a tuple: the table, the summary (with ``moran`` as a dictionary and
+    ``warnings``) and the weights."""
+    tests = run_tests(wards, config)
+    summary = {**tests.summary, "moran": tests.moran.as_dict(), "warnings": list(tests.warnings)}
+    return tests.wards, summary, tests.weights
+
+
+def run_tests(wards: GeoDataFrame, config: StatsConfig) -> SpatialTests:
+    """Add rate_eb, the analysed ``value`` and the LISA and Gi* columns to a copy of the ward
+    table (which needs a ``value`` column, and may have ``incidents`` and ``population``).
+    Same inputs and seed give identical results.
     """
     _check(wards, config)
     out = wards.copy()
@@ -61,8 +71,9 @@ def test_stage(
     moran, local = _statistics(y, valid, weights, events, population, measure, config,
                                warnings)
     _label(out, local, valid, weights, config)
-    summary = _summary(out, moran, measure, weights, codes, config, warnings)
-    return out, summary, weights
+    summary = _summary(out, measure, weights, codes, config)
+    return SpatialTests(wards=out, moran=Moran.from_values(moran), measure=measure,
+                        weights=weights, summary=summary, warnings=tuple(warnings))
 
 
 def _statistics(y: np.ndarray, valid: np.ndarray, weights: Weights, events: np.ndarray,
@@ -85,7 +96,7 @@ def _statistics(y: np.ndarray, valid: np.ndarray, weights: Weights, events: np.n
     is_rate = measure in ("rate_per_1000", "rate_eb")
     if is_rate and _counts(events[valid]) and (population[valid] > 0).all():
         # Assuncao-Reis: Moran's I of EB-standardised rates, for rates of unequal reliability.
-        moran["eb_rate"] = _clean(moran_rate(events[valid], population[valid], sub,
+        moran["eb_rate"] = Moran.from_values(moran_rate(events[valid], population[valid], sub,
                                              config.permutations,
                                              generator(config.seed, STREAM_MORAN_RATE)))
     return moran, _local(y[valid], sub, valid, config)
@@ -165,13 +176,14 @@ def _eb_rates(events: np.ndarray, population: np.ndarray, weights: Weights,
 def _measure(wards: GeoDataFrame, measure: str, events: np.ndarray,
              population: np.ndarray) -> tuple[str, np.ndarray]:
     """The column analysed (named as in the ward table) and its values."""
+    measure = MEASURE_ALIASES.get(measure, measure)
     if measure == "auto":
         known = np.isfinite(population) & (population > 0)
-        measure = "rate_eb" if known.all() and _counts(events) else "count"
-    if measure == "count":
+        measure = "rate_eb" if known.all() and _counts(events) else "incidents"
+    if measure == "incidents":
         name = "incidents" if "incidents" in wards.columns else "value"
         return name, _numeric(wards, name)
-    if measure == "rate":
+    if measure == "rate_per_1000":
         if "rate_per_1000" in wards.columns:
             return "rate_per_1000", _numeric(wards, "rate_per_1000")
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -231,8 +243,8 @@ def _label(out: GeoDataFrame, local: dict[str, np.ndarray], valid: np.ndarray,
     island = _islands_left(weights, valid)
 
     def lisa_label(p: np.ndarray) -> np.ndarray:
-        significant = np.nan_to_num(p, nan=1.0) <= config.alpha
-        label = np.where(significant, quadrant.to_numpy(), "Not significant").astype(object)
+        label = np.where(significant(p, config.alpha), quadrant.to_numpy(),
+                         "Not significant").astype(object)
         label[island] = "Island"
         return label
 
@@ -264,18 +276,12 @@ def _notes(weights: Weights, valid: np.ndarray, island: np.ndarray) -> list[str]
     return notes.tolist()
 
 
-def _clean(stats: dict[str, Any]) -> dict[str, Any]:
-    """NaN becomes None so that summary.json stays valid JSON."""
-    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in stats.items()}
-
-
-def _summary(out: GeoDataFrame, moran: dict[str, Any], measure: str, weights: Weights,
-             codes: list[str], config: StatsConfig, warnings: list[str]) -> dict[str, Any]:
+def _summary(out: GeoDataFrame, measure: str, weights: Weights, codes: list[str],
+             config: StatsConfig) -> dict[str, Any]:
     labels = out["lisa_label"].value_counts()
     bins = out["gi_bin"].value_counts()
     card = weights.cardinalities
     return {
-        "moran": _clean(moran),
         "measure": measure,
         "smoothing": config.smoothing,
         "weights": {
@@ -295,5 +301,4 @@ def _summary(out: GeoDataFrame, moran: dict[str, Any], measure: str, weights: We
         "alpha": config.alpha,
         "permutations": config.permutations,
         "seed": config.seed,
-        "warnings": warnings,
     }

@@ -58,9 +58,9 @@ class Weights:
 
     def row_standardised(self) -> sp.csr_matrix:
         """Each row sums to one (rows of unlinked wards stay zero), as for Moran's I."""
-        card = self.cardinalities.astype(float)
-        scale = np.divide(1.0, card, out=np.zeros_like(card), where=card > 0)
-        return sp.csr_matrix(sp.diags(scale) @ self.binary)
+        from wardmap.stats.moran import row_standardise
+
+        return row_standardise(self.binary)
 
 
 def build_weights(
