@@ -30,7 +30,7 @@ from wardmap.select.indicators import (
     standardise,
     weighted_scores,
 )
-from wardmap.vocabulary import join_words
+from wardmap.vocabulary import join_words, ordinal
 
 # Up to this many wards every connected area is enumerated and counted; above it the search
 # stops as soon as its bound proves the top list complete (still exact, see areas.py).
@@ -248,7 +248,7 @@ def focus_reason(
     """E.g. "Shepway North and Shepway South: highest combined ASB and violent crime rate among
     neighbouring pairs, excluding High Street"."""
     place = join_words(sorted(ward_names))
-    position = "highest" if rank == 1 else f"{_ordinal(rank)} highest"
+    position = "highest" if rank == 1 else f"{ordinal(rank)} highest"
     what = _drivers(contributions, labels)
     among = GROUP_WORDS.get(config.size, f"neighbouring groups of {config.size}")
     text = f"{place}: {position} {what} among {among}"
@@ -275,11 +275,6 @@ def _drivers(contributions: dict[str, float], labels: dict[str, str]) -> str:
         return f"combined {join_words([label.rsplit(' ', 1)[0] for label in chosen])} {word}"
     return f"combined {join_words(chosen)}"
 
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def _search_facts(

@@ -14,8 +14,7 @@ import numpy as np
 import pandas as pd
 
 from wardmap.result import RunResult
-from wardmap.select.focus import _ordinal
-from wardmap.vocabulary import join_words
+from wardmap.vocabulary import join_words, ordinal
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,7 @@ def robustness_sentence(table: pd.DataFrame, checks: list[PointCheck]) -> str:
         return f"Robust: it still leads with each flagged map point left out ({points})"
     parts = []
     for c in changed:
-        where = (f"this area ranks {_ordinal(c.top_rank)}" if c.top_rank else
+        where = (f"this area ranks {ordinal(c.top_rank)}" if c.top_rank else
                  "this area drops out of the list")
         leader = join_words(sorted(c.leader_names.split("; ")))
         parts.append(f"without the {c.count:,} records at {c.location} in {c.ward_name}, "
