@@ -8,7 +8,8 @@ area is robust when it keeps its rank every time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
@@ -29,16 +30,26 @@ class PointCheck:
     top_rank: int | None  # where the original rank-1 area comes (None: not in the list)
 
 
-def check_robustness(result: RunResult, focus: pd.DataFrame, search) -> pd.DataFrame:
-    """``focus`` with a ``robust`` column (true when the area keeps its rank with each flagged
-    map point left out) and, for the rank-1 area, a sentence added to its reason.
+def check_robustness(result: RunResult, focus: pd.DataFrame,
+                     search: Callable[[RunResult], pd.DataFrame]) -> pd.DataFrame:
+    """Check a focus table against the flagged map points of its areas' wards.
 
-    search: the focus search itself, ``RunResult -> table``, rerun on each what-if.
-    ``attrs["robustness"]`` lists each check (a PointCheck as a dict).
+    Parameters
+    ----------
+    result : RunResult
+        The run the areas were chosen from (records, locations).
+    focus : DataFrame
+        ``find_focus_areas``'s table.
+    search : callable
+        The focus search itself, ``RunResult -> table``, rerun on each what-if.
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``focus`` with ``robust`` (true when the area keeps its rank with each
+        flagged map point left out) before ``reason``, a sentence added to the rank-1
+        reason, and ``attrs["robustness"]`` listing each check (a PointCheck as a dict).
     """
-    from wardmap.aggregate import leave_out
-    from wardmap.pipeline import reanalyse
-
     table = focus.copy()
     table.attrs = dict(focus.attrs)
     flagged = getattr(result.locations, "flagged", None)
@@ -57,14 +68,9 @@ def check_robustness(result: RunResult, focus: pd.DataFrame, search) -> pd.DataF
         table.loc[table.index[0], "reason"] = (f"{table['reason'].iloc[0]}. No ward in the "
                                                "listed areas rests on one map point")
         return table
-    records = result.records
-    lon, lat = np.round(records["lon"].to_numpy(float), 6), np.round(
-        records["lat"].to_numpy(float), 6)
-    keeps = np.ones(len(table), bool)
-    checks = []
+    keeps, checks = np.ones(len(table), bool), []
     for flag in flagged.itertuples():
-        at = (lon == round(flag.lon, 6)) & (lat == round(flag.lat, 6))
-        other = search(reanalyse(result, leave_out(records, at)))
+        other = _search_without(result, flag, search)
         ranks = dict(zip(other["ward_codes"], other["rank"], strict=True))
         keeps &= np.array([ranks.get(c) == r for c, r in
                            zip(table["ward_codes"], table["rank"], strict=True)])
@@ -75,8 +81,20 @@ def check_robustness(result: RunResult, focus: pd.DataFrame, search) -> pd.DataF
     table["robust"] = keeps
     table.loc[table.index[0], "reason"] = (f"{table['reason'].iloc[0]}. "
                                            f"{robustness_sentence(table, checks)}")
-    table.attrs["robustness"] = [c.__dict__ for c in checks]
+    table.attrs["robustness"] = [asdict(c) for c in checks]
     return table
+
+
+def _search_without(result: RunResult, flag, search: Callable[[RunResult], pd.DataFrame]
+                    ) -> pd.DataFrame:
+    """The focus search on the run again with one map point's records left out."""
+    from wardmap.aggregate import leave_out
+    from wardmap.pipeline import reanalyse
+
+    records = result.records
+    at = ((np.round(records["lon"].to_numpy(float), 6) == round(flag.lon, 6))
+          & (np.round(records["lat"].to_numpy(float), 6) == round(flag.lat, 6)))
+    return search(reanalyse(result, leave_out(records, at)))
 
 
 def robustness_sentence(table: pd.DataFrame, checks: list[PointCheck]) -> str:
