@@ -59,7 +59,8 @@ def test_every_status_and_the_sum(wards):
     placed = place_records(records_at(points, types=types), wards, config)
     acc = placed.accounting
     assert acc == {"input_rows": 10, "assigned": 4, "snapped": 0, "outside": 1,
-                   "missing_coordinates": 1, "invalid_coordinates": 3, "filtered_out": 1}
+                   "missing_coordinates": 1, "invalid_coordinates": 3, "filtered_out": 1,
+                   "excluded_location": 0}
     assert sum(v for k, v in acc.items() if k != "input_rows") == acc["input_rows"]
     assert placed.invalid_detail == {"swapped_lat_lon": 1, "zero": 1, "out_of_range": 1}
     records = placed.records

@@ -33,7 +33,7 @@ def test_accounting_adds_up(maidstone_run, shared_data):
     rows = sum(len(pd.read_csv(p)) for p in (shared_data / "police").glob("*.csv"))
     assert accounting["input_rows"] == rows
     parts = ["assigned", "snapped", "outside", "missing_coordinates", "invalid_coordinates",
-             "filtered_out"]
+             "filtered_out", "excluded_location"]
     assert sum(accounting[k] for k in parts) == rows
     assert accounting["assigned"] > 0.95 * rows
 

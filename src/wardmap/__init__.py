@@ -6,6 +6,7 @@ GeoDataFrames with keyword arguments, returning new objects.
 - ``read_boundaries(path, *, code_col, name_col, crs, layer) -> GeoDataFrame``
 - ``read_incidents(paths, *, lon_col, lat_col, x_col, y_col, crs, ...) -> DataFrame``
 - ``count_incidents(records, wards, *, ...) -> Placement``
+- ``map_points(placement, *, places, flag_share, ...) -> (GeoDataFrame, Locations)``
 - ``spatial_tests(wards, column, *, weights, permutations, seed, ...) -> SpatialTests``
 - ``focus_areas(wards, indicators, *, size, exclude, ...) -> DataFrame``
 - ``clusters(wards, variables, *, max_size) -> DataFrame``
@@ -33,6 +34,7 @@ _EXPORTS = {
     "read_boundaries": "wardmap.api",
     "read_incidents": "wardmap.api",
     "count_incidents": "wardmap.api",
+    "map_points": "wardmap.api",
     "spatial_tests": "wardmap.api",
     "focus_areas": "wardmap.api",
     "clusters": "wardmap.api",

@@ -1,12 +1,14 @@
 """Points in polygons, with every input row accounted for.
 
 Each record gets exactly one status: filtered_out (fails a crime-type or month filter),
-missing_coordinates, invalid_coordinates (not a number, out of range, latitude/longitude
-swapped, or 0,0), assigned (inside a ward), snapped (outside every ward but within the snap
-tolerance of one and inside the study area's outer edge: generalised boundaries leave slivers
-between wards) or outside (a neighbouring district's records are never snapped in).
-The counts add up to the input rows. Records that fail a filter still carry the ward they fall
-in, so a comparison period can be counted from the same table.
+excluded_location (at a map point left out with ``--exclude-location``), missing_coordinates,
+invalid_coordinates (not a number, out of range, latitude/longitude swapped, or 0,0), assigned
+(inside a ward), snapped (outside every ward but within the snap tolerance of one and inside the
+study area's outer edge: generalised boundaries leave slivers between wards) or outside (a
+neighbouring district's records are never snapped in). The counts add up to the input rows.
+Records that fail a filter still carry the ward they fall in, so a comparison period can be
+counted from the same table; records at an excluded map point carry none, so no period counts
+them.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from wardmap.errors import InputError
 from wardmap.result import Placement
 
 STATUSES = ("assigned", "snapped", "outside", "missing_coordinates", "invalid_coordinates",
-            "filtered_out")
+            "filtered_out", "excluded_location")
 PLACED = ("assigned", "snapped")
 # Great Britain in WGS84, generously: used to spot swapped latitude/longitude.
 _GB_LON = (-9.0, 3.0)
@@ -84,10 +86,16 @@ def place_records(records: pd.DataFrame, wards: gpd.GeoDataFrame, config: Config
                           records.attrs.get("crs", "EPSG:4326"), wards,
                           config.inputs.snap_tolerance)
     records["x"], records["y"] = placed.x, placed.y
+    records["lon"], records["lat"] = _lonlat(records, placed.x, placed.y, wards.crs)
     codes = wards["ward_code"].to_numpy(dtype=object)
-    records["ward_code"] = np.where(placed.ward >= 0, codes[np.maximum(placed.ward, 0)], None)
+    left_out = _excluded_locations(records, config.locations.exclude)
+    # Left out of the run altogether, comparison periods included: no ward.
+    ward = np.where(left_out, -1, placed.ward)
+    records["ward_code"] = np.where(ward >= 0, codes[np.maximum(ward, 0)], None)
     kept = (records["type_match"] & records["period_match"]).to_numpy()
-    status = np.where(kept, placed.status, "filtered_out")
+    status = np.where(kept, np.where(left_out, "excluded_location", placed.status),
+                      "filtered_out")
+    kept = kept & ~left_out
     records["status"] = pd.Categorical(status, categories=STATUSES)
     counts = records["status"].value_counts()
     accounting = {"input_rows": len(records)} | {s: int(counts.get(s, 0)) for s in STATUSES}
@@ -105,6 +113,54 @@ def _overlap_notes(overlapping: dict[tuple[int, int], int], wards: gpd.GeoDataFr
     return [f"wards {label[a]} and {label[b]} overlap: {n:,} records inside both are counted "
             f"once, in {names[a]}; check the boundary file"
             for (a, b), n in sorted(overlapping.items())]
+
+
+def leave_out(records: pd.DataFrame, chosen: np.ndarray) -> pd.DataFrame:
+    """The records with those ``chosen`` left out of the run, as ``--exclude-location`` leaves
+    them: no ward (so no comparison period counts them either), status excluded_location
+    unless a filter already left them out."""
+    out = records.copy()
+    chosen = np.asarray(chosen, bool)
+    out["ward_code"] = out["ward_code"].astype(object).where(~chosen, None)
+    status = out["status"].to_numpy(dtype=object, copy=True)
+    status[chosen & (status != "filtered_out")] = "excluded_location"
+    out["status"] = pd.Categorical(status, categories=STATUSES)
+    return out
+
+
+def _lonlat(records: pd.DataFrame, x: np.ndarray, y: np.ndarray, crs: object) -> tuple[
+        np.ndarray, np.ndarray]:
+    """WGS84 coordinates of each record: police.uk's own when given so (a map point is its
+    exact coordinates), else projected from the analysis CRS."""
+    if records.attrs.get("crs", "EPSG:4326") == "EPSG:4326":
+        problem = np.isnan(x)
+        lon = np.where(problem, np.nan, records["cx"].to_numpy(float))
+        return lon, np.where(problem, np.nan, records["cy"].to_numpy(float))
+    transformer = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    return transformer.transform(x, y)
+
+
+def _excluded_locations(records: pd.DataFrame, excluded: list[str]) -> np.ndarray:
+    """Records at the map points ``--exclude-location`` names; an entry matching no record is
+    an error naming the closest Location texts."""
+    from wardmap.locations import excluded_by, parse_point, place_name
+
+    if not excluded:
+        return np.zeros(len(records), bool)
+    if records["location"].isna().all() and any(parse_point(e) is None for e in excluded):
+        raise InputError("--exclude-location names a Location text but the incident files "
+                         "have no Location column (give the map point as LON,LAT)")
+    hit, matched = excluded_by(records["location"], (records["lon"], records["lat"]),
+                               excluded)
+    unmatched = [entry for entry, n in matched.items() if n == 0]
+    if unmatched:
+        from rapidfuzz import process
+
+        names = place_name(records["location"].dropna().drop_duplicates()).unique().tolist()
+        close = [c for c, _, _ in process.extract(unmatched[0], names, limit=3)]
+        raise InputError(f"--exclude-location {unmatched[0]!r} matches no record "
+                         f"(closest Location texts: {', '.join(map(repr, close))})")
+    return hit
 
 
 def count_by_ward(records: pd.DataFrame, wards: pd.DataFrame) -> pd.Series:

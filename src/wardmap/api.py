@@ -27,6 +27,7 @@ from wardmap.config import (
     StatsConfig,
 )
 from wardmap.errors import InputError, WardmapError
+from wardmap.locations import Locations
 from wardmap.result import Placement, RunMeta, RunResult, SpatialTests
 
 # The columns spatial_tests adds to the caller's table (docs/ARCHITECTURE.md).
@@ -153,6 +154,7 @@ def count_incidents(
     crs: str = "EPSG:27700",
     month_col: str | None = None,
     crime_type_col: str | None = None,
+    location_col: str | None = None,
     months: str | None = None,
     crime_types: Sequence[str] = (),
     groups: Mapping[str, Sequence[str]] | None = None,
@@ -171,6 +173,9 @@ def count_incidents(
         to it).
     month_col, crime_type_col : str, optional
         Columns of ``records`` holding dates/months and crime types, for the filters.
+    location_col : str, optional
+        Column of ``records`` holding police.uk's Location text ("On or near Hospital"), for
+        ``map_points``.
     months : str, optional
         Only records in "YYYY-MM:YYYY-MM" count.
     crime_types : sequence of str
@@ -207,7 +212,8 @@ def count_incidents(
     _need_columns(wards, [code_col], "wards")
     if wards.crs is None:
         raise InputError("wards: no CRS; set one (GeoDataFrame.set_crs) before counting")
-    raw = _points(records, lon_col, lat_col, x_col, y_col, crs, month_col, crime_type_col)
+    raw = _points(records, lon_col, lat_col, x_col, y_col, crs, month_col, crime_type_col,
+                  location_col)
     keyed = gpd.GeoDataFrame({"ward_code": wards[code_col].astype(str).to_numpy()},
                              geometry=wards.geometry.to_numpy(), crs=wards.crs)
     config = Config(inputs=InputsConfig(snap_tolerance=float(snap_tolerance)),
@@ -217,6 +223,71 @@ def count_incidents(
     _warn(placement.overlaps)
     counts = count_by_ward(placement.records, keyed).to_numpy()
     return replace(placement, wards=wards.assign(incidents=counts))
+
+
+def map_points(
+    placement: Placement,
+    *,
+    code_col: str = "ward_code",
+    name_col: str | None = None,
+    places: Mapping[str, Sequence[str]] | None = None,
+    flag_share: float = 0.25,
+    flag_min_count: int = 10,
+) -> tuple[gpd.GeoDataFrame, Locations]:
+    """Where in each ward: its map points, the busiest one, place groups and concentration.
+
+    Parameters
+    ----------
+    placement : Placement
+        What ``count_incidents`` returned (give it ``location_col`` for place types).
+    code_col, name_col : str
+        The wards' code and (optional) name columns.
+    places : mapping, optional
+        Place groups: name -> police.uk place types or Location texts, for ``share_<name>``.
+    flag_share, flag_min_count : float, int
+        A ward is flagged when one map point holds at least this share of its records and
+        at least this many.
+
+    Returns
+    -------
+    (GeoDataFrame, Locations)
+        A copy of ``placement.wards`` with top_location, top_location_count,
+        top_location_share, location_flag, location_points, location_top5_share,
+        location_top10_share, location_gini and share_<group> columns; and the map points
+        (``points``: locations.csv's rows), ``flagged``, ``concentration`` and ``by_month``.
+
+    Examples
+    --------
+    >>> import pandas as pd, wardmap
+    >>> from wardmap.demo import example_grid
+    >>> grid = example_grid()
+    >>> where = ["On or near Hospital"] * 12 + ["On or near Mill Lane"] * 2
+    >>> points = pd.DataFrame({"x": [500] * 12 + [700, 2500], "y": [500] * 12 + [700, 2500],
+    ...                        "where": where})
+    >>> placed = wardmap.count_incidents(points, grid, x_col="x", y_col="y", location_col="where")
+    >>> wards, found = wardmap.map_points(placed)
+    >>> first = wards.iloc[0]
+    >>> first["top_location"], int(first["top_location_count"]), bool(first["location_flag"])
+    ('On or near Hospital', 12, True)
+    >>> found.concentration.points
+    3
+    """
+    from wardmap.aggregate import PLACED
+    from wardmap.locations import analyse_locations, location_rows
+
+    wards = placement.wards
+    _need_columns(wards, [code_col, *([name_col] if name_col else [])], "wards")
+    records = placement.records
+    if "location" not in records:
+        records = records.assign(location=None)
+    rows = location_rows(records, (records["lon"], records["lat"]),
+                         records["status"].isin(PLACED).to_numpy())
+    keyed = pd.DataFrame({"ward_code": wards[code_col].astype(str).to_numpy(),
+                          "ward_name": wards[name_col or code_col].astype(str).to_numpy()})
+    columns, found = analyse_locations(rows, keyed, {k: list(v) for k, v in
+                                                      (places or {}).items()},
+                                       flag_share=flag_share, flag_min_count=flag_min_count)
+    return wards.join(columns.set_axis(wards.index)), found
 
 
 def spatial_tests(
@@ -412,8 +483,9 @@ def _select_run(wards: gpd.GeoDataFrame, specs: list[str], **sections: object) -
 
 def _points(records: pd.DataFrame, lon_col: str | None, lat_col: str | None,
             x_col: str | None, y_col: str | None, crs: str, month_col: str | None,
-            crime_type_col: str | None) -> pd.DataFrame:
-    """The records in the aggregate stage's shape: month, crime_type, cx, cy, unparsable."""
+            crime_type_col: str | None, location_col: str | None = None) -> pd.DataFrame:
+    """The records in the aggregate stage's shape: month, crime_type, location, cx, cy,
+    unparsable."""
     named = lon_col or lat_col or x_col or y_col
     if {"cx", "cy", "unparsable"} <= set(records.columns) and not named:
         return records.copy()  # read_incidents' output, attrs["crs"] included
@@ -442,8 +514,8 @@ def _points(records: pd.DataFrame, lon_col: str | None, lat_col: str | None,
         given = records[list(cols)].notna().all(axis=1).to_numpy()
         unparsable = given & (np.isnan(cx) | np.isnan(cy))
     raw = pd.DataFrame({"month": _months(records, month_col), "crime_type": _column(
-        records, crime_type_col), "cx": cx, "cy": cy, "unparsable": unparsable},
-        index=records.index)
+        records, crime_type_col), "location": _column(records, location_col), "cx": cx,
+        "cy": cy, "unparsable": unparsable}, index=records.index)
     raw.attrs["crs"] = "EPSG:4326" if source_crs in ("EPSG:4326", "OGC:CRS84") else source_crs
     return raw.reset_index(drop=True)
 

@@ -84,6 +84,9 @@ RUN_FLAGS: tuple[Flag, ...] = (
      "earlier, when the data covers them).", {"metavar": "YYYY-MM:YYYY-MM"}),
     ("--crime-type", "filters.crime_types", "Only these crime types or named groups such as "
      "'violent crime' (repeatable).", {}),
+    ("--exclude-location", "locations.exclude", "Leave out the map points with this police.uk "
+     "Location text ('On or near Hospital' or 'Hospital'), or one map point given as LON,LAT "
+     "(repeatable; counted as excluded_location in accounting.json).", {"metavar": "TEXT"}),
     ("--measure", "stats.measure", "Ward-table column to test (default auto: rate_eb with a "
      "population, else incidents; count and rate mean incidents and rate_per_1000).", {}),
     ("--weights", "stats.weights", "Spatial weights (default queen).", {}),
@@ -394,6 +397,8 @@ def report_run(result: Any, out: Path) -> None:
                      f"{acc['missing_coordinates']} without coordinates, "
                      f"{acc['invalid_coordinates']} invalid, {acc['filtered_out']} filtered out"
                      + (f", {acc['duplicates']} duplicates" if acc.get("duplicates") else ""))
+        if acc.get("excluded_location"):
+            lines[0] += f", {acc['excluded_location']} at excluded map points"
     moran = result.moran
     if moran is not None and moran.I is not None:
         lines.append(f"Moran's I = {moran.I:.3f}" + (f" ({p_phrase(moran.p)})"

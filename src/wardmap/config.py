@@ -32,6 +32,11 @@ DEFAULT_GROUPS: dict[str, list[str]] = {
     "asb": ["Anti-social behaviour"],
     "criminal damage": ["Criminal damage and arson"],
 }
+# Named groups of places (police.uk place types or Location texts, e.g. "High Street"); a
+# config's [places] table adds to or replaces these. Each gives wards.csv a share_<group>.
+DEFAULT_PLACES: dict[str, list[str]] = {
+    "night_time_economy": ["Nightclub", "Theatre/Concert Hall"],
+}
 
 
 @dataclass
@@ -178,6 +183,20 @@ class PeriodsConfig:
 
 
 @dataclass
+class LocationsConfig:
+    """Map points (wardmap.locations): which to leave out and when a ward is flagged."""
+
+    # Location texts ("On or near Hospital" or "Hospital") or "LON,LAT" map points left out.
+    exclude: list[str] = field(default_factory=list)
+    # A ward is flagged when one map point holds at least this share of its records...
+    flag_share: float = 0.25
+    # ...and at least this many of them.
+    flag_min_count: int = 10
+    top: int = 3  # top locations named in each ward's map popup
+    map_points: int = 100  # busiest map points drawn on map.html's locations layer
+
+
+@dataclass
 class BriefConfig:
     """The committee briefing pack (wardmap.brief)."""
 
@@ -321,9 +340,19 @@ class Config:
     evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
     relate: RelateConfig = field(default_factory=RelateConfig)
     compute: ComputeConfig = field(default_factory=ComputeConfig)
+    locations: LocationsConfig = field(default_factory=LocationsConfig)
+    places: dict[str, list[str]] = field(default_factory=dict)
 
     def crime_groups(self) -> dict[str, list[str]]:
         return {**DEFAULT_GROUPS, **self.groups}
+
+    def place_groups(self) -> dict[str, list[str]]:
+        """Place groups by column-name form ("night_time_economy")."""
+        import re
+
+        merged = {**DEFAULT_PLACES, **self.places}
+        return {re.sub(r"[^0-9a-z]+", "_", k.casefold()).strip("_"): v
+                for k, v in merged.items()}
 
 
 # Input fields holding paths: resolved against the TOML file's folder.

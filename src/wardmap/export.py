@@ -190,6 +190,8 @@ def write_tables(result: RunResult, folder: Path) -> None:
             "snap_tolerance": result.config.inputs.snap_tolerance,
             # Records left out as duplicates before counting: the cube's accounting needs it.
             "duplicates": (result.accounting or {}).get("duplicates")})
+    if result.locations is not None:
+        write_location_tables(result, folder)
 
 
 def write_gpkg(result: RunResult, table: gpd.GeoDataFrame, path: Path) -> Path:
@@ -242,10 +244,29 @@ def write_districts(result: RunResult, folder: Path) -> None:
     table.to_csv(folder / "districts.csv", index=False, lineterminator="\n")
 
 
+def write_location_tables(result: RunResult, folder: Path) -> None:
+    """locations.csv (ward × map point) and places_by_month.csv (ward × place group × month);
+    public runs show small counts as "<5" and leave shares worked out from them blank."""
+    found, output = result.locations, result.config.output
+    points = found.points[["ward_code", "ward_name", "location", "place_type", "lon", "lat",
+                           "count", "share_of_ward"]]
+    months = found.by_month
+    if output.public:
+        from wardmap.disclosure import mask_small_counts
+
+        points = mask_small_counts(points, output.threshold, ["count"],
+                                   {"share_of_ward": ["count"]})
+        counts = [c for c in months.columns if c not in ("ward_code", "ward_name",
+                                                         "place_group")]
+        months = mask_small_counts(months, output.threshold, counts, {})
+    points.to_csv(folder / "locations.csv", index=False, lineterminator="\n")
+    months.to_csv(folder / "places_by_month.csv", index=False, lineterminator="\n")
+
+
 def _suppressed(table: gpd.GeoDataFrame, threshold: int) -> gpd.GeoDataFrame:
     """Small counts as "<5", counts protecting them as "[c]"; rates and the analysed value
     worked out from them left blank."""
-    from wardmap.disclosure import DEFAULT_RATE_COLUMNS
+    from wardmap.disclosure import DEFAULT_RATE_COLUMNS, mask_small_counts
     from wardmap.secondary import mask_public
 
     if "incidents" not in table:
@@ -253,9 +274,31 @@ def _suppressed(table: gpd.GeoDataFrame, threshold: int) -> gpd.GeoDataFrame:
     derived = [c for c in (*DEFAULT_RATE_COLUMNS, "value") if c in table]
     # Ranks and rates per 1,000 of another denominator (wardmap.peers) give a count away too.
     derived += [c for c in table.columns if c.startswith(("rate_per_1000_", "rank_"))]
+    derived += [c for c in ("location_top5_share", "location_top10_share", "location_gini")
+                if c in table]
+    table = _small_group_shares(table, threshold)
     # summary.json publishes the totals: counts that would let a small one be worked out
     # from them are withheld as "[c]" (secondary suppression, docs/disclosure.md).
-    return mask_public(table, threshold, rate_columns=derived)
+    table = mask_public(table, threshold, rate_columns=derived)
+    if "top_location_count" in table:  # the busiest map point's count, and its share
+        table = mask_small_counts(table, threshold, ["top_location_count"],
+                                  {"top_location_share": ["top_location_count"]})
+    return table
+
+
+def _small_group_shares(table: gpd.GeoDataFrame, threshold: int) -> gpd.GeoDataFrame:
+    """share_<group> blank where the group's count (share × incidents) would be suppressed."""
+    from wardmap.disclosure import is_small
+
+    shares = [c for c in table.columns if c.startswith("share_")]
+    if not shares:
+        return table
+    table = table.copy()
+    incidents = pd.to_numeric(table["incidents"], errors="coerce")
+    for column in shares:
+        count = (table[column] * incidents).round()
+        table[column] = table[column].where(~is_small(count, threshold))
+    return table
 
 
 def ward_table(wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

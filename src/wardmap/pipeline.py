@@ -15,7 +15,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from wardmap.aggregate import metres_hint, place_records
+from wardmap.aggregate import PLACED, count_by_ward, metres_hint, place_records
 from wardmap.config import Config
 from wardmap.cube import counted
 from wardmap.errors import InputError
@@ -24,7 +24,7 @@ from wardmap.load.boundaries import read_boundaries
 from wardmap.load.files import sha256
 from wardmap.load.incidents import read_incidents
 from wardmap.load.tables import read_population, read_ward_values
-from wardmap.normalise import add_rates, rate_summary
+from wardmap.normalise import add_rates, population_warnings, rate_summary
 from wardmap.outfolder import check_output_folder, config_inputs
 from wardmap.progress import Steps
 from wardmap.result import BOUNDARY_ATTRIBUTION, POLICE_ATTRIBUTION, RunMeta, RunResult
@@ -87,6 +87,14 @@ def analyse(config: Config, steps: Steps | None = None, *,
     result = replace(result, wards=add_rates(result.wards))
     if inputs.district_col or inputs.denominator:
         result = _add_peers(result)
+    if "incidents" in result.wards:  # a --counts table's value may already be a rate
+        result = result.with_warnings(*population_warnings(result.wards))
+    result = _tests_and_periods(result, steps)
+    result = replace(result, meta=_meta(result))
+    return replace(result, summary=_summary(result), timings={**steps.timings})
+
+
+def _tests_and_periods(result: RunResult, steps: Steps) -> RunResult:
     with steps.step("testing for clusters and hot spots"):
         result = _test(result)
     # Change against the comparison period, SPC signals, emerging hot spots.
@@ -95,9 +103,33 @@ def analyse(config: Config, steps: Steps | None = None, *,
     result = analyse_periods(result)
     from wardmap.hotspot_change import add_hot_spot_change
 
-    result = add_hot_spot_change(result)
-    result = replace(result, meta=_meta(result))
-    return replace(result, summary=_summary(result), timings={**steps.timings})
+    return add_hot_spot_change(result)
+
+
+def reanalyse(result: RunResult, records: pd.DataFrame) -> RunResult:
+    """The analysis again from changed records (a what-if, such as map points left out):
+    ward counts, rates, spatial tests and periods with the run's settings. The ward table's
+    location columns, the warnings and the summary are not carried over.
+
+    Examples
+    --------
+    >>> import numpy as np, wardmap
+    >>> from wardmap.aggregate import leave_out
+    >>> from wardmap.demo import demo_config
+    >>> result = wardmap.analyse(demo_config())
+    >>> first = result.records["ward_code"] == result.wards["ward_code"].iloc[0]
+    >>> again = reanalyse(result, leave_out(result.records, first.to_numpy()))
+    >>> int(again.wards["incidents"].iloc[0]), int(result.wards["incidents"].iloc[0]) > 0
+    (0, True)
+    """
+    kept = [c for c in ("ward_code", "ward_name", "population", "geometry")
+            if c in result.wards]
+    counts = count_by_ward(records, result.wards).to_numpy()
+    wards = result.wards[kept].assign(incidents=counts, value=counts)
+    again = replace(result, wards=add_rates(wards), records=records, tally=None,
+                    summary={}, warnings=(),
+                    moran=None, focus=None, clusters=None, locations=None)
+    return _tests_and_periods(again, Steps(show=False))
 
 
 def run(config: Config, out_dir: str | Path | None = None, steps: Steps | None = None,
@@ -186,7 +218,8 @@ def _add_incidents(result: RunResult, steps: Steps, keep_records: bool | None) -
 
     config = result.config
     with steps.step("reading and placing incidents"):
-        read = _count(result, keep_records)
+        # Map points left out need the records: the cube cannot tell them apart.
+        read = _count(result, True if config.locations.exclude else keep_records)
     warnings = list(read.warnings)
     if read.cube.records == 0 and not read.repeated:
         warnings.append("the incident files hold no records")
@@ -211,17 +244,33 @@ def _add_incidents(result: RunResult, steps: Steps, keep_records: bool | None) -
         if hint:
             warnings.append(hint)
         warnings.extend(placement.overlaps)
+        if config.locations.exclude:
+            # The cube does not know the map points left out (comparison periods included):
+            # the records are counted instead.
+            table = None
+            counts = {**placement.accounting, "input_rows": counts["input_rows"],
+                      "duplicates": counts.get("duplicates", 0),
+                      **({"invalid_detail": detail} if detail else {})}
+        left_out = placement.accounting.get("excluded_location", 0)
+        if left_out:
+            warnings.append(f"{left_out} record(s) at map points left out with "
+                            f"--exclude-location ({', '.join(config.locations.exclude)})")
     elif config.maps.incident_points and config.maps.enabled:
         from wardmap.engine import RECORDS_LIMIT
 
         warnings.append(f"incident points are not drawn on map.html: they are drawn for at "
                         f"most {RECORDS_LIMIT:,} records and this run has "
                         f"{read.cube.records:,}")
-    placed = placed_counts(table, result.wards).to_numpy()
+    placed = placed_counts(table if table is not None else records, result.wards).to_numpy()
     wards = result.wards.assign(incidents=placed, value=placed)
-    return replace(result, config=config, wards=wards, records=records, cube=read.cube,
-                   tally=table, accounting=counts,
-                   inputs=(*result.inputs, *read.inputs)).with_warnings(*warnings)
+    result = replace(result, config=config, wards=wards, records=records, cube=read.cube,
+                     tally=table, accounting=counts,
+                     inputs=(*result.inputs, *read.inputs)).with_warnings(*warnings)
+    if records is None:
+        return result.with_warnings(
+            "locations.csv and the map-point findings need the records in memory: this run has "
+            f"{read.cube.records:,} (wardmap.engine.RECORDS_LIMIT); run a district or fewer months")
+    return _add_locations(result)
 
 
 @dataclass
@@ -310,6 +359,32 @@ def _input_bytes(paths: Sequence[str]) -> int:
         elif path.is_file():
             total += path.stat().st_size
     return total
+
+
+def _add_locations(result: RunResult) -> RunResult:
+    """Map points, place groups and concentration; a ward resting on one map point is named."""
+    from wardmap.locations import analyse_locations, flag_meaning, flag_sentence, location_rows
+
+    settings, output = result.config.locations, result.config.output
+    if not 0 < settings.flag_share <= 1 or settings.flag_min_count < 1:
+        raise InputError("locations.flag_share must be above 0 and at most 1, and "
+                         "locations.flag_min_count at least 1")
+    records = result.records
+    placed = records["status"].isin(PLACED).to_numpy()
+    rows = location_rows(records, (records["lon"], records["lat"]), placed)
+    # A public run names no point holding a suppressed number of records.
+    least = max(settings.flag_min_count, output.threshold + 1) if output.public else \
+        settings.flag_min_count
+    columns, found = analyse_locations(rows, result.wards, result.config.place_groups(),
+                                       flag_share=settings.flag_share, flag_min_count=least)
+    shown = 10  # a national run can flag hundreds: summary.json's location_flags has all
+    warnings = [f"{flag_sentence(flag)}: {flag_meaning(flag)} (see locations.csv)"
+                for _, flag in found.flagged.head(shown).iterrows()]
+    if len(found.flagged) > shown:
+        warnings.append(f"{len(found.flagged) - shown} more ward(s) rest on one map point "
+                        "(summary.json location_flags, wards.csv location_flag)")
+    return replace(result, wards=result.wards.join(columns, on="ward_code"),
+                   locations=found).with_warnings(*warnings)
 
 
 def _add_ward_values(result: RunResult) -> RunResult:
@@ -417,6 +492,9 @@ def _summary(result: RunResult) -> dict:
         summary.setdefault("value_total", float(wards["value"].sum(skipna=True)))
     if result.accounting is not None:
         summary["accounting"] = result.accounting
+    if result.locations is not None:
+        summary["concentration"] = result.locations.concentration.as_dict()
+        summary["location_flags"] = result.locations.flagged.to_dict("records")
     summary["warnings"] = list(result.warnings)
     summary["period"] = result.meta.period_label
     return summary

@@ -171,8 +171,9 @@ class RunResult:
         manifest.json list the same ones.
     moran: global Moran's I (None before the test stage).
     records: one row per incident input row (None for ward-level tables): month ("YYYY-MM" or
-        None), crime_type, x, y (analysis CRS), ward_code (None when not placed), status
-        (assigned, snapped, outside, missing_coordinates, invalid_coordinates, filtered_out),
+        None), crime_type, location, x, y (analysis CRS), lon, lat (WGS84: the map point),
+        ward_code (None when not placed or left out), status (assigned, snapped, outside,
+        missing_coordinates, invalid_coordinates, filtered_out, excluded_location),
         type_match and period_match (the filters, evaluated separately so that comparison
         periods can be drawn from the same records).
     config: the configuration as run (the month filter resolved from any period preset); a
@@ -203,6 +204,8 @@ class RunResult:
     # by `wardmap relate`: the two measures related (wardmap.relate.Relation).
     evaluation: dict[str, Any] | None = None
     relation: Any = None
+    # Map points, place groups and concentration (wardmap.locations), when records were given.
+    locations: Any = None
 
     def with_warnings(self, *messages: str) -> RunResult:
         """A copy with ``messages`` added to the warnings (each listed once); the summary's

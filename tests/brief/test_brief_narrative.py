@@ -224,3 +224,13 @@ def test_a_clustering_result_near_the_threshold_is_not_stated_as_firm() -> None:
     result = replace(borough(THEN, NOW), moran=Moran.from_values(near))
     text = " ".join(_paragraphs(result)["Hot spots"])
     assert "the evidence is not firm" in text and "permutation" not in text
+
+
+def test_counts_not_rates_said_without_population() -> None:
+    result = borough(THEN, NOW)
+    assert not any("counts, not rates" in p for p in _paragraphs(result)["Summary"])
+    result.wards["population"] = np.nan
+    assert any(p.startswith("The figures are counts, not rates: no population was given")
+               for p in _paragraphs(result)["Summary"])
+    result.wards.loc[0, "population"] = 5000.0
+    assert any("No population was available for" in p for p in _paragraphs(result)["Summary"])

@@ -41,7 +41,9 @@ def test_focus_areas_complete_and_connected(maidstone_result, k):
         members = codes.split(";")
         assert len(members) == k and high_street not in members
         assert is_connected(members, adjacency)
-    assert focus.loc[0, "reason"].endswith("excluding High Street")
+    # The search reason, then what leaving out each flagged map point does to the lead.
+    assert focus.loc[0, "reason"].split(". ")[0].endswith("excluding High Street")
+    assert "robust" in focus.loc[0, "reason"].lower()
 
 
 @pytest.mark.parametrize("k", [2, 3, 4])

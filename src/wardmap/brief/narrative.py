@@ -176,9 +176,14 @@ def narrative(result: RunResult, top: int = 5, bottom: int = 3, public: bool = F
     if public:
         result = with_published(result, threshold, pattern)
     wards = result.wards
-    sections = [_overview(result, style)]
+    overview = _overview(result, style)
+    overview.paragraphs.extend(_population_paragraphs(result))
+    sections = [overview]
     if "incidents" in wards:
         sections.append(_wards_section(result, top, bottom, style))
+        places = _place_paragraphs(result, style, top)
+        if places:
+            sections.append(Section("Places", places))
         if "change_pct" in wards:
             sections.append(Section("Change", _change_paragraphs(result, style)))
     sections.append(Section("Hot spots", _hot_spot_paragraphs(result, style)))
@@ -604,6 +609,7 @@ def _hot_spot_paragraphs(result: RunResult, style: Style) -> list[str]:
         paragraphs.append(text)
     if "gi_bin" in wards:
         paragraphs += _gi_sentences(wards, phrase)
+        paragraphs += _before_correction(result)
     if "lisa_label" in wards:
         paragraphs.append(_lisa_sentence(wards))
     from wardmap.hotspot_change import hot_spot_change_paragraphs
@@ -663,6 +669,103 @@ def _lisa_sentence(wards: pd.DataFrame) -> str:
     return (f"The cluster map shows no ward in a cluster or standing out from its neighbours: "
             f"no ward's pattern with its neighbours was strong enough to rule out chance, once "
             f"allowance is made for testing {len(wards)} wards at once.")
+
+
+def _population_paragraphs(result: RunResult) -> list[str]:
+    """Counts standing in for rates, said plainly."""
+    wards = result.wards
+    if "population" in wards and (wards["population"] > 0).all():
+        return []
+    if "population" in wards and (wards["population"] > 0).any():
+        missing = sorted(wards.loc[~(wards["population"] > 0), "ward_name"].astype(str))
+        return [f"No population was available for {join_words(missing)}: their rates are left "
+                "blank and they are compared by counts only."]
+    return ["The figures are counts, not rates: no population was given, so a ward with "
+            "more residents, or more visitors to a town centre, hospital or shops, has more "
+            f"recorded {units(result)[0]} for that alone."]
+
+
+def _place_paragraphs(result: RunResult, style: Style, top: int = 5) -> list[str]:
+    """Flagged map points, how concentrated records are, and the top ward's place groups."""
+    from wardmap.locations import flag_meaning
+
+    found = result.locations
+    if found is None or found.points.empty:
+        return []
+    flagged, others = _flags_to_name(result, found.flagged, style, top)
+    paragraphs = []
+    for flag in flagged.itertuples():
+        row = pd.Series(flag._asdict())
+        paragraphs.append(
+            f"{style.count(row['count'])} of {row['ward_name']}'s "
+            f"{style.count(row['incidents'])} {units(result)[1]} were recorded at "
+            f"one map point, {row['location']} ({row['share']:.0%}): {flag_meaning(row)}.")
+    if others:
+        many = others > 1
+        paragraphs.append(f"{str(NUMBER_WORDS.get(others, others)).capitalize()} more "
+                          f"ward{'s' if many else ''} also rest{'' if many else 's'} on one "
+                          "map point (wards.csv, location_flag).")
+    if paragraphs:
+        paragraphs[-1] += (" Each record is published at an anonymised police.uk map point; "
+                           "locations.csv lists every point.")
+    noun = units(result)[0]
+    spread = found.concentration
+    if spread.points >= 20:
+        paragraphs.append(
+            f"{noun.capitalize()} are concentrated on few places: the busiest 5% of the "
+            f"{spread.points:,} map points with a record hold {spread.top5_share:.0%} of the "
+            f"{noun} and the busiest 10% hold {spread.top10_share:.0%} (Gini coefficient "
+            f"{spread.gini:.2f}).")
+    order = ranked(result.wards, style.public, style.threshold)
+    leader = order.iloc[0] if len(order) else None
+    if leader is not None and not style.hidden(leader["incidents"]):
+        groups = result.config.place_groups()
+        months = found.by_month
+        anywhere = months.groupby("place_group")["total"].sum()
+        # A group with no record anywhere in the area (no such places) is not worth a word.
+        shares = {g: leader.get(f"share_{g}") if anywhere.get(g, 0) else np.nan
+                  for g in groups}
+        # A public briefing gives no share that reveals a suppressed count.
+        items = [f"{shares[g]:.0%} were recorded at {g.replace('_', '-')} places "
+                 f"({', '.join(m)})" for g, m in groups.items() if pd.notna(shares[g])
+                 and not style.hidden(round(shares[g] * leader["incidents"]))]
+        if items:
+            paragraphs.append(f"Of {ward_label(leader['ward_name'])}'s {noun}, "
+                              f"{'; '.join(items)}.")
+    return paragraphs
+
+
+def _before_correction(result: RunResult) -> list[str]:
+    """Wards that are hot or cold spots only before allowing for the number tested."""
+    wards = result.wards
+    if "gi_bin_uncorrected" not in wards or result.config.stats.correction == "none":
+        return []
+    from wardmap.maps.style import gi_map_bins
+
+    shown = gi_map_bins(wards)  # the classes the Gi* maps draw: ±4 before correction only
+    hot = sorted(wards.loc[shown == 4, "ward_name"].astype(str))
+    cold = sorted(wards.loc[shown == -4, "ward_name"].astype(str))
+    if not hot and not cold:
+        return []
+    found = [f"{join_words(names)} {kind}" for names, kind in
+             ((hot, "were hot spots" if len(hot) > 1 else "was a hot spot"),
+              (cold, "were cold spots" if len(cold) > 1 else "was a cold spot")) if names]
+    return [f"Before allowing for the number of wards tested, {'; '.join(found)} at 90% "
+            "confidence or more; after it, not at any level. The hot spot maps show them in a "
+            "paler colour, apart from the wards that remain significant."]
+
+
+def _flags_to_name(result: RunResult, flagged: pd.DataFrame, style: Style,
+                   top: int) -> tuple[pd.DataFrame, int]:
+    """The flagged wards worth a sentence each (all of a few; else those among the top wards
+    and in the leading focus area), and how many others there are."""
+    if len(flagged) <= 3:
+        return flagged, 0
+    wanted = set(ranked(result.wards, style.public, style.threshold).head(top)["ward_code"])
+    if result.focus is not None and len(result.focus) and "ward_codes" in result.focus:
+        wanted |= set(str(result.focus["ward_codes"].iloc[0]).split(";"))
+    named = flagged[flagged["ward_code"].isin(wanted)]
+    return named, len(flagged) - len(named)
 
 
 def _trend_paragraphs(result: RunResult) -> list[str]:

@@ -279,7 +279,9 @@ def data_notes(result: RunResult, public: bool, threshold: int) -> list[tuple[st
             f"the wards, {acc.get('missing_coordinates', 0):,} without a location, "
             f"{acc.get('invalid_coordinates', 0):,} with invalid coordinates, "
             f"{acc.get('filtered_out', 0):,} outside the crime types or months chosen and "
-            f"{acc.get('duplicates', 0):,} duplicates (records given twice, counted once)."]))
+            f"{acc.get('duplicates', 0):,} duplicates (records given twice, counted once)"
+            + (f"; {acc['excluded_location']:,} at map points left out of the run."
+               if acc.get("excluded_location") else ".")]))
     sources = source_lines(result)
     if sources:
         notes.append(("Sources", sources))

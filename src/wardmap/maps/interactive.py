@@ -53,6 +53,8 @@ FIELDS = [
     ("Gi*", "kg", True),
     ("Gi* p", "gp", False),
     ("Gi* p, adjusted", "gpa", False),
+    ("Map point flag", "lf", True),
+    ("Top locations", "tl", False),
 ]
 BASEMAPS = ("none", "osm")
 CORRECTIONS = {
@@ -104,6 +106,12 @@ def interactive_map(result: RunResult) -> folium.Map:
     focus = focus_outline(result)
     if focus is not None:
         fmap.add_child(_WardLayer(data, focus, overlay=True, show=True))
+    if result.locations is not None and not result.config.output.public:
+        from wardmap.maps.locations import locations_layer
+
+        layer = locations_layer(result, result.config.locations.map_points)
+        if layer is not None:
+            fmap.add_child(layer)
     if points is not None:
         fmap.add_child(points)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
@@ -158,6 +166,11 @@ def ward_properties(result: RunResult, classes: pd.DataFrame) -> pd.DataFrame:
     text = display.ward_text(wards, measure, public, threshold)
     values = display.colour_values(wards, public, threshold)
     text["k"] = display.ranks(values, measure, public, threshold)
+    if result.locations is not None:
+        from wardmap.maps.locations import ward_location_text
+
+        places = ward_location_text(result, result.config.locations.top)
+        text["tl"], text["lf"] = places["tl"].to_numpy(), places["lf"].to_numpy()
     return pd.concat([text.drop(columns=["l", "g"], errors="ignore"), classes], axis=1)
 
 
@@ -223,21 +236,20 @@ def ward_layers(result: RunResult) -> tuple[list[LayerSpec], pd.DataFrame]:
         key = f"k{len(layers)}"
         classes[key] = c.yb
         layers.append(LayerSpec(name, key, c.colours, name, c.legend_rows(), column))
-    lisa = style.lisa_labels(wards)
+    lisa = style.lisa_map_labels(wards)
     if lisa is not None:
-        classes["kl"] = [style.LISA_ORDER.index(v) for v in lisa]
-        rows = [(style.LISA_COLOURS[k], k, int((lisa == k).sum())) for k in style.LISA_ORDER]
-        rows = [r for r in rows if r[2] or r[1] != "Island"]
-        layers.append(LayerSpec("LISA clusters", "kl", list(style.LISA_COLOURS.values()),
+        colours = style.lisa_map_colours()
+        classes["kl"] = [list(colours).index(v) for v in lisa]
+        rows = [(colour, k, int((lisa == k).sum())) for k, colour in colours.items()]
+        rows = [r for r in rows if r[2] or r[1] not in ("Island", style.BEFORE_CORRECTION_LISA)]
+        layers.append(LayerSpec("LISA clusters", "kl", list(colours.values()),
                                 "Local Moran's I (LISA)", rows, "lisa_label"))
-    gi = style.gi_bins(wards)
+    gi = style.gi_map_bins(wards)
     if gi is not None:
-        classes["kg"] = gi + 3
-        rows = [(style.GI_COLOURS[b], style.GI_LABELS[b], int((gi == b).sum()))
-                for b in range(3, -4, -1)]
+        classes["kg"] = gi + 4
         layers.append(LayerSpec("Gi* hot and cold spots", "kg",
-                                [style.GI_COLOURS[b] for b in range(-3, 4)],
-                                "Getis-Ord Gi*", rows, "gi_bin"))
+                                [style.GI_MAP_COLOURS[b] for b in range(-4, 5)],
+                                "Getis-Ord Gi*", style.gi_legend_rows(gi), "gi_bin"))
     return layers, classes
 
 
@@ -400,6 +412,10 @@ def _page_info(result: RunResult, canvas: bool, ranked: int) -> dict[str, Any]:
     if result.config.output.public:
         notes.append(display.suppression_label(result.config.output.threshold)
                      + ": small counts suppressed")
+    from wardmap.normalise import population_note
+
+    if display.count_column(result.wards) == "incidents" and population_note(result.wards):
+        notes.append(population_note(result.wards))
     fields = [[label, key, tip] for label, key, tip in FIELDS]
     if display.count_column(result.wards) != "incidents":
         # No records: the first row is the measure analysed (e.g. a partner table's value).
@@ -412,8 +428,8 @@ def _page_info(result: RunResult, canvas: bool, ranked: int) -> dict[str, Any]:
         "attributions": list(meta.attributions),  # the run decides (none for synthetic data)
         "fields": fields,
         "ranked": ranked,
-        "lisa": style.LISA_ORDER,
-        "gi": [style.GI_LABELS[b] for b in range(-3, 4)],
+        "lisa": list(style.lisa_map_colours()),
+        "gi": [style.GI_MAP_LABELS[b] for b in range(-4, 5)],
         "canvas": canvas,
         "nodata": style.NO_DATA_COLOUR,
         "explain": p_value_note(result),
@@ -492,7 +508,7 @@ function wmRows(p, info, popup) {
     if (!popup && !f[2]) return;
     var v = wmValue(p, f[1], info);
     if (v == null) return;
-    tested = tested || !f[2];
+    tested = tested || f[1] === 'lp' || f[1] === 'gp';
     h += popup ? '<tr><td>' + wmEsc(f[0]) + '</td><td>' + wmEsc(v) + '</td></tr>'
                : '<br>' + wmEsc(f[0]) + ': ' + wmEsc(v);
   });

@@ -204,22 +204,22 @@ def draw_boundaries(ax: Axes, shapes: Sequence, colour: str, width: float,
 
 def draw_lisa(ax: Axes, wards: gpd.GeoDataFrame) -> list[tuple[str, str, int]]:
     """LISA colours on ax; returns legend rows (colour, label, wards)."""
-    labels = style.lisa_labels(wards)
+    labels = style.lisa_map_labels(wards)
     if labels is None:
         raise WardmapError("no LISA results in the ward table (was the test stage skipped?)")
-    draw_classes(ax, wards, [style.LISA_COLOURS[v] for v in labels])
-    rows = [(style.LISA_COLOURS[k], k, int((labels == k).sum())) for k in style.LISA_ORDER]
-    return [r for r in rows if r[2] or r[1] != "Island"]
+    colours = style.lisa_map_colours()
+    draw_classes(ax, wards, [colours[v] for v in labels])
+    rows = [(colour, k, int((labels == k).sum())) for k, colour in colours.items()]
+    return [r for r in rows if r[2] or r[1] not in ("Island", style.BEFORE_CORRECTION_LISA)]
 
 
 def draw_gi(ax: Axes, wards: gpd.GeoDataFrame) -> list[tuple[str, str, int]]:
     """Gi* bin colours on ax; returns legend rows, hot at the top."""
-    bins = style.gi_bins(wards)
+    bins = style.gi_map_bins(wards)
     if bins is None:
         raise WardmapError("no Gi* results in the ward table (was the test stage skipped?)")
-    draw_classes(ax, wards, [style.GI_COLOURS[b] for b in bins])
-    return [(style.GI_COLOURS[b], style.GI_LABELS[b], int((bins == b).sum()))
-            for b in range(3, -4, -1)]
+    draw_classes(ax, wards, [style.GI_MAP_COLOURS[b] for b in bins])
+    return style.gi_legend_rows(bins)
 
 
 def draw_legend(

@@ -47,6 +47,14 @@ GI_LABELS: dict[int, str] = {
     2: "Hot spot, 95% confidence",
     3: "Hot spot, 99% confidence",
 }
+# Wards significant before the multiple-testing correction but not after it: pale, so a map
+# with no ward significant after correction is seen to be a result, not a broken map.
+BEFORE_CORRECTION_LISA = "Significant before correction only"
+BEFORE_CORRECTION_COLOURS: dict[str, str] = {BEFORE_CORRECTION_LISA: "#f6efa6"}
+# Gi* map classes: ArcGIS's bins -3..3 and +4/-4 for hot/cold before the correction only.
+GI_MAP_COLOURS: dict[int, str] = {**GI_COLOURS, 4: "#fddbc7", -4: "#d1e5f0"}
+GI_MAP_LABELS: dict[int, str] = {**GI_LABELS, 4: "Hot spot before correction only",
+                                 -4: "Cold spot before correction only"}
 NO_DATA_COLOUR = "#d9d9d9"
 NO_DATA_LABEL = "No data"
 SUPPRESSED_LABEL = "No data or suppressed"  # public outputs: rates from small counts hidden
@@ -282,6 +290,43 @@ def lisa_labels(wards: pd.DataFrame) -> pd.Series | None:
     if "lisa_label" not in wards:
         return None
     return wards["lisa_label"].where(wards["lisa_label"].isin(LISA_COLOURS), "Not significant")
+
+
+def lisa_map_labels(wards: pd.DataFrame) -> pd.Series | None:
+    """LISA labels for maps: wards significant only before the correction get their own
+    label (``BEFORE_CORRECTION_LISA``)."""
+    labels = lisa_labels(wards)
+    if labels is None or "lisa_label_uncorrected" not in wards:
+        return labels
+    before = wards["lisa_label_uncorrected"].isin(["High-High", "Low-Low", "High-Low",
+                                                   "Low-High"])
+    return labels.where(~(before & (labels == "Not significant")), BEFORE_CORRECTION_LISA)
+
+
+def lisa_map_colours() -> dict[str, str]:
+    """Every LISA map label's colour, GeoDa's first."""
+    return {**LISA_COLOURS, **BEFORE_CORRECTION_COLOURS}
+
+
+def gi_map_bins(wards: pd.DataFrame) -> pd.Series | None:
+    """Gi* bins for maps: -3..3 after the correction, and +4/-4 for hot/cold spots at 90% or
+    more before the correction only."""
+    bins = gi_bins(wards)
+    if bins is None or "gi_bin_uncorrected" not in wards:
+        return bins
+    raw = pd.to_numeric(wards["gi_bin_uncorrected"], errors="coerce").fillna(0)
+    before = (bins == 0) & (raw != 0)
+    return bins.where(~before, np.sign(raw) * 4).astype(int)
+
+
+def gi_legend_rows(bins: pd.Series) -> list[tuple[str, str, int]]:
+    """Legend rows hot to cold; before-correction rows only when a ward has one."""
+    rows = []
+    for b in (3, 2, 1, 4, 0, -4, -1, -2, -3):
+        n = int((bins == b).sum())
+        if n or abs(b) != 4:
+            rows.append((GI_MAP_COLOURS[b], GI_MAP_LABELS[b], n))
+    return rows
 
 
 def gi_bins(wards: pd.DataFrame) -> pd.Series | None:

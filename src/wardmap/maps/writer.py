@@ -305,4 +305,8 @@ def _notes(result: RunResult) -> list[str]:
         from wardmap.disclosure import suppression_label
 
         notes.append(f"Small counts shown as {suppression_label(result.config.output.threshold)}")
+    from wardmap.normalise import population_note
+
+    if "incidents" in result.wards and population_note(result.wards):
+        notes.append(population_note(result.wards))
     return notes

@@ -30,7 +30,7 @@ from wardmap.select.indicators import (
     standardise,
     weighted_scores,
 )
-from wardmap.vocabulary import join_words
+from wardmap.vocabulary import join_words, ordinal
 
 # Up to this many wards every connected area is enumerated and counted; above it the search
 # stops as soon as its bound proves the top list complete (still exact, see areas.py).
@@ -41,12 +41,15 @@ GROUP_WORDS = {1: "wards", 2: "neighbouring pairs", 3: "neighbouring groups of t
                6: "neighbouring groups of six"}
 
 
-def find_focus_areas(result: RunResult, config: FocusConfig) -> pd.DataFrame:
+def find_focus_areas(result: RunResult, config: FocusConfig, *,
+                     robustness: bool = True) -> pd.DataFrame:
     """Ranked candidate focus areas: rank, ward_codes, ward_names, score, population,
-    ``<indicator>_contribution`` per indicator, and a plain-English reason.
+    ``<indicator>_contribution`` per indicator, a plain-English reason and ``robust``.
 
-    ``df.attrs`` describes the search: size, examined, exhaustive, exact, bound, excluded,
-    indicators (labels).
+    ``robust`` is true when the area keeps its rank with each flagged map point left out
+    (wardmap.select.robustness; checked unless ``robustness`` is False). ``df.attrs``
+    describes the search: size, examined, exhaustive, exact, bound, excluded, indicators
+    (labels), robustness (one entry per flagged map point).
     """
     _check_config(config)
     wards = result.wards.sort_values("ward_code").reset_index(drop=True)
@@ -70,7 +73,12 @@ def find_focus_areas(result: RunResult, config: FocusConfig) -> pd.DataFrame:
     table.attrs.update(_search_facts(search, config.size, names, labels))
     table.attrs["excluded_codes"] = excluded
     table.attrs["warnings"] = list(warnings)
-    return table
+    if not robustness:
+        return table
+    from wardmap.select.robustness import check_robustness
+
+    return check_robustness(result, table, lambda again: find_focus_areas(
+        again, config, robustness=False))
 
 
 def write_focus(focus: pd.DataFrame, out_dir: str | Path) -> Path:
@@ -242,7 +250,7 @@ def focus_reason(
     """E.g. "Shepway North and Shepway South: highest combined ASB and violent crime rate among
     neighbouring pairs, excluding High Street"."""
     place = join_words(sorted(ward_names))
-    position = "highest" if rank == 1 else f"{_ordinal(rank)} highest"
+    position = "highest" if rank == 1 else f"{ordinal(rank)} highest"
     what = _drivers(contributions, labels)
     among = GROUP_WORDS.get(config.size, f"neighbouring groups of {config.size}")
     text = f"{place}: {position} {what} among {among}"
@@ -269,11 +277,6 @@ def _drivers(contributions: dict[str, float], labels: dict[str, str]) -> str:
         return f"combined {join_words([label.rsplit(' ', 1)[0] for label in chosen])} {word}"
     return f"combined {join_words(chosen)}"
 
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def _search_facts(

@@ -244,16 +244,24 @@ def _label(out: GeoDataFrame, local: dict[str, np.ndarray], valid: np.ndarray,
     lisa_adj = adjust(local["lisa_p"], config.correction)
     gi_adj = adjust(local["gi_p"], config.correction)
     quadrant = pd.Series(local["lisa_q"]).map(QUADRANT_LABELS).fillna("Not significant")
-    label = np.where(significant(lisa_adj, config.alpha), quadrant.to_numpy(),
-                     "Not significant").astype(object)
-    if config.permutations == 0:  # no pseudo p-values: LISA is not tested at all
-        label[:] = "Not tested"
     island = _islands_left(weights, valid)
-    label[island] = "Island"
+
+    def lisa_label(p: np.ndarray) -> np.ndarray:
+        label = np.where(significant(p, config.alpha), quadrant.to_numpy(),
+                         "Not significant").astype(object)
+        if config.permutations == 0:  # no pseudo p-values: LISA is not tested at all
+            label[:] = "Not tested"
+        label[island] = "Island"
+        return label
+
     out["lisa_I"], out["lisa_q"], out["lisa_p"] = local["lisa_I"], local["lisa_q"], local["lisa_p"]
-    out["lisa_p_adj"], out["lisa_label"] = lisa_adj, label
+    out["lisa_p_adj"], out["lisa_label"] = lisa_adj, lisa_label(lisa_adj)
     out["gi_z"], out["gi_p"], out["gi_p_adj"] = local["gi_z"], local["gi_p"], gi_adj
     out["gi_bin"] = confidence_bins(local["gi_z"], gi_adj)
+    # Before the multiple-testing correction, as GeoDa and ArcGIS also show: maps tell the
+    # wards significant only before it apart from those significant after it.
+    out["lisa_label_uncorrected"] = lisa_label(local["lisa_p"])
+    out["gi_bin_uncorrected"] = confidence_bins(local["gi_z"], local["gi_p"])
     out["stats_note"] = _notes(weights, valid, island)
 
 
