@@ -99,7 +99,7 @@ def _per_text(location: pd.Series, fn) -> pd.Series:
 
 
 def location_rows(records: pd.DataFrame, lonlat: tuple[np.ndarray, np.ndarray],
-                  mask: np.ndarray) -> pd.DataFrame:
+                  mask: np.ndarray, counts: np.ndarray | None = None) -> pd.DataFrame:
     """Location rows (``ROW_COLUMNS``) counting the records chosen by ``mask``, in the order
     each first appears.
 
@@ -125,7 +125,8 @@ def location_rows(records: pd.DataFrame, lonlat: tuple[np.ndarray, np.ndarray],
     for codes, uniques in columns.values():
         key = pd.factorize(key * (len(uniques) + 1) + codes + 1)[0].astype(np.int64)
     # factorize numbers keys in order of first appearance: first[k] is key k's first record.
-    count = np.bincount(key)
+    weight = None if counts is None else np.asarray(counts, np.int64)[mask]
+    count = np.bincount(key, weights=weight).astype(np.int64)
     first = np.flatnonzero(np.r_[True, np.maximum.accumulate(key)[1:] > np.maximum.accumulate(
         key)[:-1]]) if len(key) else np.array([], np.int64)
     rows = pd.DataFrame({c: _texts(codes[first], uniques)

@@ -266,10 +266,11 @@ def _add_incidents(result: RunResult, steps: Steps, keep_records: bool | None) -
     result = replace(result, config=config, wards=wards, records=records, cube=read.cube,
                      tally=table, accounting=counts,
                      inputs=(*result.inputs, *read.inputs)).with_warnings(*warnings)
-    if records is None:
+    if records is None and not len(read.cube.locations):
         return result.with_warnings(
-            "locations.csv and the map-point findings need the records in memory: this run has "
-            f"{read.cube.records:,} (wardmap.engine.RECORDS_LIMIT); run a district or fewer months")
+            "locations.csv and the map-point findings are not written for record files over "
+            f"{POINTS_BYTES // 2**20:,} MB (the cube keeps wards, not map points, to bound "
+            "memory); run a district, fewer months or --write-cube")
     return _add_locations(result)
 
 
@@ -285,6 +286,9 @@ class _Read:
 # Record files larger than this in all are streamed (wardmap.engine); smaller ones are read
 # whole, with the duplicate checks that compare files (wardmap.load.duplicates).
 STREAM_BYTES = 256 * 1024 * 1024
+# Record files up to this size in all keep their map points in the cube (locations.csv and the
+# map-point findings); larger ones keep wards only, so memory stays bounded nationally.
+POINTS_BYTES = 256 * 1024 * 1024
 
 
 def _count(result: RunResult, keep_records: bool | None) -> _Read:
@@ -306,8 +310,10 @@ def _count(result: RunResult, keep_records: bool | None) -> _Read:
         return _Read(cube, None, [entry], warnings, about.get("duplicates"))
     # Map points and their location texts are kept when an output needs them (cube.parquet);
     # otherwise the cube holds wards × crime types × months, whatever the number of records.
-    detail = "points" if config.output.cube else "wards"
-    if config.compute.engine == "dask" or _input_bytes(inputs.incidents) > STREAM_BYTES \
+    # Map points are kept too for inputs read whole in size (the location outputs need them).
+    size = _input_bytes(inputs.incidents)
+    detail = "points" if config.output.cube or size <= POINTS_BYTES else "wards"
+    if config.compute.engine == "dask" or size > STREAM_BYTES \
             or _has_parquet(inputs.incidents):
         from wardmap.engine import count_records
 
@@ -361,17 +367,41 @@ def _input_bytes(paths: Sequence[str]) -> int:
     return total
 
 
+def _location_counts(result: RunResult) -> pd.DataFrame:
+    """Records by ward, map point, location text, crime type and month (placed, passing the
+    filters): from the records when kept, else from the cube's map points."""
+    from wardmap.locations import location_rows
+
+    records = result.records
+    if records is not None:
+        placed = records["status"].isin(PLACED).to_numpy()
+        return location_rows(records, (records["lon"], records["lat"]), placed)
+    from wardmap.aggregate import _period_match, _type_match
+
+    cube = result.cube
+    rows = cube.rows()
+    lon, lat = rows["lon"].to_numpy(float), rows["lat"].to_numpy(float)
+    if cube.crs != "EPSG:4326":  # a map point is its source coordinates, shown in WGS84
+        from pyproj import Transformer
+
+        lon, lat = Transformer.from_crs(result.wards.crs, "EPSG:4326", always_xy=True) \
+            .transform(rows["x"].to_numpy(float), rows["y"].to_numpy(float))
+    config = result.config
+    chosen = (rows["status"].isin(PLACED).to_numpy()
+              & _type_match(rows, config).to_numpy(bool)
+              & _period_match(rows, config.filters.months).to_numpy(bool))
+    return location_rows(rows, (lon, lat), chosen, rows["count"].to_numpy())
+
+
 def _add_locations(result: RunResult) -> RunResult:
     """Map points, place groups and concentration; a ward resting on one map point is named."""
-    from wardmap.locations import analyse_locations, flag_meaning, flag_sentence, location_rows
+    from wardmap.locations import analyse_locations, flag_meaning, flag_sentence
 
     settings, output = result.config.locations, result.config.output
     if not 0 < settings.flag_share <= 1 or settings.flag_min_count < 1:
         raise InputError("locations.flag_share must be above 0 and at most 1, and "
                          "locations.flag_min_count at least 1")
-    records = result.records
-    placed = records["status"].isin(PLACED).to_numpy()
-    rows = location_rows(records, (records["lon"], records["lat"]), placed)
+    rows = _location_counts(result)
     # A public run names no point holding a suppressed number of records.
     least = max(settings.flag_min_count, output.threshold + 1) if output.public else \
         settings.flag_min_count

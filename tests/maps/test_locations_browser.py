@@ -56,7 +56,7 @@ def test_locations_layer_and_popup(browser, violent_result, tmp_path):  # noqa: 
         ".some(b => b.textContent.includes('Hot spot before correction only'))")
     assert "#fddbc7" in page.fills()
     legend = page.page.inner_text(".wm-legend:has-text('Getis-Ord')")
-    assert "Hot spot before correction only (5)" in legend
+    assert "Hot spot before correction only (5 wards)" in legend
     page.page.screenshot(path=str(tmp_path / "screenshot_gi.png"))
     assert page.errors == [] and page.blocked == [] and page.dialogs == []
     page.page.close()
