@@ -94,5 +94,6 @@ def test_withheld_values_are_empty_and_reported(tmp_path):
     read = read_ward_values(path, wards, "Admissions", what="'admissions'")
     assert read.values.tolist()[0] == 57
     assert read.values.isna().tolist() == [False, True, True]
-    assert any("2 ward value(s) withheld" in w and "Heath, Loose" in w for w in read.warnings)
+    assert any("2 ward value(s) withheld" in w and "Heath (E2), Loose (E3)" in w
+               for w in read.warnings)
     assert any("outside these boundaries" in w for w in read.warnings)

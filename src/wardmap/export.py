@@ -241,7 +241,7 @@ def write_districts(result: RunResult, folder: Path) -> None:
         rate = basis.rate or "rate_per_1000"
         table = mask_small_counts(table, result.config.output.threshold, ["count"],
                                   {rate: ["count"]} if rate in table else {})
-    table.to_csv(folder / "districts.csv", index=False, lineterminator="\n")
+    spreadsheet_safe(table).to_csv(folder / "districts.csv", index=False, lineterminator="\n")
 
 
 def write_location_tables(result: RunResult, folder: Path) -> None:

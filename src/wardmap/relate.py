@@ -339,7 +339,10 @@ def relate_writer(result: RunResult, folder: Path) -> RunResult:
     public = result.config.output.public
     table = public_table(relation.table) if public else relation.table
     write_json(folder / "relate.json", relation.summary)
-    table.to_csv(folder / "relate.csv", index=False, lineterminator="\n", float_format="%.6g")
+    from wardmap.export import spreadsheet_safe
+
+    spreadsheet_safe(table).to_csv(folder / "relate.csv", index=False, lineterminator="\n",
+                                   float_format="%.6g")
     if result.config.maps.enabled:
         from wardmap.maps.compare import relate_figure
 

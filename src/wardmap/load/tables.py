@@ -124,10 +124,9 @@ def read_ward_values(
         warnings.append(f"{name}: no {what} for {len(absent)} ward(s): "
                         f"{ward_names(wards, absent)}")
     if withheld:
-        names = dict(zip(wards["ward_code"], wards["ward_name"], strict=True))
-        shown = ", ".join(str(names.get(c, c)) for c in withheld[:5])
         warnings.append(f"{name}: {len(withheld)} ward value(s) withheld in the table "
-                        f"(suppressed small numbers) and left empty: {shown}")
+                        f"(suppressed small numbers) and left empty: "
+                        f"{ward_names(wards, withheld)}")
     manifest = {"path": str(path), "rows": len(table), "sha256": sha256(Path(path)),
                 "key_col": key, "value_col": value}
     ward = mapped.notna().to_numpy()
