@@ -184,10 +184,11 @@ def _figure_jobs(result: RunResult) -> list[tuple[str, Callable[[], Figure]]]:
         # Not published from a public run: most ward-month counts are small, and withholding
         # them would not stop them being worked out from the wards' totals (docs/disclosure.md).
         counts = heatmap.ward_month_counts(counted(result), wards)
-        jobs.append(("heatmap", lambda: heatmap.ward_month_figure(
-            counts, title=title,
-            subtitle=_subtitle(result, "Recorded incidents by ward and month"),
-            small_threshold=threshold if public else None, **common)))
+        if counts.shape[1]:  # no record placed in a ward: no months to draw
+            jobs.append(("heatmap", lambda: heatmap.ward_month_figure(
+                counts, title=title,
+                subtitle=_subtitle(result, "Recorded incidents by ward and month"),
+                small_threshold=threshold if public else None, **common)))
     return jobs
 
 
