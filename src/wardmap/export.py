@@ -51,15 +51,20 @@ def atomic_folder(out_dir: Path) -> Iterator[Path]:
     out_dir = check_output_folder(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     with _sigterm_raises():
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; outputs are for sharing
+        tmp: Path | None = None
         try:
+            # Held while the folder is made, so a stop cannot fall between its creation and
+            # the name that lets the cleanup below find it.
+            with _sigterm_held():
+                tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+                umask = os.umask(0)
+                os.umask(umask)
+                tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; outputs are for sharing
             yield tmp
             check_output_folder(out_dir)  # nothing of the user's arrived meanwhile
         except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
             raise
         with _sigterm_held():  # the swap itself is never cut short half-way
             _replace(out_dir, tmp)
