@@ -301,7 +301,7 @@ def _read_one(source: Source, inputs: InputsConfig) -> tuple[pd.DataFrame, Layou
                                                      b"", source.data))
     delimiter = sniff_delimiter(source.data, inputs.encoding)
     header = _header(source, inputs.encoding, delimiter)
-    layout = _layout(header, inputs, source.name)
+    layout = layout_of(header, inputs, source.name)
     table = _parse(source, inputs.encoding, layout, delimiter)
     frame = pd.DataFrame({
         "month": _months(table, layout, source.name),
@@ -327,7 +327,8 @@ def _header(source: Source, encoding: str, delimiter: str = ",") -> list[str]:
     return [h.strip() for h in next(csv.reader([first], delimiter=delimiter))]
 
 
-def _layout(header: list[str], inputs: InputsConfig, name: str) -> Layout:
+def layout_of(header: list[str], inputs: InputsConfig, name: str) -> Layout:
+    """Which columns of a record file hold what (also the streaming reader's)."""
     lower = {h.lower().strip(): h for h in header}
 
     def find(given: str | None, names: tuple[str, ...]) -> str | None:

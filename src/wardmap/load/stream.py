@@ -30,12 +30,8 @@ import pyarrow.csv as pacsv
 from wardmap.config import InputsConfig
 from wardmap.errors import InputError
 from wardmap.load.files import check_encoding, existing_file, sha256
+from wardmap.load.incidents import Layout, layout_of
 
-POLICE_COLUMNS = ("Month", "Longitude", "Latitude", "Crime type")
-_LON_NAMES = ("longitude", "lon", "lng", "long")
-_LAT_NAMES = ("latitude", "lat")
-_X_NAMES = ("easting", "x", "eastings")
-_Y_NAMES = ("northing", "y", "northings")
 
 
 # Bytes of CSV text parsed at a time: a block of about 300,000 police.uk rows.
@@ -72,18 +68,6 @@ class FileReport:
         return {"path": self.name, "rows": self.rows,
                 "format": "police.uk" if self.police else "points"}
 
-
-@dataclass
-class Layout:
-    """Which columns of a CSV hold what."""
-
-    cx: str
-    cy: str
-    crs: str
-    month: str | None
-    crime_type: str | None
-    location: str | None
-    police: bool
 
 
 def read_incidents(
@@ -239,35 +223,6 @@ def header_of(head: bytes, name: str, encoding: str) -> list[str]:
     check_encoding(first, name, encoding)
     first_text = first.decode(encoding).lstrip("\ufeff")
     return [h.strip() for h in next(csv.reader([first_text]))]
-
-
-def layout_of(header: list[str], inputs: InputsConfig, name: str) -> Layout:
-    lower = {h.lower().strip(): h for h in header}
-
-    def find(given: str | None, names: tuple[str, ...]) -> str | None:
-        if given is not None:
-            if given not in header:
-                raise InputError(f"{name}: no column {given!r} (columns: {', '.join(header)})")
-            return given
-        return next((lower[n] for n in names if n in lower), None)
-
-    police = "crime type" in lower and "month" in lower
-    month = find(inputs.date_col, ("month", "date"))
-    crime = find(inputs.crime_type_col, ("crime type", "crime_type", "category", "type"))
-    location = lower.get("location")
-    lon, lat = find(inputs.lon_col, _LON_NAMES), find(inputs.lat_col, _LAT_NAMES)
-    if inputs.x_col or inputs.y_col or not (lon or lat):
-        x, y = find(inputs.x_col, _X_NAMES), find(inputs.y_col, _Y_NAMES)
-        if x and y:
-            return Layout(x, y, inputs.points_crs, month, crime, location, police)
-    if lon and lat:
-        return Layout(lon, lat, "EPSG:4326", month, crime, location, police)
-    missing = "Longitude" if not lon else "Latitude"
-    if police:
-        raise InputError(f"{name}: police.uk file has no {missing} column "
-                         f"(columns: {', '.join(header)})")
-    raise InputError(f"{name}: no coordinate columns found (looked for Longitude/Latitude and "
-                     "Easting/Northing); name them with --lon-col/--lat-col or --x-col/--y-col")
 
 
 def _parse(source: Source, encoding: str, layout: Layout) -> Iterator[pa.Table]:
