@@ -32,8 +32,6 @@ from wardmap.errors import InputError
 from wardmap.load.files import check_encoding, existing_file, sha256
 from wardmap.load.incidents import Layout, layout_of
 
-
-
 # Bytes of CSV text parsed at a time: a block of about 300,000 police.uk rows.
 BLOCK_BYTES = 1 << 25
 
