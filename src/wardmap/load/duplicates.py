@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 Block = tuple[str, str]  # (force, month)
 
@@ -107,9 +109,6 @@ def overlap_mask(force: pd.Series, month: pd.Series, position: int,
 def repeated_ids(crime_id: pd.Series, force: pd.Series, month: pd.Series) -> np.ndarray:
     """True for rows repeating a non-empty Crime ID already seen in the same force and month.
 
-    Works on one file (one set of blocks): a block is only ever read from one file, so the IDs
-    need not be kept across files and memory stays bounded by the largest file.
-
     Examples
     --------
     >>> ids = pd.Series(["a1", "a1", None, None, "a1"])
@@ -117,13 +116,60 @@ def repeated_ids(crime_id: pd.Series, force: pd.Series, month: pd.Series) -> np.
     >>> repeated_ids(ids, pd.Series(["Kent Police"] * 5), month).tolist()
     [False, True, False, False, False]
     """
-    if not crime_id.notna().any():  # no IDs at all (or none repeated: see the reader)
-        return np.zeros(len(crime_id), bool)
     ids = crime_id.astype(object)
     present = ids.notna() & (ids.astype(str).str.strip() != "")
-    frame = pd.DataFrame({"id": ids, "force": force.astype(object).fillna(""),
+    frame = pd.DataFrame({"id": ids.astype(str).str.strip(),
+                          "force": force.astype(object).fillna(""),
                           "month": month.astype(object)})
     return (present & frame.duplicated(keep="first")).to_numpy(bool)
+
+
+class RepeatedIds:
+    """The Crime ID rule over one file read a block at a time: rows repeating a non-empty
+    Crime ID already read in the same force and month, in this block or an earlier one.
+
+    A block is only ever read from one file, so the IDs need not be kept across files. Checked
+    with arrow's hash kernels first (police.uk's IDs are nearly always unique, and turning a
+    million IDs into Python text only to find no repeat costs seconds); the rows are compared
+    exactly only when some ID text repeats.
+    """
+
+    def __init__(self) -> None:
+        self._earlier: list[pa.Table] = []  # id, force, month of earlier blocks' rows with IDs
+
+    def mask(self, ids: pa.ChunkedArray, force: pa.ChunkedArray | None,
+             month: pa.ChunkedArray | None) -> np.ndarray:
+        """True for this block's rows that repeat an ID (and remember the block's IDs)."""
+        n = len(ids)
+        ids = pc.utf8_trim_whitespace(pc.cast(ids, pa.string()))  # Parquet: any type
+        present = pc.fill_null(pc.not_equal(ids, ""), False)
+        rows = pa.table({"id": ids, "force": _or_empty(force, n), "month": _or_empty(month, n),
+                         "row": pa.array(np.arange(n))}).filter(present)
+        out = np.zeros(n, bool)
+        if rows.num_rows == 0:
+            return out
+        within = pc.count_distinct(rows["id"]).as_py() < rows.num_rows
+        earlier = pa.concat_tables(self._earlier) if self._earlier else None
+        before = earlier is not None and pc.any(pc.is_in(rows["id"], value_set=pc.unique(
+            earlier["id"].combine_chunks()))).as_py()
+        self._earlier.append(rows.drop_columns(["row"]))
+        if not (within or before):
+            return out
+        # Some ID text repeats: compare (force, month, ID) exactly, earlier blocks first.
+        frame = rows.to_pandas()
+        old = earlier.to_pandas() if earlier is not None else frame.iloc[:0]
+        both = pd.concat([old.assign(row=-1), frame], ignore_index=True)
+        again = both.duplicated(["force", "month", "id"], keep="first").to_numpy()
+        hit = both["row"].to_numpy()[again & (both["row"].to_numpy() >= 0)]
+        out[hit] = True
+        return out
+
+
+def _or_empty(column: pa.ChunkedArray | None, n: int) -> pa.Array:
+    """A text column, missing values (and a missing column) as empty text."""
+    if column is None:
+        return pa.repeat(pa.scalar(""), n)
+    return pc.fill_null(pc.cast(column, pa.string()), "")
 
 
 def overlap_warnings(names: list[str], file_blocks: list[set[Block]],
