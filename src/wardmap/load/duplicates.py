@@ -128,41 +128,47 @@ class RepeatedIds:
     """The Crime ID rule over one file read a block at a time: rows repeating a non-empty
     Crime ID already read in the same force and month, in this block or an earlier one.
 
-    A block is only ever read from one file, so the IDs need not be kept across files. Checked
-    with arrow's hash kernels first (police.uk's IDs are nearly always unique, and turning a
-    million IDs into Python text only to find no repeat costs seconds); the rows are compared
-    exactly only when some ID text repeats.
+    A block is only ever read from one file, so the IDs are kept while one file is read
+    (``forget`` at its end). Checked with arrow's hash kernels first (police.uk's IDs are
+    nearly always unique, and turning a million IDs into Python text only to find no repeat
+    costs seconds); the rows are compared exactly only when some ID text repeats.
     """
 
     def __init__(self) -> None:
         self._earlier: list[pa.Table] = []  # id, force, month of earlier blocks' rows with IDs
 
     def mask(self, ids: pa.ChunkedArray, force: pa.ChunkedArray | None,
-             month: pa.ChunkedArray | None) -> np.ndarray:
+             month: pa.Array) -> np.ndarray:
         """True for this block's rows that repeat an ID (and remember the block's IDs)."""
         n = len(ids)
         ids = pc.utf8_trim_whitespace(pc.cast(ids, pa.string()))  # Parquet: any type
         present = pc.fill_null(pc.not_equal(ids, ""), False)
-        rows = pa.table({"id": ids, "force": _or_empty(force, n), "month": _or_empty(month, n),
-                         "row": pa.array(np.arange(n))}).filter(present)
+        kept = pc.filter(ids, present)
         out = np.zeros(n, bool)
-        if rows.num_rows == 0:
+        if len(kept) == 0:
             return out
-        within = pc.count_distinct(rows["id"]).as_py() < rows.num_rows
-        earlier = pa.concat_tables(self._earlier) if self._earlier else None
-        before = earlier is not None and pc.any(pc.is_in(rows["id"], value_set=pc.unique(
-            earlier["id"].combine_chunks()))).as_py()
-        self._earlier.append(rows.drop_columns(["row"]))
+        distinct = pc.unique(kept)
+        within = len(distinct) < len(kept)
+        before = bool(self._earlier) and pc.any(pc.is_in(distinct, value_set=pa.concat_arrays(
+            [t["id"].combine_chunks() for t in self._earlier]))).as_py()
+        rows = pa.table({"id": kept, "force": pc.filter(_or_empty(force, n), present),
+                         "month": pc.filter(_or_empty(month, n), present)})
+        self._earlier.append(rows)
         if not (within or before):
             return out
         # Some ID text repeats: compare (force, month, ID) exactly, earlier blocks first.
-        frame = rows.to_pandas()
-        old = earlier.to_pandas() if earlier is not None else frame.iloc[:0]
-        both = pd.concat([old.assign(row=-1), frame], ignore_index=True)
+        frame = rows.to_pandas().assign(row=np.flatnonzero(
+            present.to_numpy(zero_copy_only=False)))
+        old = [t.to_pandas().assign(row=-1) for t in self._earlier[:-1]]
+        both = pd.concat([*old, frame], ignore_index=True)
         again = both.duplicated(["force", "month", "id"], keep="first").to_numpy()
-        hit = both["row"].to_numpy()[again & (both["row"].to_numpy() >= 0)]
-        out[hit] = True
+        row = both["row"].to_numpy()
+        out[row[again & (row >= 0)]] = True
         return out
+
+    def forget(self) -> None:
+        """The file is read: its IDs are not needed any more."""
+        self._earlier = []
 
 
 def _or_empty(column: pa.ChunkedArray | None, n: int) -> pa.Array:

@@ -103,6 +103,7 @@ def read_blocks(source: Source, inputs: InputsConfig, report: FileReport | None 
         report.rows += len(frame)
         unparsable += int(frame["unparsable"].sum())
         yield _without_duplicates(frame, table, layout, report, rules)
+    rules.ids.forget()
     if report.rows and unparsable == report.rows:
         raise InputError(f"{source.name}: no row has numeric coordinates in "
                          f"{layout.cx!r}/{layout.cy!r} (first value: {first_value!r})")
