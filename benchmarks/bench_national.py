@@ -90,7 +90,10 @@ def generate(records: int, folder: Path, crime_ids: bool = False) -> None:
         crime = pc.take(types, pa.array(rng.choice(len(types), n, p=shares)))
         ids = pa.nulls(n, pa.string())
         if crime_ids:
-            hexes = pa.array([b.hex() for b in np.frombuffer(rng.bytes(32 * n), "S32")])
+            text = rng.bytes(32 * n).hex().encode()  # 64 hexadecimal characters each
+            hexes = pa.StringArray.from_buffers(
+                n, pa.py_buffer(np.arange(0, 64 * (n + 1), 64, dtype=np.int32)),
+                pa.py_buffer(text))
             ids = pc.if_else(pc.equal(crime, "Anti-social behaviour"), "", hexes)
         table = pa.table({
             "Crime ID": ids,
