@@ -327,15 +327,25 @@ class CubeBuilder:
         return code
 
     def cube(self) -> Cube:
-        """The sum of everything added, cells ordered by month."""
-        cells = [sum_cells(pd.concat(self._cells[m], ignore_index=True))
-                 for m in sorted(self._cells)]
-        empty = pd.DataFrame({"point": np.zeros(0, np.int32), "location": np.zeros(0, np.int32),
-                              "crime_type": np.zeros(0, np.int16),
-                              "month": np.zeros(0, np.int32), "count": np.zeros(0, np.int64)})
+        """The sum of everything added, cells ordered by month.
+
+        Each month's parts are summed and let go in turn, and the columns are joined one at
+        a time: a ten-year national cube is never held twice over (the builder is spent).
+        """
+        pieces: dict[str, list[np.ndarray]] = {k: [] for k in (*_KEYS, "count")}
+        for month in sorted(self._cells):
+            summed = sum_cells(pd.concat(self._cells.pop(month), ignore_index=True))
+            for name, parts in pieces.items():
+                parts.append(summed[name].to_numpy())
+        types = {"point": np.int32, "location": np.int32, "crime_type": np.int16,
+                 "month": np.int32, "count": np.int64}
+        columns = {}
+        for name, parts in pieces.items():
+            columns[name] = np.concatenate(parts).astype(types[name], copy=False) if parts \
+                else np.zeros(0, types[name])
+            parts.clear()
         return Cube(self._point_table(), _names(self._locations), _names(self._types),
-                    pd.concat(cells, ignore_index=True) if cells else empty,
-                    self.ward_codes, self.crs or "EPSG:4326")
+                    pd.DataFrame(columns, copy=False), self.ward_codes, self.crs or "EPSG:4326")
 
     def _point_table(self) -> pd.DataFrame:
         if len(self._points) > 1:

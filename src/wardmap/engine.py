@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -87,10 +88,32 @@ def _local_cube(found: list[Source], rules: list[Rules], wards: gpd.GeoDataFrame
                 frames.append(frame)
             else:
                 frames = []
+        release_memory()
     records = None
     if keep or (keep is None and rows <= RECORDS_LIMIT):
         records = concat_frames(frames)
-    return builder.cube(), reports, records
+    cube = builder.cube()
+    del builder
+    release_memory()
+    return cube, reports, records
+
+
+def release_memory() -> None:
+    """Give memory freed while a file was read back to the system.
+
+    Arrow's pool and the C allocator keep freed memory for reuse, and a file's blocks leave
+    them holding hundreds of MB that the next file does not reuse in full: over ten years of
+    files the process would hold twice the memory it uses. Done once per file (milliseconds).
+    """
+    import ctypes
+    import ctypes.util
+
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    libc = ctypes.util.find_library("c")
+    if libc and sys.platform.startswith("linux"):
+        ctypes.CDLL(libc).malloc_trim(0)  # glibc: no Python or numpy function does this
 
 
 # -- dask ----------------------------------------------------------------------------------------

@@ -213,6 +213,7 @@ def _check_periods(config: Config) -> None:
 
 def _add_incidents(result: RunResult, steps: Steps, keep_records: bool | None) -> RunResult:
     from wardmap.cube import accounting, placed_counts, tally
+    from wardmap.engine import release_memory
     from wardmap.periods import period_filter
 
     config = result.config
@@ -227,6 +228,7 @@ def _add_incidents(result: RunResult, steps: Steps, keep_records: bool | None) -
     config = replace(config, filters=replace(config.filters, months=months))
     table = tally(read.cube, config)
     counts, detail = accounting(table)
+    release_memory()  # the tally's temporaries: hundreds of MB on a national cube
     # Records not read because they repeat others (wardmap.load.duplicates) are counted too.
     if read.repeated is not None:
         counts = {**counts, "input_rows": counts["input_rows"] + read.repeated,

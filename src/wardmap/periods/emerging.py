@@ -70,8 +70,11 @@ def mann_kendall_rows(series: np.ndarray) -> list[MannKendall]:
     rows, n = x.shape
     if n < 3:
         return [MannKendall(0, 0.0, 0.0, 1.0, 0.0) for _ in range(rows)]
-    upper = np.triu(np.ones((n, n), dtype=bool), k=1)
-    s = np.sign(x[:, None, :] - x[:, :, None])[:, upper].sum(axis=1).astype(int)
+    # S summed one lag at a time: wards × months of memory, not wards × months × months (7,681
+    # wards over ten years of months would need about 1 GB at once).
+    s = np.zeros(rows, np.int64)
+    for lag in range(1, n):
+        s += np.sign(x[:, lag:] - x[:, :-lag]).sum(axis=1).astype(np.int64)
     ordered = np.sort(x, axis=1)
     new_group = np.concatenate([np.ones((rows, 1), bool), ordered[:, 1:] != ordered[:, :-1]], 1)
     group = np.cumsum(new_group, axis=1) - 1 + np.arange(rows)[:, None] * n
