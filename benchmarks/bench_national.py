@@ -9,7 +9,7 @@ share of rows without coordinates. Then runs each engine in its own cold process
 resident memory of the whole process tree (dask workers included) every 0.1 s:
 
     .venv/bin/python benchmarks/bench_national.py [--records 12000000] [--engines local dask]
-        [--reference-src DIR] [--permutations 99] [--keep] [--crime-ids]
+        [--reference-src DIR] [--permutations 99] [--keep] [--crime-ids] [--outputs DIR]
 
 ``--reference-src`` runs an older wardmap (its src/ folder, e.g. from `git archive`) the
 same way: the in-memory path side by side. Every run's wards.csv is compared with the first.
@@ -143,6 +143,8 @@ def main() -> None:
     parser.add_argument("--permutations", type=int, default=99)
     parser.add_argument("--folder", help="where the CSVs go (default /tmp/wardmap-national-N)")
     parser.add_argument("--keep", action="store_true", help="keep the generated CSVs")
+    parser.add_argument("--outputs", help="keep each run's output folder here (to compare "
+                        "with other runs); by default they are deleted")
     parser.add_argument("--crime-ids", action="store_true",
                         help="give crimes police.uk-style Crime IDs (default: none)")
     args = parser.parse_args()
@@ -161,7 +163,7 @@ def main() -> None:
     first = None
     with tempfile.TemporaryDirectory(prefix="wardmap-bench-") as tmp:
         for name, src in runs:
-            out = Path(tmp) / name.split()[0]
+            out = Path(args.outputs or tmp) / name.split()[0]
             command = [sys.executable, "-m", "wardmap", "run", "--boundaries", str(BOUNDARIES),
                        "--incidents", str(folder), "--no-maps", "--permutations",
                        str(args.permutations), "--out", str(out)]
