@@ -136,3 +136,37 @@ def test_mann_kendall_of_many_rows_agrees_with_one_at_a_time() -> None:
     rows[3] = 2.0  # constant: no trend
     for got, row in zip(mann_kendall_rows(rows), rows, strict=True):
         assert got == mann_kendall(row)
+
+
+def test_mann_kendall_of_many_rows_agrees_with_pymannkendall() -> None:
+    import pymannkendall
+
+    from wardmap.periods.emerging import mann_kendall_rows
+
+    rng = np.random.default_rng(11)
+    rows = rng.normal(size=(40, 120))  # ten years of monthly z scores, as a national run
+    rows[:20] = np.round(rows[:20], 1)  # ties within rows
+    rows[5, :60] = 0.0  # a long tie (months without any record)
+    for got, row in zip(mann_kendall_rows(rows), rows, strict=True):
+        ref = pymannkendall.original_test(row)
+        assert got.s == ref.s
+        assert got.var_s == pytest.approx(ref.var_s, rel=1e-12)
+        assert got.z == pytest.approx(ref.z, rel=1e-12)
+        assert got.p == pytest.approx(ref.p, rel=1e-9)
+        assert got.tau == pytest.approx(ref.Tau, rel=1e-12)
+
+
+def test_mann_kendall_of_many_rows_stays_small_for_a_national_decade() -> None:
+    import tracemalloc
+
+    from wardmap.periods.emerging import mann_kendall_rows
+
+    rows = np.random.default_rng(2).normal(size=(7681, 120))
+    tracemalloc.start()
+    try:
+        mann_kendall_rows(rows)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # wards x months x months would be 1.1 GB; a few wards x months arrays are ~7 MB each.
+    assert peak < 100e6

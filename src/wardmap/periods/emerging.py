@@ -65,13 +65,21 @@ def mann_kendall(series: np.ndarray) -> MannKendall:
 
 
 def mann_kendall_rows(series: np.ndarray) -> list[MannKendall]:
-    """mann_kendall for every row of a wards × months array, vectorised over wards."""
+    """mann_kendall for every row of a wards × months array, vectorised over wards.
+
+    S is summed one lag at a time (each month against the month ``lag`` later), so the
+    temporaries are wards × months, not wards × months × months: ten years of national
+    months (7,681 × 120) would otherwise need a 1.1 GB array of differences.
+    """
     x = np.asarray(series, dtype=float)
     rows, n = x.shape
     if n < 3:
         return [MannKendall(0, 0.0, 0.0, 1.0, 0.0) for _ in range(rows)]
-    upper = np.triu(np.ones((n, n), dtype=bool), k=1)
-    s = np.sign(x[:, None, :] - x[:, :, None])[:, upper].sum(axis=1).astype(int)
+    finite = np.isfinite(x).all(axis=1)
+    x = np.where(finite[:, None], x, 0.0)  # rows with NaN get no trend (below)
+    s = np.zeros(rows, np.int64)
+    for lag in range(1, n):
+        s += np.sign(x[:, lag:] - x[:, :-lag]).sum(axis=1, dtype=np.int64)
     ordered = np.sort(x, axis=1)
     new_group = np.concatenate([np.ones((rows, 1), bool), ordered[:, 1:] != ordered[:, :-1]], 1)
     group = np.cumsum(new_group, axis=1) - 1 + np.arange(rows)[:, None] * n
@@ -81,7 +89,6 @@ def mann_kendall_rows(series: np.ndarray) -> list[MannKendall]:
         z = np.where(var_s > 0, (s - np.sign(s)) / np.sqrt(var_s), 0.0)
     p = np.where(var_s > 0, two_sided_p(z), 1.0)
     tau = s / (n * (n - 1) / 2)
-    finite = np.isfinite(x).all(axis=1)
     return [MannKendall(int(s[i]), float(var_s[i]), float(z[i]), float(p[i]), float(tau[i]))
             if finite[i] and var_s[i] > 0 else MannKendall(0, 0.0, 0.0, 1.0, 0.0)
             for i in range(rows)]
