@@ -213,7 +213,7 @@ def ward_month_table(records: pd.DataFrame, ward_codes: list[str], months: list[
 
 # Rows of a tally counted at a time: bounds the temporaries of a national ten-year tally
 # (millions of rows) to a few tens of MB.
-SLICE_ROWS = 1 << 21
+SLICE_ROWS = 1 << 20
 
 
 def sum_by_code(codes_of: Callable[[int, int], np.ndarray], counts: np.ndarray,

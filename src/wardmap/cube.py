@@ -93,7 +93,7 @@ class Cube:
             "y": points["y"].to_numpy()[point],
             "crime_type": _decode(cells["crime_type"].to_numpy(), self.crime_types),
             "month": month_text(cells["month"].to_numpy()),
-            "count": cells["count"].to_numpy(),
+            "count": cells["count"].to_numpy(np.int64),
         })
 
     def months(self) -> list[str]:
@@ -119,18 +119,18 @@ def month_text(numbers: np.ndarray) -> pd.Categorical:
     valid = numbers[numbers >= 0]
     low = int(valid.min()) if valid.size else 0
     span = int(valid.max()) - low + 1 if valid.size else 0
-    if span > 1_000_000:  # months scattered over millennia: sort them instead
-        distinct = np.unique(valid)
-        codes = np.searchsorted(distinct, numbers).astype(np.int32)
-    else:  # a lookup table over the span of months: no sort of millions of cells
-        present = np.zeros(span + 1, bool)
-        present[valid - low] = True
-        distinct = np.flatnonzero(present) + low
-        table = (np.cumsum(present) - 1).astype(np.int32)
-        table[-1] = -1  # the slot numbers below 0 are sent to
-        codes = table[np.where(numbers >= 0, numbers - low, span)]
+    # A lookup table over the span of months (four-digit years: at most 120,000 of them)
+    # rather than a sort of a national tally's millions of cells.
+    present = np.zeros(span + 1, bool)
+    present[valid - low] = True
+    del valid
+    distinct = np.flatnonzero(present) + low
+    table = (np.cumsum(present) - 1).astype(np.int32)
+    table[-1] = -1  # the slot of numbers below 0
+    codes = (numbers - low).astype(np.int32)
+    codes[numbers < 0] = span
     names = [f"{n // 12:04d}-{n % 12 + 1:02d}" for n in distinct]
-    return pd.Categorical.from_codes(np.where(numbers >= 0, codes, -1), categories=names)
+    return pd.Categorical.from_codes(table[codes], categories=names)
 
 
 def _decode(codes: np.ndarray, names: pd.Index) -> pd.Categorical:
@@ -443,7 +443,7 @@ def tally(cube: Cube, config: Config) -> pd.DataFrame:
         "ward_code": pd.Categorical.from_codes(_join(parts, "ward"), categories=codes),
         "crime_type": _decode(_join(parts, "crime_type"), cube.crime_types),
         "month": month_text(_join(parts, "month")),
-        "count": _join(parts, "count"),
+        "count": _join(parts, "count", np.int64),
     }, copy=False)
     out["type_match"] = _type_match(out, config)
     out["period_match"] = _period_match(out, config.filters.months)
@@ -476,12 +476,13 @@ def _narrow_cells(table: pd.DataFrame) -> dict[str, np.ndarray]:
             "place": table["location"].to_numpy().astype(np.int8),
             "crime_type": table["crime_type"].to_numpy(),
             "month": table["month"].to_numpy(),
-            "count": table["count"].to_numpy(np.int64)}
+            "count": table["count"].to_numpy()}
 
 
-def _join(parts: list[dict[str, np.ndarray]], name: str) -> np.ndarray:
+def _join(parts: list[dict[str, np.ndarray]], name: str, dtype: type | None = None
+          ) -> np.ndarray:
     """One column of the slices joined; the slices' pieces of it are dropped."""
-    return np.concatenate([part.pop(name) for part in parts])
+    return np.concatenate([part.pop(name) for part in parts], dtype=dtype)
 
 
 def accounting(table: pd.DataFrame) -> tuple[dict[str, int], dict[str, int]]:
@@ -494,13 +495,13 @@ def accounting(table: pd.DataFrame) -> tuple[dict[str, int], dict[str, int]]:
     result |= {s: int(n) for s, n in zip(STATUSES, by_status, strict=True)}
     problem = pd.Categorical(table["problem"])  # a tally's is categorical already
     names = problem.categories.astype(str)
-    codes = problem.codes
+    codes, detailed = problem.codes, np.asarray(names != "")
     left_out = STATUSES.index("filtered_out")
 
     def kept(start: int, stop: int) -> np.ndarray:
         code = codes[start:stop]
         chosen = (status[start:stop] != left_out) & (code >= 0)
-        chosen[chosen] = names[code[chosen]] != ""
+        chosen[chosen] = detailed[code[chosen]]
         return np.where(chosen, code, -1)
 
     detail = sum_by_code(kept, count, len(names))
