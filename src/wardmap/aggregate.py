@@ -13,7 +13,7 @@ them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -265,7 +265,7 @@ def _type_match(records: pd.DataFrame, config: Config) -> pd.Series:
         raise InputError("a crime-type filter was given but the incident files have no crime "
                          "type column")
     types = expand_crime_types(wanted, config.crime_groups(), records["crime_type"])
-    return records["crime_type"].isin(types).fillna(False).astype(bool)
+    return pd.Series(member(records["crime_type"], types), index=records.index)
 
 
 def expand_crime_types(wanted: list[str], groups: dict[str, list[str]],
@@ -325,7 +325,25 @@ def _period_match(records: pd.DataFrame, months: str | None) -> pd.Series:
     wanted = parse_range(months, "months")
     if records["month"].isna().all():
         raise InputError("a month range was given but the incident files have no month column")
-    return records["month"].isin(wanted) & records["month"].notna()
+    return pd.Series(member(records["month"], wanted) & records["month"].notna().to_numpy(),
+                     index=records.index)
+
+
+def member(column: pd.Series, values: Iterable[object]) -> np.ndarray:
+    """``column.isin(values)`` as a bool array (missing values: False), looked up once per
+    category for a categorical column: pandas' isin widens a national tally's millions of
+    category codes to 64-bit integers first.
+
+    Examples
+    --------
+    >>> member(pd.Series(["a", "b", None, "a"], dtype="category"), {"a"}).tolist()
+    [True, False, False, True]
+    """
+    values = list(values)
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        table = np.append(np.asarray(column.cat.categories.isin(values), bool), False)
+        return table[column.cat.codes.to_numpy()]  # code -1 (missing): the last, False
+    return column.isin(values).to_numpy(dtype=bool) & column.notna().to_numpy()
 
 
 def _coordinate_problems(cx: np.ndarray, cy: np.ndarray, unparsable: np.ndarray,

@@ -32,6 +32,7 @@ from wardmap.aggregate import (
     STATUSES,
     _period_match,
     _type_match,
+    member,
     place_points,
     sum_by_code,
     weights,
@@ -519,7 +520,7 @@ def counted(result: object) -> pd.DataFrame | None:
 
 def placed_counts(table: pd.DataFrame, wards: pd.DataFrame) -> pd.Series:
     """Placed records (assigned or snapped, filters passed) per ward, in ward-table order."""
-    keep = table["status"].isin(PLACED).to_numpy()
+    keep = member(table["status"], PLACED)
     ward = table["ward_code"]
     if isinstance(ward.dtype, pd.CategoricalDtype):  # sum on codes, not millions of texts
         codes = ward.cat.codes.to_numpy()

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import bdtr
 
-from wardmap.aggregate import sum_by_code
+from wardmap.aggregate import member, sum_by_code
 from wardmap.config import PeriodsConfig
 from wardmap.cube import counted, weights
 from wardmap.errors import WardmapError
@@ -122,9 +122,8 @@ def available_months(records: pd.DataFrame) -> list[str]:
 def ward_counts(records: pd.DataFrame, months: list[str]) -> pd.Series:
     """Incidents per ward_code in ``months``: records passing the crime-type filter, placed
     (a records table, or a tally's rows weighted by their ``count``)."""
-    keep = records["type_match"].astype(bool) & records["ward_code"].notna()
-    keep &= records["month"].isin(months)
-    keep = keep.to_numpy(bool)
+    keep = records["type_match"].to_numpy(bool) & records["ward_code"].notna().to_numpy()
+    keep &= member(records["month"], months)
     ward = records["ward_code"]
     if isinstance(ward.dtype, pd.CategoricalDtype):  # sum on the codes, not millions of texts
         codes = ward.cat.codes.to_numpy()
