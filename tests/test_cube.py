@@ -370,3 +370,20 @@ def test_tally_of_a_national_cube_holds_little_besides_itself():
     assert len(table) == n and table["count"].sum() == cells["count"].sum()
     # 2.2 times the tally's size here; 3.8 times when the cells were joined whole.
     assert peak < 2.6 * table.memory_usage(deep=False).sum()
+
+
+def test_builder_sums_a_months_pieces_as_they_arrive():
+    """Two blocks of one month (a police.uk monthly file read in blocks) leave one piece of
+    cells for it, and the cube takes the builder's pieces over."""
+    raw, _ = read_incidents([_write(records_frame(ROWS * 3))], InputsConfig())
+    one_month = raw[raw["month"] == "2024-01"].reset_index(drop=True)
+    wards = area_wards()
+    builder = CubeBuilder(wards["ward_code"].to_numpy(dtype=object))
+    half = len(one_month) // 2
+    for block in (one_month.iloc[:half], one_month.iloc[half:]):
+        builder.add(reduce_block(block, wards, "EPSG:4326", 100.0, known=builder))
+    assert [len(parts) for parts in builder._cells.values()] == [1]
+    whole = reduce_block(one_month, wards, "EPSG:4326", 100.0)
+    cube = builder.cube()
+    assert builder._cells == {}
+    assert cube.rows().equals(whole.rows())
