@@ -9,7 +9,7 @@ share of rows without coordinates. Then runs each engine in its own cold process
 resident memory of the whole process tree (dask workers included) every 0.1 s:
 
     .venv/bin/python benchmarks/bench_national.py [--records 12000000] [--engines local dask]
-        [--reference-src DIR] [--permutations 99] [--keep]
+        [--reference-src DIR] [--permutations 99] [--keep] [--crime-ids] [--outputs DIR]
 
 ``--reference-src`` runs an older wardmap (its src/ folder, e.g. from `git archive`) the
 same way: the in-memory path side by side. Every run's wards.csv is compared with the first.
@@ -48,8 +48,10 @@ HEADER = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Lati
           "Context"]
 
 
-def generate(records: int, folder: Path) -> None:
-    """`records` rows in monthly files of PER_MONTH rows from January 2015 on."""
+def generate(records: int, folder: Path, crime_ids: bool = False) -> None:
+    """`records` rows in monthly files of PER_MONTH rows from January 2015 on; with
+    ``crime_ids`` every crime but anti-social behaviour gets a distinct 64-character Crime ID,
+    as police.uk gives them (the Crime ID rule then has IDs to compare)."""
     import geopandas as gpd
     import shapely
 
@@ -85,8 +87,16 @@ def generate(records: int, folder: Path) -> None:
         month = f"{2015 + m // 12}-{m % 12 + 1:02d}"
         point = pa.array(rng.choice(POINTS, n, p=popularity))
         lost = pa.array(rng.random(n) < 0.004)  # police.uk publishes some without a location
+        crime = pc.take(types, pa.array(rng.choice(len(types), n, p=shares)))
+        ids = pa.nulls(n, pa.string())
+        if crime_ids:
+            text = rng.bytes(32 * n).hex().encode()  # 64 hexadecimal characters each
+            hexes = pa.StringArray.from_buffers(
+                n, pa.py_buffer(np.arange(0, 64 * (n + 1), 64, dtype=np.int32)),
+                pa.py_buffer(text))
+            ids = pc.if_else(pc.equal(crime, "Anti-social behaviour"), "", hexes)
         table = pa.table({
-            "Crime ID": pa.nulls(n, pa.string()),
+            "Crime ID": ids,
             "Month": pa.array([month] * n),
             "Reported by": pa.array(["Synthetic Police"] * n),
             "Falls within": pa.array(["Synthetic Police"] * n),
@@ -95,7 +105,7 @@ def generate(records: int, folder: Path) -> None:
             "Location": pc.if_else(lost, "No location", pc.take(location, point)),
             "LSOA code": pa.nulls(n, pa.string()),
             "LSOA name": pa.nulls(n, pa.string()),
-            "Crime type": pc.take(types, pa.array(rng.choice(len(types), n, p=shares))),
+            "Crime type": crime,
             "Last outcome category": pa.nulls(n, pa.string()),
             "Context": pa.nulls(n, pa.string()),
         })
@@ -133,10 +143,14 @@ def main() -> None:
     parser.add_argument("--permutations", type=int, default=99)
     parser.add_argument("--folder", help="where the CSVs go (default /tmp/wardmap-national-N)")
     parser.add_argument("--keep", action="store_true", help="keep the generated CSVs")
+    parser.add_argument("--outputs", help="keep each run's output folder here (to compare "
+                        "with other runs); by default they are deleted")
+    parser.add_argument("--crime-ids", action="store_true",
+                        help="give crimes police.uk-style Crime IDs (default: none)")
     args = parser.parse_args()
     folder = Path(args.folder or f"/tmp/wardmap-national-{args.records}")
     started = time.perf_counter()
-    generate(args.records, folder)
+    generate(args.records, folder, args.crime_ids)
     files = sorted(folder.glob("*.csv"))
     size = sum(p.stat().st_size for p in files) / 1e6
     print(f"{args.records:,} records in {len(files)} monthly CSVs ({size:,.0f} MB), "
@@ -149,7 +163,7 @@ def main() -> None:
     first = None
     with tempfile.TemporaryDirectory(prefix="wardmap-bench-") as tmp:
         for name, src in runs:
-            out = Path(tmp) / name.split()[0]
+            out = Path(args.outputs or tmp) / name.split()[0]
             command = [sys.executable, "-m", "wardmap", "run", "--boundaries", str(BOUNDARIES),
                        "--incidents", str(folder), "--no-maps", "--permutations",
                        str(args.permutations), "--out", str(out)]

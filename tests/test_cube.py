@@ -21,16 +21,16 @@ from wardmap.export import write_run
 from wardmap.load import stream
 from wardmap.load.boundaries import read_boundaries
 from wardmap.load.incidents import read_incidents
+from wardmap.load.sources import sources
 
 OUTPUTS = ("wards.csv", "accounting.json", "summary.json")
 
 
 def run_both(config: Config, tmp_path, monkeypatch, block_bytes: int = 1 << 15):
-    """wards.csv & co. from the streaming engine (tiny blocks) and from the records read
-    whole (the in-memory path, records table kept)."""
+    """wards.csv & co. from the cube of tiny blocks and from the records table (records
+    kept: every stage after placement then counts the records themselves)."""
     with monkeypatch.context() as patch:
         patch.setattr(stream, "BLOCK_BYTES", block_bytes)
-        patch.setattr(pipeline, "STREAM_BYTES", 0)
         streamed = pipeline.analyse(config, records=False)
     assert streamed.records is None and streamed.tally is not None
     write_run(streamed, tmp_path / "stream", maps=False)
@@ -251,7 +251,7 @@ def test_month_error_names_the_row_across_blocks(tmp_path, monkeypatch):
     path = tmp_path / "a.csv"
     path.write_text(records_frame(rows))
     with pytest.raises(Exception, match=r"Month 'Jan 2024' is not YYYY-MM \(row 35\)"):
-        list(stream.read_blocks(stream.sources([str(path)])[0], InputsConfig()))
+        list(stream.read_blocks(sources([str(path)])[0][0], InputsConfig()))
 
 
 @pytest.mark.shared
@@ -262,7 +262,7 @@ def test_parquet_and_geoparquet_records_read_as_the_csvs(shared_data, tmp_path):
     written = convert([str(shared_data / "police")], tmp_path / "pq")
     assert [p.name for p in written] == ["2017-11-maidstone-street.parquet",
                                          "2017-12-maidstone-street.parquet"]
-    pq_records, manifest = streamed([str(tmp_path / "pq")])
+    pq_records, manifest = read_incidents([str(tmp_path / "pq")], InputsConfig())
     first_month = pd.read_csv(shared_data / "police" / "2017-11-maidstone-street.csv")
     assert manifest[0]["format"] == "police.uk" and manifest[0]["rows"] == len(first_month)
     for col in ("month", "crime_type", "location"):
@@ -277,24 +277,12 @@ def test_parquet_and_geoparquet_records_read_as_the_csvs(shared_data, tmp_path):
                                                           frame["Latitude"]),
                               crs=4326).to_crs(27700)
     points.to_parquet(tmp_path / "points.parquet")
-    geo, _ = streamed([str(tmp_path / "points.parquet")])
+    geo, _ = read_incidents([str(tmp_path / "points.parquet")], InputsConfig())
     assert geo.attrs["crs"] == "EPSG:27700" and len(geo) == len(frame)
     wards, _ = read_boundaries(shared_data / "boundaries" / "maidstone_wards_2013.geojson")
     a = place_records(geo, wards, Config()).records["ward_code"].tolist()
     b = place_records(csv_records.iloc[:len(frame)], wards, Config()).records["ward_code"]
     assert a == b.tolist()
-
-
-def streamed(paths):
-    """Records and manifest as the streaming reader gives them."""
-    reports, frames = [], []
-    for source in stream.sources(paths):
-        report = stream.FileReport(source.name, 0, False, "EPSG:4326")
-        frames.extend(stream.read_blocks(source, InputsConfig(), report))
-        reports.append(report)
-    records = stream.concat_frames(frames)
-    records.attrs["crs"] = stream.check_crs(reports)
-    return records, [r.manifest() for r in reports]
 
 
 def test_convert_refuses_an_unreadable_csv_and_writes_nothing(tmp_path):
@@ -317,7 +305,6 @@ def test_counting_a_slice_of_rows_at_a_time_changes_nothing(tmp_path, monkeypatc
 
     config = demo_config()
     config.stats.permutations = 99
-    monkeypatch.setattr(pipeline, "STREAM_BYTES", 0)
     write_run(pipeline.analyse(config, records=False), tmp_path / "whole", maps=False)
     monkeypatch.setattr(aggregate, "SLICE_ROWS", 7)
     monkeypatch.setattr(cube, "_TALLY_CHUNK", 40)

@@ -95,13 +95,14 @@ def read_incidents(
     crime_type_col: str | None = None,
     encoding: str = "utf-8",
 ) -> pd.DataFrame:
-    """Read incident records: police.uk CSVs, folders of them, the download zip, or any
-    point CSV.
+    """Read incident records: police.uk CSVs, folders of them, the download zip, any point
+    CSV, a force's extract as a spreadsheet, or Parquet record files.
 
     Parameters
     ----------
     paths : path or sequence of paths
-        CSV files, folders of CSVs or zips.
+        CSV (also gzip-compressed), spreadsheet (xlsx, xls, ods) or Parquet files, folders of
+        them, or police.uk zips.
     lon_col, lat_col : str, optional
         Longitude/latitude columns (WGS84); police.uk's are detected.
     x_col, y_col : str, optional

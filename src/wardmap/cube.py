@@ -39,6 +39,7 @@ from wardmap.aggregate import (
 )
 from wardmap.config import Config
 from wardmap.errors import InputError
+from wardmap.load.incidents import spellings
 
 # Placement statuses a map point can have (filtered_out depends on the run's filters, not on
 # the point) and the invalid-coordinate problems, as small integer codes.
@@ -274,6 +275,8 @@ class CubeBuilder:
     # Each map point's location text (code; -1 none, -2 not yet seen): police.uk gives a map
     # point one text, so most cells take it from their point without comparing any text.
     _point_location: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    # Crime types by key (case and spacing aside): police.uk's spelling, else the first met.
+    _spelling: dict[str, str] = field(default_factory=dict)
 
     def placements(self, keys: np.ndarray, crs: str, wards: gpd.GeoDataFrame,
                    tolerance: float) -> pd.DataFrame:
@@ -305,7 +308,9 @@ class CubeBuilder:
             point=point,
             location=self._location_codes(point, part.cells["location"].to_numpy(),
                                           part.locations),
-            crime_type=_remap(part.cells["crime_type"].to_numpy(), part.crime_types,
+            crime_type=_remap(part.cells["crime_type"].to_numpy(),
+                              pd.Index(spellings(part.crime_types, self._spelling),
+                                       dtype=object),
                               self._types).astype(np.int16),
         )
         for month, piece in cells.groupby("month", sort=False):
@@ -350,20 +355,24 @@ class CubeBuilder:
     def cube(self) -> Cube:
         """The sum of everything added, cells ordered by month.
 
-        The builder's pieces are handed over a month at a time (it is empty afterwards), so
-        a national cube is not held twice over while it is summed.
+        Each month's parts are summed and let go in turn, and the columns are joined one at
+        a time: a ten-year national cube is never held twice over (the builder is spent).
         """
-        cells = []
+        pieces: dict[str, list[np.ndarray]] = {k: [] for k in (*_KEYS, "count")}
         for month in sorted(self._cells):
-            parts = self._cells.pop(month)
-            cells.append(sum_cells(pd.concat(parts, ignore_index=True)))
-            del parts
-        empty = pd.DataFrame({"point": np.zeros(0, np.int32), "location": np.zeros(0, np.int32),
-                              "crime_type": np.zeros(0, np.int16),
-                              "month": np.zeros(0, np.int32), "count": np.zeros(0, np.int32)})
+            summed = sum_cells(pd.concat(self._cells.pop(month), ignore_index=True))
+            for name, parts in pieces.items():
+                parts.append(summed[name].to_numpy())
+        # Counts stay int32 unless a month's needed int64 (sum_cells): the widest is kept.
+        types = {"point": np.int32, "location": np.int32, "crime_type": np.int16,
+                 "month": np.int32, "count": np.result_type(np.int32, *pieces["count"])}
+        columns = {}
+        for name, parts in pieces.items():
+            columns[name] = np.concatenate(parts).astype(types[name], copy=False) if parts \
+                else np.zeros(0, types[name])
+            parts.clear()
         return Cube(self._point_table(), _names(self._locations), _names(self._types),
-                    pd.concat(cells, ignore_index=True) if cells else empty,
-                    self.ward_codes, self.crs or "EPSG:4326")
+                    pd.DataFrame(columns, copy=False), self.ward_codes, self.crs or "EPSG:4326")
 
     def _point_table(self) -> pd.DataFrame:
         if len(self._points) > 1:
@@ -388,17 +397,17 @@ class CubeBuilder:
 
 
 def _remap(codes: np.ndarray, names: pd.Index, registry: list[pd.Index]) -> np.ndarray:
-    """Local text codes → the builder's codes (registering new texts); -1 stays -1.
+    """Local text codes → the builder's codes (registering new texts); -1 stays -1. Two
+    local codes may share a text (two spellings of one crime type).
 
     ``registry`` holds one Index of every text seen so far (a list, so it can be replaced).
     """
     known = _names(registry)
-    where = known.get_indexer(names)
-    new = np.flatnonzero(where < 0)
-    if new.size:
-        where[new] = np.arange(len(known), len(known) + new.size)
-        registry[:] = [known.append(pd.Index(names[new], dtype=known.dtype))]
-    table = np.append(where, -1).astype(np.int32)
+    new = pd.unique(np.asarray(names[known.get_indexer(names) < 0], dtype=object))
+    if len(new):
+        registry[:] = [known.append(pd.Index(new, dtype=known.dtype))]
+        known = registry[0]
+    table = np.append(known.get_indexer(names), -1).astype(np.int32)
     return table[np.where(codes < 0, len(names), codes)]
 
 

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -19,15 +20,9 @@ import pandas as pd
 from wardmap.config import ComputeConfig, InputsConfig
 from wardmap.cube import Cube, CubeBuilder, reduce_block
 from wardmap.errors import InputError
-from wardmap.load.stream import (
-    FileReport,
-    Source,
-    add_hashes,
-    check_crs,
-    concat_frames,
-    read_blocks,
-    sources,
-)
+from wardmap.load.incidents import Files, normalise_crime_types, read_incidents
+from wardmap.load.sources import Source
+from wardmap.load.stream import FileReport, Rules, check_crs, concat_frames, read_blocks
 
 # Runs with at most this many input rows keep their records table (RunResult.records) unless
 # told not to: small enough to hold, and what a notebook user expects to look at.
@@ -42,7 +37,7 @@ class Counted:
     cube: Cube
     manifest: list[dict[str, object]]
     records: pd.DataFrame | None
-    duplicates: int = 0  # rows of files whose content was read already
+    duplicates: int = 0  # records left out as repeating others (wardmap.load.duplicates)
 
 
 def count_records(paths: list[str], wards: gpd.GeoDataFrame, inputs: InputsConfig,
@@ -54,59 +49,38 @@ def count_records(paths: list[str], wards: gpd.GeoDataFrame, inputs: InputsConfi
     RECORDS_LIMIT rows (the dask engine keeps them only when asked, reading them here).
     detail: "points" keeps map points and location texts in the cube; "wards" only what
     the ward table needs (wardmap.cube.reduce_block), in memory bounded by wards × crime
-    types × months.
+    types × months. Records given twice are left out (wardmap.load.duplicates) on either
+    engine.
     """
-    found, repeats = _distinct(sources(paths), inputs)
+    files = Files.of(paths)
     if compute.engine == "dask":
-        cube, reports = _dask_cube(found, wards, inputs, compute, detail)
-        records = None
-        if keep_records:
-            records = _read_all(found, inputs)
+        def read_pass(rules: list[Rules]) -> tuple[Cube, list[FileReport], None]:
+            return _dask_cube(files.found, rules, wards, inputs, compute, detail)
     else:
-        cube, reports, records = _local_cube(found, wards, inputs, keep_records, detail)
-    check_crs(reports)
-    manifest = [r.manifest() | {"duplicates": 0} for r in reports]
-    add_hashes(manifest)
-    return Counted(cube, manifest + repeats, records, sum(int(r["duplicates"]) for r in repeats))
+        def read_pass(rules: list[Rules]) -> tuple[Cube, list[FileReport], pd.DataFrame | None]:
+            return _local_cube(files.found, rules, wards, inputs, keep_records, detail)
+    (cube, reports, records), manifest = files.read(read_pass, lambda done: done[1])
+    crs = check_crs(reports)
+    if records is not None:
+        records["crime_type"] = normalise_crime_types(records["crime_type"])
+        records.attrs["crs"] = crs
+    elif compute.engine == "dask" and keep_records:
+        records, _ = read_incidents(paths, inputs)
+    repeated = sum(int(e.get("duplicates", 0)) for e in manifest)  # type: ignore[call-overload]
+    return Counted(cube, manifest, records, repeated)
 
 
-def _distinct(found: list[Source], inputs: InputsConfig
-              ) -> tuple[list[Source], list[dict[str, object]]]:
-    """The files to read, each content once (a file given twice, or under two names, is read
-    once: wardmap.load.duplicates), and a manifest entry for each one left out."""
-    import hashlib
-
-    from wardmap.load.duplicates import SeenFiles
-
-    seen, keep, repeats = SeenFiles(), [], []
-    for source in found:
-        digest = hashlib.sha256()
-        with source.opener() as handle:
-            for block in iter(lambda h=handle: h.read(1 << 22), b""):
-                digest.update(block)
-        first = seen.first_name(digest.hexdigest(), source.name)
-        if first is None:
-            keep.append(source)
-            continue
-        report = FileReport(source.name, 0, False, "EPSG:4326")
-        for _ in read_blocks(source, inputs, report):
-            pass
-        repeats.append({"path": source.name, "rows": report.rows, "format": "duplicate",
-                        "duplicates": report.rows, "duplicate_of": first,
-                        "sha256": digest.hexdigest(),
-                        "warning": f"{source.name} repeats {first} (same content): read once"})
-    return keep, repeats
-
-
-def _local_cube(found: list[Source], wards: gpd.GeoDataFrame, inputs: InputsConfig,
-                keep: bool | None, detail: str
+def _local_cube(found: list[Source], rules: list[Rules], wards: gpd.GeoDataFrame,
+                inputs: InputsConfig, keep: bool | None, detail: str
                 ) -> tuple[Cube, list[FileReport], pd.DataFrame | None]:
     builder = CubeBuilder(wards["ward_code"].to_numpy(dtype=object))
     reports, frames, rows = [], [], 0
-    for source in found:
-        report = FileReport(source.name, 0, False, "EPSG:4326")
+    for source, rule in zip(found, rules, strict=True):
+        report = FileReport(source.name)
         reports.append(report)
-        for frame in read_blocks(source, inputs, report):
+        for frame in read_blocks(source, inputs, report, rules=rule):
+            if not len(frame):  # a header-only file, or a block read from a newer file
+                continue
             builder.add(reduce_block(frame, wards, report.crs, inputs.snap_tolerance,
                                      known=builder, detail=detail))
             rows += len(frame)
@@ -114,16 +88,32 @@ def _local_cube(found: list[Source], wards: gpd.GeoDataFrame, inputs: InputsConf
                 frames.append(frame)
             else:
                 frames = []
+        release_memory()
     records = None
     if keep or (keep is None and rows <= RECORDS_LIMIT):
         records = concat_frames(frames)
-        records.attrs["crs"] = check_crs(reports)
-    return builder.cube(), reports, records
+    cube = builder.cube()
+    del builder
+    release_memory()
+    return cube, reports, records
 
 
-def _read_all(found: list[Source], inputs: InputsConfig) -> pd.DataFrame:
-    frames = [f for source in found for f in read_blocks(source, inputs)]
-    return concat_frames(frames)
+def release_memory() -> None:
+    """Give memory freed while a file was read back to the system.
+
+    Arrow's pool and the C allocator keep freed memory for reuse, and a file's blocks leave
+    them holding hundreds of MB that the next file does not reuse in full: over ten years of
+    files the process would hold twice the memory it uses. Done once per file (milliseconds).
+    """
+    import ctypes
+    import ctypes.util
+
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    libc = ctypes.util.find_library("c")
+    if libc and sys.platform.startswith("linux"):
+        ctypes.CDLL(libc).malloc_trim(0)  # glibc: no Python or numpy function does this
 
 
 # -- dask ----------------------------------------------------------------------------------------
@@ -133,20 +123,28 @@ class Partition:
 
     source: Source
     row_groups: list[int] | None = None
+    rules: Rules | None = None
+    file: int = 0  # the file's position among those read
 
 
-def partitions(found: list[Source]) -> list[Partition]:
-    """Files, with Parquet files split into their row groups."""
+def partitions(found: list[Source], rules: list[Rules] | None = None) -> list[Partition]:
+    """Files, with Parquet files split into their row groups (when they hold no Crime IDs:
+    a repeated ID is looked for across the whole file)."""
     import pyarrow.parquet as pq
 
+    rules = rules or [Rules(None, i) for i in range(len(found))]
     parts = []
-    for source in found:
+    for i, (source, rule) in enumerate(zip(found, rules, strict=True)):
+        groups = None
         if source.parquet:
             with source.opener() as handle:
-                groups = pq.ParquetFile(handle).metadata.num_row_groups
-            parts.extend(Partition(source, [g]) for g in range(groups))
+                meta = pq.ParquetFile(handle).metadata
+                names = {n.lower() for n in meta.schema.names}
+                groups = None if "crime id" in names else meta.num_row_groups
+        if groups:
+            parts.extend(Partition(source, [g], rule, i) for g in range(groups))
         else:
-            parts.append(Partition(source))
+            parts.append(Partition(source, None, rule, i))
     return parts
 
 
@@ -154,42 +152,42 @@ def reduce_partition(part: Partition, inputs: InputsConfig, wards: gpd.GeoDataFr
                      detail: str = "points") -> tuple[Cube, FileReport]:
     """One partition read, placed and reduced to a partial cube (runs on a dask worker)."""
     builder = CubeBuilder(wards["ward_code"].to_numpy(dtype=object))
-    report = FileReport(part.source.name, 0, False, "EPSG:4326")
-    for frame in read_blocks(part.source, inputs, report, row_groups=part.row_groups):
+    report = FileReport(part.source.name)
+    for frame in read_blocks(part.source, inputs, report, row_groups=part.row_groups,
+                             rules=part.rules):
+        if not len(frame):
+            continue
         builder.add(reduce_block(frame, wards, report.crs, inputs.snap_tolerance,
                                  known=builder, detail=detail))
     return builder.cube(), report
 
 
-def _dask_cube(found: list[Source], wards: gpd.GeoDataFrame, inputs: InputsConfig,
-               compute: ComputeConfig, detail: str) -> tuple[Cube, list[FileReport]]:
+def _dask_cube(found: list[Source], rules: list[Rules], wards: gpd.GeoDataFrame,
+               inputs: InputsConfig, compute: ComputeConfig, detail: str
+               ) -> tuple[Cube, list[FileReport], None]:
     from dask.distributed import as_completed
 
-    parts = partitions(found)
+    parts = partitions(found, rules)
     builder = CubeBuilder(wards["ward_code"].to_numpy(dtype=object))
-    reports: dict[int, FileReport] = {}
+    reports = [FileReport(s.name) for s in found]
+    done: dict[int, Cube] = {}
+    added = 0
     with _client(compute) as client:
         shared = client.scatter(wards[["ward_code", "geometry"]], broadcast=True)
         futures = {client.submit(reduce_partition, part, inputs, shared, detail,
                                  pure=False): i
                    for i, part in enumerate(parts)}
         for future in as_completed(futures):
+            i = futures[future]
             cube, report = future.result()
-            builder.add(cube)
-            reports[futures[future]] = report
-    return builder.cube(), _file_reports(parts, reports)
-
-
-def _file_reports(parts: list[Partition], reports: dict[int, FileReport]) -> list[FileReport]:
-    """One report per file, its row groups' rows added up, in the order the files were given."""
-    merged: dict[str, FileReport] = {}
-    for i, part in enumerate(parts):
-        report = reports[i]
-        if part.source.name in merged:
-            merged[part.source.name].rows += report.rows
-        else:
-            merged[part.source.name] = report
-    return list(merged.values())
+            reports[parts[i].file].merge(report)
+            done[i] = cube
+            # Added in partition order, as the local engine reads them: where two spellings
+            # of a crime type meet, the first read is kept, whichever task ends first.
+            while added in done:
+                builder.add(done.pop(added))
+                added += 1
+    return builder.cube(), reports, None
 
 
 @dataclass

@@ -22,7 +22,6 @@ from wardmap.errors import InputError
 from wardmap.export import Writer, write_outputs
 from wardmap.load.boundaries import read_boundaries
 from wardmap.load.files import sha256
-from wardmap.load.incidents import read_incidents
 from wardmap.load.tables import read_population, read_ward_values
 from wardmap.normalise import add_rates, population_warnings, rate_summary
 from wardmap.outfolder import check_output_folder, config_inputs
@@ -214,6 +213,7 @@ def _check_periods(config: Config) -> None:
 
 def _add_incidents(result: RunResult, steps: Steps, keep_records: bool | None) -> RunResult:
     from wardmap.cube import accounting, placed_counts, tally
+    from wardmap.engine import release_memory
     from wardmap.periods import period_filter
 
     config = result.config
@@ -228,6 +228,7 @@ def _add_incidents(result: RunResult, steps: Steps, keep_records: bool | None) -
     config = replace(config, filters=replace(config.filters, months=months))
     table = tally(read.cube, config)
     counts, detail = accounting(table)
+    release_memory()  # the tally's temporaries: hundreds of MB on a national cube
     # Records not read because they repeat others (wardmap.load.duplicates) are counted too.
     if read.repeated is not None:
         counts = {**counts, "input_rows": counts["input_rows"] + read.repeated,
@@ -283,17 +284,17 @@ class _Read:
     repeated: int | None  # records left out as duplicates (None: not checked)
 
 
-# Record files larger than this in all are streamed (wardmap.engine); smaller ones are read
-# whole, with the duplicate checks that compare files (wardmap.load.duplicates).
-STREAM_BYTES = 256 * 1024 * 1024
 # Record files up to this size in all keep their map points in the cube (locations.csv and the
 # map-point findings); larger ones keep wards only, so memory stays bounded nationally.
 POINTS_BYTES = 256 * 1024 * 1024
 
 
 def _count(result: RunResult, keep_records: bool | None) -> _Read:
-    """The run's cube: from --cube, streamed from large record files (or on dask), or from
-    the records read whole; and the records when kept."""
+    """The run's cube: from --cube, or read from the record files (wardmap.engine, local or
+    dask); and the records when kept."""
+    from wardmap.engine import count_records
+    from wardmap.load.incidents import manifest_warnings
+
     config = result.config
     inputs = config.inputs
     if inputs.cube:
@@ -308,51 +309,16 @@ def _count(result: RunResult, keep_records: bool | None) -> _Read:
                             f"{about['snap_tolerance']} m, not {inputs.snap_tolerance} m: its "
                             "placements are kept")
         return _Read(cube, None, [entry], warnings, about.get("duplicates"))
-    # Map points and their location texts are kept when an output needs them (cube.parquet);
-    # otherwise the cube holds wards × crime types × months, whatever the number of records.
-    # Map points are kept too for inputs read whole in size (the location outputs need them).
+    # Map points and their location texts are kept when an output needs them (cube.parquet)
+    # or the inputs are of a district's size (the location outputs need them); otherwise the
+    # cube holds wards × crime types × months, whatever the number of records.
     size = _input_bytes(inputs.incidents)
     detail = "points" if config.output.cube or size <= POINTS_BYTES else "wards"
-    if config.compute.engine == "dask" or size > STREAM_BYTES \
-            or _has_parquet(inputs.incidents):
-        from wardmap.engine import count_records
-
-        streamed = count_records(inputs.incidents, result.wards, inputs, config.compute,
-                                 keep_records, detail)
-        return _Read(streamed.cube, streamed.records,
-                     [{"role": "incidents", **f} for f in streamed.manifest],
-                     [str(f["warning"]) for f in streamed.manifest if f.get("warning")],
-                     streamed.duplicates)
-    from wardmap.cube import CubeBuilder, reduce_block
-    from wardmap.engine import RECORDS_LIMIT
-
-    raw, files = read_incidents(inputs.incidents, inputs)
-    warnings = [str(f["warning"]) for f in files if f.get("warning")]
-    skipped = [f for f in files if f.get("skipped")]
-    if skipped:
-        warnings.append(f"skipped {len(skipped)} macOS resource-fork "
-                        f"{'entry' if len(skipped) == 1 else 'entries'} (._* files, "
-                        "__MACOSX folders): not data")
-    builder = CubeBuilder(result.wards["ward_code"].to_numpy(dtype=object))
-    crs = raw.attrs.get("crs", "EPSG:4326")
-    for start in range(0, len(raw), 500_000):
-        builder.add(reduce_block(raw.iloc[start:start + 500_000], result.wards, crs,
-                                 inputs.snap_tolerance, known=builder, detail=detail))
-    keep = keep_records or (keep_records is None and len(raw) <= RECORDS_LIMIT)
-    repeated = sum(int(f.get("duplicates", 0)) for f in files)
-    return _Read(builder.cube(), raw if keep else None,
-                 [{"role": "incidents", **f} for f in files], warnings, repeated)
-
-
-def _has_parquet(paths: Sequence[str]) -> bool:
-    """Parquet record files among the inputs: only the streaming reader reads them."""
-    suffixes = (".parquet", ".geoparquet")
-    for raw in paths:
-        path = Path(raw)
-        files = path.rglob("*") if path.is_dir() else [path]
-        if any(p.name.lower().endswith(suffixes) for p in files):
-            return True
-    return False
+    counted = count_records(inputs.incidents, result.wards, inputs, config.compute,
+                            keep_records, detail)
+    return _Read(counted.cube, counted.records,
+                 [{"role": "incidents", **f} for f in counted.manifest],
+                 manifest_warnings(counted.manifest), counted.duplicates)
 
 
 def _input_bytes(paths: Sequence[str]) -> int:

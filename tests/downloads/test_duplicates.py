@@ -145,3 +145,52 @@ def test_the_briefing_names_the_file_given_twice(police, wards_path, tmp_path):
     html = (out / "briefing.html").read_text()
     assert "the same file as one above: read once" in html
     assert "1,374 duplicates" in html
+
+
+def test_a_crime_id_repeated_in_a_later_block_of_the_file_counts_once(tmp_path, monkeypatch):
+    """A large file is read a block at a time: an ID first read in one block and repeated
+    in a later one is still counted once, and only in its own force and month."""
+    from wardmap.load import stream
+
+    rows = [f"id{i % 7},2017-{11 + i % 2},Kent Police,Kent Police,0.52,51.27,On or near X,,,"
+            "Burglary,," for i in range(60)]
+    path = tmp_path / "2017-kent-street.csv"
+    path.write_text("\n".join([POLICE_HEADER, *rows]) + "\n")
+    whole, manifest = read_incidents([str(path)], InputsConfig())
+    monkeypatch.setattr(stream, "BLOCK_BYTES", 300)  # a few rows a block
+    blocks, in_blocks = read_incidents([str(path)], InputsConfig())
+    assert len(whole) == len(blocks) == 14  # 7 IDs, each in both months
+    assert manifest[0]["duplicates"] == in_blocks[0]["duplicates"] == 46
+    pd.testing.assert_frame_equal(whole.astype(str), blocks.astype(str))
+
+
+def test_overlapping_downloads_give_the_same_counts_on_the_dask_engine(police, wards_path,
+                                                                        tmp_path):
+    """Every duplicate rule is applied by the dask engine too (one file per task)."""
+    import pytest
+
+    pytest.importorskip("dask.distributed")
+    nov = (police / "2017-11-maidstone-street.csv").read_text()
+    older, newer = tmp_path / "older", tmp_path / "newer"
+    older.mkdir()
+    newer.mkdir()
+    (older / "2017-11-kent-street.csv").write_text(nov)
+    lines = nov.rstrip("\n").splitlines()
+    with_id = "id1" + lines[1]  # the shared months have no Crime IDs: one given twice
+    (newer / "2017-11-kent-street.csv").write_text(
+        "\n".join([*lines, with_id, with_id]) + "\n")
+    os.utime(older / "2017-11-kent-street.csv", (1_500_000_000, 1_500_000_000))
+    outs = []
+    for engine in ("local", "dask"):
+        out = tmp_path / engine
+        args = ["--incidents", older, "--incidents", newer, "--engine", engine]
+        if engine == "dask":
+            args += ["--workers", "1"]
+        result = invoke("run", "--boundaries", wards_path, *args, "--no-maps",
+                        "--permutations", 9, "--out", out)
+        assert result.exit_code == 0, result.output
+        outs.append(out)
+    local, dask = (_accounting(o) for o in outs)
+    assert local == dask
+    assert local["duplicates"] == NOV + 1  # the older November, and the repeated Crime ID
+    assert (outs[0] / "wards.csv").read_bytes() == (outs[1] / "wards.csv").read_bytes()

@@ -114,6 +114,20 @@ def test_exports_with_other_delimiters_blank_lines_and_gzip(police, wards_path, 
         assert _placed(out) == 1577
 
 
+def test_a_damaged_gzip_file_is_a_clear_error(police, wards_path, tmp_path):
+    """A download cut short: the file is read as a stream, so the damage shows mid-read."""
+    import gzip
+
+    packed = gzip.compress((police / NOV).read_bytes())
+    cut = tmp_path / "nov.csv.gz"
+    cut.write_bytes(packed[:len(packed) // 2])
+    result = invoke("run", "--boundaries", wards_path, "--incidents", cut, "--no-maps",
+                    "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert f"{cut}: damaged gzip file" in result.output
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_spreadsheet_named_csv_is_a_clear_error(tmp_path, wards_path):
     path = tmp_path / "extract.csv"
     pd.DataFrame({"Month": ["2017-11"], "Longitude": [0.5], "Latitude": [51.3]}).to_excel(

@@ -186,15 +186,22 @@ def wards_file(tmp_path_factory) -> Path:
 
 @settings(settings.get_profile(PROFILE), max_examples=settings.get_profile(PROFILE)
           .max_examples * 3)
-@given(files=downloads(), twice=st.booleans())
-def test_loader_accounts_for_every_row_once(files, twice, tmp_path_factory, wards_file):
+@given(files=downloads(), twice=st.booleans(), block=st.sampled_from([None, 300, 1000]))
+def test_loader_accounts_for_every_row_once(files, twice, block, tmp_path_factory, wards_file):
+    """Whatever the block of rows the files are read in (None: the default, a file a block),
+    every row is counted once as the model of the duplicate rules says."""
+    from wardmap.load import stream
+
     folder = tmp_path_factory.mktemp("in")
     given = write(files, folder)
     if twice:
         given.append(given[0])
     config = Config()
     try:
-        records, manifest = read_incidents(given, config.inputs)
+        with pytest.MonkeyPatch.context() as patch:
+            if block:
+                patch.setattr(stream, "BLOCK_BYTES", block)
+            records, manifest = read_incidents(given, config.inputs)
     except WardmapError:
         assert not readable(files)
         return

@@ -22,7 +22,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from wardmap.errors import InputError
-from wardmap.load.incidents import _numbers as coordinate_numbers  # the readers' one parser
+from wardmap.load.stream import coordinate_numbers  # the readers' one parser
 
 _MEMBER = re.compile(r"(?:^|/)(\d{4}-\d{2})-(.+)-street\.csv$", re.IGNORECASE)
 

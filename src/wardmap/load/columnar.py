@@ -13,46 +13,53 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from wardmap.config import InputsConfig
 from wardmap.errors import InputError
-from wardmap.load import stream as incidents
-from wardmap.load.files import check_encoding
+from wardmap.load import stream
+from wardmap.load.files import check_encoding, sniff_delimiter
+from wardmap.load.layout import Layout, layout_of
+from wardmap.load.sources import Source, sources
 
 _X, _Y = "__wardmap_x", "__wardmap_y"
 
 
-def parquet_blocks(source: incidents.Source, inputs: InputsConfig,
-                   report: incidents.FileReport,
-                   row_groups: list[int] | None = None) -> Iterator[pd.DataFrame]:
-    """The records of a Parquet or GeoParquet file, a row group at a time."""
-    with source.opener() as handle:
+def parquet_tables(source: Source, inputs: InputsConfig, row_groups: list[int] | None = None
+                   ) -> tuple[Layout, Iterator[pa.Table]]:
+    """The layout of a Parquet or GeoParquet record file and its wanted columns, a row group
+    at a time."""
+    handle = source.opener()
+    try:
+        parquet = pq.ParquetFile(handle)
+    except (pa.ArrowInvalid, OSError) as exc:
+        handle.close()
+        raise InputError(f"{source.name}: not a readable Parquet file ({exc})") from None
+    names = parquet.schema_arrow.names
+    geo = _geometry(parquet.schema_arrow, names, inputs)
+    header = names + [_X, _Y] if geo else names
+    if geo:  # the points' coordinates, in the file's CRS
+        inputs = dataclasses.replace(inputs, x_col=_X, y_col=_Y, points_crs=geo[1])
+    try:
+        layout = layout_of(header, inputs, source.name)
+    except InputError:
+        handle.close()
+        raise
+    wanted = [c for c in layout.wanted() if c not in (_X, _Y)]
+    columns = list(dict.fromkeys(wanted + ([geo[0]] if geo else [])))
+    groups = range(parquet.metadata.num_row_groups) if row_groups is None else row_groups
+
+    def tables() -> Iterator[pa.Table]:
         try:
-            parquet = pq.ParquetFile(handle)
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise InputError(f"{source.name}: not a readable Parquet file ({exc})") from None
-        names = parquet.schema_arrow.names
-        geo = _geometry(parquet.schema_arrow, names, inputs)
-        header = names + [_X, _Y] if geo else names
-        if geo:  # the points' coordinates, in the file's CRS
-            inputs = dataclasses.replace(inputs, x_col=_X, y_col=_Y, points_crs=geo[1])
-        layout = incidents.layout_of(header, inputs, source.name)
-        report.police, report.crs = layout.police, layout.crs
-        wanted = [c for c in (layout.cx, layout.cy, layout.month, layout.crime_type,
-                              layout.location) if c and c not in (_X, _Y)]
-        columns = list(dict.fromkeys(wanted + ([geo[0]] if geo else [])))
-        groups = range(parquet.metadata.num_row_groups) if row_groups is None else row_groups
-        for group in groups:
-            table = parquet.read_row_group(group, columns=columns)
-            if geo:
-                table = _with_xy(table, geo[0])
-            frame = incidents.frame_of(table, layout, source.name, report.rows)
-            report.rows += len(frame)
-            yield frame
+            for group in groups:
+                table = parquet.read_row_group(group, columns=columns)
+                yield _with_xy(table, geo[0]) if geo else table
+        finally:
+            handle.close()
+
+    return layout, tables()
 
 
 def _geometry(schema: pa.Schema, names: list[str],
@@ -88,7 +95,7 @@ def convert(paths: list[str], out: str | Path, encoding: str = "utf-8") -> list[
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for source in incidents.sources(paths):
+    for source in sources(paths)[0]:
         if source.parquet:
             continue
         stem = Path(source.name.split("!")[-1]).stem
@@ -103,15 +110,17 @@ def convert(paths: list[str], out: str | Path, encoding: str = "utf-8") -> list[
     return written
 
 
-def _convert_one(source: incidents.Source, target: Path, encoding: str) -> None:
-    head = incidents.first_line(source)
-    header = incidents.header_of(head, source.name, encoding)
+def _convert_one(source: Source, target: Path, encoding: str) -> None:
+    head = stream.first_line(source)
+    delimiter = sniff_delimiter(head, encoding)
+    header = stream.header_of(head, source.name, encoding, delimiter)
     types = {name: pa.string() for name in header}
     tmp = target.with_name(f".{target.name}.part")
-    handle = source.opener()
+    handle = stream.opened(source)
     try:
         reader = pacsv.open_csv(handle, read_options=pacsv.ReadOptions(
-            encoding=encoding, block_size=incidents.BLOCK_BYTES),
+            encoding=encoding, block_size=stream.BLOCK_BYTES),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter),
             convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True))
         with pq.ParquetWriter(tmp, reader.schema, compression="zstd") as writer:
             for batch in reader:
