@@ -144,7 +144,8 @@ def test_focus_areas_and_clusters_take_ward_columns():
     assert wards.equals(before)
 
 
-@pytest.mark.parametrize("module", ["wardmap.api", "wardmap.result", "wardmap.vocabulary",
+@pytest.mark.parametrize("module", ["wardmap.api", "wardmap.aggregate", "wardmap.result",
+                                    "wardmap.vocabulary",
                                     "wardmap.demo", "wardmap.pipeline",
                                     "wardmap.config", "wardmap.secondary"])
 def test_docstring_examples_run(module):

@@ -13,6 +13,7 @@ them.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -176,7 +177,12 @@ def monthly_counts(records: pd.DataFrame, wards: pd.DataFrame,
     if mask is None:
         mask = records["type_match"]
     chosen = mask.to_numpy(dtype=bool) & records["month"].notna().to_numpy()
-    months = sorted(records.loc[chosen, "month"].astype(str).unique())
+    month = records["month"]
+    if isinstance(month.dtype, pd.CategoricalDtype):  # a tally: its codes, not its texts
+        used = np.unique(month.cat.codes.to_numpy()[chosen])
+        months = sorted(month.cat.categories.astype(str)[used[used >= 0]])
+    else:
+        months = sorted(month[chosen].astype(str).unique())
     return ward_month_table(records, list(wards["ward_code"]), months, mask)
 
 
@@ -186,19 +192,50 @@ def ward_month_table(records: pd.DataFrame, ward_codes: list[str], months: list[
     the records in ``mask`` (by default those passing the crime-type filter).
 
     A tally's rows (wardmap.cube) count ``count`` records each. Counted with category codes
-    and one bincount: pandas' crosstab takes seconds on a national
-    records table.
+    and bincounts, a slice of rows at a time: pandas' crosstab takes seconds on a national
+    records table, and whole-table temporaries would take a national tally's size again.
     """
-    keep = (records["type_match"] if mask is None else mask).to_numpy(dtype=bool, copy=True)
-    # Positions in the given wards and months; -1 for anything outside them.
-    ward = positions(records["ward_code"], pd.Index(ward_codes))
-    month = positions(records["month"], pd.Index(months))
-    keep &= (ward >= 0) & (month >= 0)
-    cells = ward[keep].astype(np.int64) * len(months) + month[keep]
-    counts = np.bincount(cells, weights=weights(records)[keep],
-                         minlength=len(ward_codes) * len(months)).astype(np.int64)
+    keep = (records["type_match"] if mask is None else mask).to_numpy(dtype=bool)
+    wards_index, months_index = pd.Index(ward_codes), pd.Index(months)
+    cells = len(ward_codes) * len(months)
+
+    def slice_cells(start: int, stop: int) -> np.ndarray:
+        # Positions in the given wards and months; -1 for anything outside them.
+        ward = positions(records["ward_code"].iloc[start:stop], wards_index)
+        month = positions(records["month"].iloc[start:stop], months_index)
+        return np.where(keep[start:stop] & (ward >= 0) & (month >= 0),
+                        ward * len(months) + month, -1)
+
+    counts = sum_by_code(slice_cells, weights(records), cells)
     return pd.DataFrame(counts.reshape(len(ward_codes), len(months)),
                         index=pd.Index(ward_codes, name="ward_code"), columns=months)
+
+
+# Rows of a tally counted at a time: bounds the temporaries of a national ten-year tally
+# (millions of rows) to a few tens of MB.
+SLICE_ROWS = 1 << 20
+
+
+def sum_by_code(codes_of: Callable[[int, int], np.ndarray], counts: np.ndarray,
+                size: int) -> np.ndarray:
+    """Sums of ``counts`` by code (0 to size − 1; rows with code -1 left out), taking the
+    codes of a slice of rows at a time from ``codes_of(start, stop)``.
+
+    Examples
+    --------
+    >>> codes = np.array([1, -1, 1, 0])
+    >>> sum_by_code(lambda a, b: codes[a:b], np.array([2, 5, 3, 4]), 3).tolist()
+    [4, 5, 0]
+    """
+    total = np.zeros(size, np.int64)
+    for start in range(0, len(counts), SLICE_ROWS):
+        stop = start + SLICE_ROWS
+        code = codes_of(start, stop)
+        chosen = code >= 0
+        # Float weights are exact for whole numbers up to 2**53 records per code.
+        total += np.bincount(code[chosen], weights=counts[start:stop][chosen],
+                             minlength=size).astype(np.int64)
+    return total
 
 
 def positions(column: pd.Series, index: pd.Index) -> np.ndarray:
@@ -207,8 +244,8 @@ def positions(column: pd.Series, index: pd.Index) -> np.ndarray:
     if isinstance(column.dtype, pd.CategoricalDtype):
         table = np.append(index.get_indexer(column.cat.categories.astype(object)), -1)
         codes = column.cat.codes.to_numpy()
-        return table[np.where(codes < 0, len(table) - 1, codes)]
-    return index.get_indexer(column.astype(object))
+        return table.astype(np.int64)[np.where(codes < 0, len(table) - 1, codes)]
+    return index.get_indexer(column.astype(object)).astype(np.int64, copy=False)
 
 
 def weights(table: pd.DataFrame) -> np.ndarray:
@@ -228,7 +265,7 @@ def _type_match(records: pd.DataFrame, config: Config) -> pd.Series:
         raise InputError("a crime-type filter was given but the incident files have no crime "
                          "type column")
     types = expand_crime_types(wanted, config.crime_groups(), records["crime_type"])
-    return records["crime_type"].isin(types).fillna(False).astype(bool)
+    return pd.Series(member(records["crime_type"], types), index=records.index)
 
 
 def expand_crime_types(wanted: list[str], groups: dict[str, list[str]],
@@ -288,7 +325,25 @@ def _period_match(records: pd.DataFrame, months: str | None) -> pd.Series:
     wanted = parse_range(months, "months")
     if records["month"].isna().all():
         raise InputError("a month range was given but the incident files have no month column")
-    return records["month"].isin(wanted) & records["month"].notna()
+    return pd.Series(member(records["month"], wanted) & records["month"].notna().to_numpy(),
+                     index=records.index)
+
+
+def member(column: pd.Series, values: Iterable[object]) -> np.ndarray:
+    """``column.isin(values)`` as a bool array (missing values: False), looked up once per
+    category for a categorical column: pandas' isin widens a national tally's millions of
+    category codes to 64-bit integers first.
+
+    Examples
+    --------
+    >>> member(pd.Series(["a", "b", None, "a"], dtype="category"), {"a"}).tolist()
+    [True, False, False, True]
+    """
+    values = list(values)
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        table = np.append(np.asarray(column.cat.categories.isin(values), bool), False)
+        return table[column.cat.codes.to_numpy()]  # code -1 (missing): the last, False
+    return column.isin(values).to_numpy(dtype=bool) & column.notna().to_numpy()
 
 
 def _coordinate_problems(cx: np.ndarray, cy: np.ndarray, unparsable: np.ndarray,

@@ -32,7 +32,9 @@ from wardmap.aggregate import (
     STATUSES,
     _period_match,
     _type_match,
+    member,
     place_points,
+    sum_by_code,
     weights,
 )
 from wardmap.config import Config
@@ -93,7 +95,7 @@ class Cube:
             "y": points["y"].to_numpy()[point],
             "crime_type": _decode(cells["crime_type"].to_numpy(), self.crime_types),
             "month": month_text(cells["month"].to_numpy()),
-            "count": cells["count"].to_numpy(),
+            "count": cells["count"].to_numpy(np.int64),
         })
 
     def months(self) -> list[str]:
@@ -116,11 +118,21 @@ def month_number(months: pd.Series) -> np.ndarray:
 def month_text(numbers: np.ndarray) -> pd.Categorical:
     """The inverse of month_number: -1 becomes a missing value."""
     numbers = np.asarray(numbers)
-    distinct, back = np.unique(numbers, return_inverse=True)
-    names = [f"{n // 12:04d}-{n % 12 + 1:02d}" for n in distinct if n >= 0]
-    offset = int((distinct < 0).sum())
-    codes = back.astype(np.int32) - offset
-    return pd.Categorical.from_codes(np.where(codes < 0, -1, codes), categories=names)
+    valid = numbers[numbers >= 0]
+    low = int(valid.min()) if valid.size else 0
+    span = int(valid.max()) - low + 1 if valid.size else 0
+    # A lookup table over the span of months (four-digit years: at most 120,000 of them)
+    # rather than a sort of a national tally's millions of cells.
+    present = np.zeros(span + 1, bool)
+    present[valid - low] = True
+    del valid
+    distinct = np.flatnonzero(present) + low
+    table = (np.cumsum(present) - 1).astype(np.int32)
+    table[-1] = -1  # the slot of numbers below 0
+    codes = (numbers - low).astype(np.int32)
+    codes[numbers < 0] = span
+    names = [f"{n // 12:04d}-{n % 12 + 1:02d}" for n in distinct]
+    return pd.Categorical.from_codes(table[codes], categories=names)
 
 
 def _decode(codes: np.ndarray, names: pd.Index) -> pd.Categorical:
@@ -184,7 +196,7 @@ def reduce_block(frame: pd.DataFrame, wards: gpd.GeoDataFrame, crs: str, toleran
     cells = sum_cells(pd.DataFrame({
         "point": point.astype(np.int32), "location": location,
         "crime_type": crime_type.astype(np.int16), "month": month_number(frame["month"]),
-        "count": np.ones(len(frame), np.int64),
+        "count": np.ones(len(frame), np.int32),
     }))
     return Cube(points, locations, crime_types, cells,
                 wards["ward_code"].to_numpy(dtype=object), crs)
@@ -215,7 +227,8 @@ def sum_cells(cells: pd.DataFrame) -> pd.DataFrame:
     if float(np.prod([float(s) for s in sizes])) >= 2.0 ** 62:
         summed = cells.groupby(_KEYS, sort=True, as_index=False)["count"].sum()
         return summed.astype({"point": np.int32, "location": np.int32,
-                              "crime_type": np.int16, "month": np.int32})
+                              "crime_type": np.int16, "month": np.int32}).assign(
+            count=_narrow(summed["count"].to_numpy(np.int64)))
     key = np.zeros(len(cells), np.int64)
     for name, low, size in zip(_KEYS, lows, sizes, strict=True):  # one column at a time
         key *= size
@@ -224,13 +237,22 @@ def sum_cells(cells: pd.DataFrame) -> pd.DataFrame:
     order = np.argsort(key, kind="stable")
     key = key[order]
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    count = np.add.reduceat(cells["count"].to_numpy(np.int64)[order], starts)
+    count = _narrow(np.add.reduceat(cells["count"].to_numpy(np.int64)[order], starts))
+    del key
     first = order[starts]
+    del order
     out = {k: cells[k].to_numpy()[first] for k in _KEYS}
-    return pd.DataFrame({"point": out["point"].astype(np.int32),
-                         "location": out["location"].astype(np.int32),
-                         "crime_type": out["crime_type"].astype(np.int16),
-                         "month": out["month"].astype(np.int32), "count": count})
+    return pd.DataFrame({"point": out["point"].astype(np.int32, copy=False),
+                         "location": out["location"].astype(np.int32, copy=False),
+                         "crime_type": out["crime_type"].astype(np.int16, copy=False),
+                         "month": out["month"].astype(np.int32, copy=False), "count": count})
+
+
+def _narrow(count: np.ndarray) -> np.ndarray:
+    """Counts as int32 when they fit (a national cube has millions of cells), else int64."""
+    if count.size and count.max() > np.iinfo(np.int32).max:
+        return count.astype(np.int64, copy=False)
+    return count.astype(np.int32)
 
 
 # -- summing partial cubes --------------------------------------------------------------------
@@ -294,8 +316,12 @@ class CubeBuilder:
         for month, piece in cells.groupby("month", sort=False):
             parts = self._cells.setdefault(int(month), [])
             parts.append(piece)
-            if len(parts) >= 8:  # keep a month's pieces few: memory stays near the cube's size
-                self._cells[int(month)] = [sum_cells(pd.concat(parts, ignore_index=True))]
+            # A month's pieces are summed as soon as the newest is at least half the size of
+            # the one before (a month's second block, usually): memory stays near the cube's
+            # size, and each cell is summed a few times only, however the months are spread
+            # over the blocks.
+            while len(parts) >= 2 and (2 * len(parts[-1]) >= len(parts[-2]) or len(parts) >= 8):
+                parts[-2:] = [sum_cells(pd.concat(parts[-2:], ignore_index=True))]
 
     def _location_codes(self, point: np.ndarray, local: np.ndarray,
                         names: pd.Index) -> np.ndarray:
@@ -337,8 +363,9 @@ class CubeBuilder:
             summed = sum_cells(pd.concat(self._cells.pop(month), ignore_index=True))
             for name, parts in pieces.items():
                 parts.append(summed[name].to_numpy())
+        # Counts stay int32 unless a month's needed int64 (sum_cells): the widest is kept.
         types = {"point": np.int32, "location": np.int32, "crime_type": np.int16,
-                 "month": np.int32, "count": np.int64}
+                 "month": np.int32, "count": np.result_type(np.int32, *pieces["count"])}
         columns = {}
         for name, parts in pieces.items():
             columns[name] = np.concatenate(parts).astype(types[name], copy=False) if parts \
@@ -408,27 +435,26 @@ def tally(cube: Cube, config: Config) -> pd.DataFrame:
         bounds = [int(b) for b in cuts[np.r_[0, np.flatnonzero(np.diff(
             cuts // (_TALLY_CHUNK // 4)) > 0) + 1]]] + [len(month)]
         bounds = sorted(set(bounds))
-        table = pd.concat([_ward_cells(cube, a, b) for a, b in zip(bounds[:-1], bounds[1:],
-                                                                   strict=True)],
-                          ignore_index=True)
+        parts = [_narrow_cells(_ward_cells(cube, a, b))
+                 for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     else:
         parts = [_ward_cells(cube, start, start + _TALLY_CHUNK)
                  for start in range(0, max(len(cube.cells), 1), _TALLY_CHUNK)]
-        table = sum_cells(pd.concat(parts, ignore_index=True))
-    table = table.rename(columns={"point": "ward", "location": "place"})
-    place = table["place"].to_numpy()
-    # Categorical columns throughout: a national ten-year tally has millions of rows.
+        parts = [_narrow_cells(sum_cells(pd.concat(parts, ignore_index=True)))]
+    # Each column is joined from the slices and its slices dropped before the next: a
+    # national ten-year tally has millions of rows; categorical columns throughout.
+    place = _join(parts, "place")
     status = np.asarray([STATUSES.index(s) for s in POINT_STATUSES], np.int8)[
         place // len(PROBLEMS)]
-    problem = pd.Categorical.from_codes((place % len(PROBLEMS)).astype(np.int8),
-                                        categories=list(PROBLEMS))
+    problem = pd.Categorical.from_codes(place % len(PROBLEMS), categories=list(PROBLEMS))
+    del place
     codes = pd.Index(np.asarray(cube.ward_codes, dtype=object).astype(str))
     out = pd.DataFrame({
-        "ward_code": pd.Categorical.from_codes(table["ward"].to_numpy(), categories=codes),
-        "crime_type": _decode(table["crime_type"].to_numpy(), cube.crime_types),
-        "month": month_text(table["month"].to_numpy()),
-        "count": table["count"].to_numpy(np.int64),
-    })
+        "ward_code": pd.Categorical.from_codes(_join(parts, "ward"), categories=codes),
+        "crime_type": _decode(_join(parts, "crime_type"), cube.crime_types),
+        "month": month_text(_join(parts, "month")),
+        "count": _join(parts, "count", np.int64),
+    }, copy=False)
     out["type_match"] = _type_match(out, config)
     out["period_match"] = _period_match(out, config.filters.months)
     kept = (out["type_match"] & out["period_match"]).to_numpy()
@@ -452,20 +478,45 @@ def _ward_cells(cube: Cube, start: int, stop: int) -> pd.DataFrame:
     }))
 
 
+def _narrow_cells(table: pd.DataFrame) -> dict[str, np.ndarray]:
+    """_ward_cells' table as the tally's narrowest arrays (ward and place codes, counts)."""
+    ward = table["point"].to_numpy()
+    return {"ward": ward.astype(np.int16 if ward.size == 0 or ward.max() < 2 ** 15
+                                else np.int32),
+            "place": table["location"].to_numpy().astype(np.int8),
+            "crime_type": table["crime_type"].to_numpy(),
+            "month": table["month"].to_numpy(),
+            "count": table["count"].to_numpy()}
+
+
+def _join(parts: list[dict[str, np.ndarray]], name: str, dtype: type | None = None
+          ) -> np.ndarray:
+    """One column of the slices joined; the slices' pieces of it are dropped."""
+    return np.concatenate([part.pop(name) for part in parts], dtype=dtype)
+
+
 def accounting(table: pd.DataFrame) -> tuple[dict[str, int], dict[str, int]]:
     """accounting.json's counts (input_rows and one per status, adding up to it) and the
     invalid-coordinate detail of records that passed the filters, from a tally."""
     count = table["count"].to_numpy(np.int64)
-    by_status = pd.Series(count).groupby(np.asarray(table["status"].cat.codes)).sum()
-    by_status.index = [STATUSES[i] for i in by_status.index]
+    status = table["status"].cat.codes.to_numpy()
+    by_status = sum_by_code(lambda a, b: status[a:b], count, len(STATUSES))
     result = {"input_rows": int(count.sum())}
-    result |= {s: int(by_status.get(s, 0)) for s in STATUSES}
-    kept = (table["status"] != "filtered_out").to_numpy() & (table["problem"] != "").to_numpy()
-    detail = pd.Series(count[kept]).groupby(
-        np.asarray(table["problem"], dtype=object)[kept]).sum()
-    detail = detail[detail > 0]
-    ordered = sorted(detail.items(), key=lambda kv: (-kv[1], kv[0]))
-    return result, {str(k): int(v) for k, v in ordered}
+    result |= {s: int(n) for s, n in zip(STATUSES, by_status, strict=True)}
+    problem = pd.Categorical(table["problem"])  # a tally's is categorical already
+    names = problem.categories.astype(str)
+    codes, detailed = problem.codes, np.asarray(names != "")
+    left_out = STATUSES.index("filtered_out")
+
+    def kept(start: int, stop: int) -> np.ndarray:
+        code = codes[start:stop]
+        chosen = (status[start:stop] != left_out) & (code >= 0)
+        chosen[chosen] = detailed[code[chosen]]
+        return np.where(chosen, code, -1)
+
+    detail = sum_by_code(kept, count, len(names))
+    found = [(str(names[i]), int(n)) for i, n in enumerate(detail) if n > 0]
+    return result, dict(sorted(found, key=lambda kv: (-kv[1], kv[0])))
 
 
 def counted(result: object) -> pd.DataFrame | None:
@@ -478,14 +529,16 @@ def counted(result: object) -> pd.DataFrame | None:
 
 def placed_counts(table: pd.DataFrame, wards: pd.DataFrame) -> pd.Series:
     """Placed records (assigned or snapped, filters passed) per ward, in ward-table order."""
-    keep = table["status"].isin(PLACED).to_numpy()
-    ward = table["ward_code"][keep]
-    count = pd.Series(weights(table)[keep])
-    if isinstance(ward.dtype, pd.CategoricalDtype):  # group on codes, not millions of texts
-        count = count.groupby(ward.cat.codes.to_numpy()).sum()
-        count.index = ward.cat.categories.astype(object)[count.index]
+    keep = member(table["status"], PLACED)
+    ward = table["ward_code"]
+    if isinstance(ward.dtype, pd.CategoricalDtype):  # sum on codes, not millions of texts
+        codes = ward.cat.codes.to_numpy()
+        names = ward.cat.categories.astype(object)
+        sums = sum_by_code(lambda a, b: np.where(keep[a:b], codes[a:b], -1), weights(table),
+                           len(names))
+        count = pd.Series(sums, index=names)
     else:
-        count = count.groupby(ward.to_numpy(dtype=object)).sum()
+        count = pd.Series(weights(table)[keep]).groupby(ward[keep].to_numpy(dtype=object)).sum()
     return count.reindex(wards["ward_code"], fill_value=0).astype("int64")
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import bdtr
 
+from wardmap.aggregate import member, sum_by_code
 from wardmap.config import PeriodsConfig
 from wardmap.cube import counted, weights
 from wardmap.errors import WardmapError
@@ -121,16 +122,16 @@ def available_months(records: pd.DataFrame) -> list[str]:
 def ward_counts(records: pd.DataFrame, months: list[str]) -> pd.Series:
     """Incidents per ward_code in ``months``: records passing the crime-type filter, placed
     (a records table, or a tally's rows weighted by their ``count``)."""
-    keep = records["type_match"].astype(bool) & records["ward_code"].notna()
-    keep &= records["month"].isin(months)
-    keep = keep.to_numpy(bool)
-    count = pd.Series(weights(records)[keep])
-    ward = records["ward_code"][keep]
-    if isinstance(ward.dtype, pd.CategoricalDtype):  # group on the codes, not millions of texts
-        sums = count.groupby(ward.cat.codes.to_numpy()).sum()
-        sums.index = ward.cat.categories.astype(object)[sums.index]
-        return sums
-    return count.groupby(ward.to_numpy(dtype=object)).sum()
+    keep = records["type_match"].to_numpy(bool) & records["ward_code"].notna().to_numpy()
+    keep &= member(records["month"], months)
+    ward = records["ward_code"]
+    if isinstance(ward.dtype, pd.CategoricalDtype):  # sum on the codes, not millions of texts
+        codes = ward.cat.codes.to_numpy()
+        sums = sum_by_code(lambda a, b: np.where(keep[a:b], codes[a:b], -1), weights(records),
+                           len(ward.cat.categories))
+        found = sums > 0  # the wards with records, as the groupby below gives them
+        return pd.Series(sums[found], index=ward.cat.categories.astype(object)[found])
+    return pd.Series(weights(records)[keep]).groupby(ward[keep].to_numpy(dtype=object)).sum()
 
 
 def add_change(result: RunResult, config: PeriodsConfig | None = None) -> RunResult:
