@@ -54,12 +54,20 @@ def count_records(paths: list[str], wards: gpd.GeoDataFrame, inputs: InputsConfi
     """
     files = Files.of(paths)
     if compute.engine == "dask":
-        def read_pass(rules: list[Rules]) -> tuple[Cube, list[FileReport], None]:
-            return _dask_cube(files.found, rules, wards, inputs, compute, detail)
+        # One cluster for the run, the wards scattered to it once, even when overlapping
+        # downloads have the files read twice.
+        with _client(compute) as client:
+            shared = client.scatter(wards[["ward_code", "geometry"]], broadcast=True)
+
+            def on_cluster(rules: list[Rules]) -> tuple[Cube, list[FileReport], None]:
+                return _dask_cube(files.found, rules, wards, shared, inputs, client, detail)
+
+            (cube, reports, records), manifest = files.read(on_cluster, lambda done: done[1])
     else:
-        def read_pass(rules: list[Rules]) -> tuple[Cube, list[FileReport], pd.DataFrame | None]:
+        def here(rules: list[Rules]) -> tuple[Cube, list[FileReport], pd.DataFrame | None]:
             return _local_cube(files.found, rules, wards, inputs, keep_records, detail)
-    (cube, reports, records), manifest = files.read(read_pass, lambda done: done[1])
+
+        (cube, reports, records), manifest = files.read(here, lambda done: done[1])
     crs = check_crs(reports)
     if records is not None:
         records["crime_type"] = normalise_crime_types(records["crime_type"])
@@ -163,8 +171,10 @@ def reduce_partition(part: Partition, inputs: InputsConfig, wards: gpd.GeoDataFr
 
 
 def _dask_cube(found: list[Source], rules: list[Rules], wards: gpd.GeoDataFrame,
-               inputs: InputsConfig, compute: ComputeConfig, detail: str
+               shared: object, inputs: InputsConfig, client: object, detail: str
                ) -> tuple[Cube, list[FileReport], None]:
+    """The partial cubes of every partition, from the cluster, added in partition order
+    (``shared``: the wards as scattered to the workers)."""
     from dask.distributed import as_completed
 
     parts = partitions(found, rules)
@@ -172,21 +182,19 @@ def _dask_cube(found: list[Source], rules: list[Rules], wards: gpd.GeoDataFrame,
     reports = [FileReport(s.name) for s in found]
     done: dict[int, Cube] = {}
     added = 0
-    with _client(compute) as client:
-        shared = client.scatter(wards[["ward_code", "geometry"]], broadcast=True)
-        futures = {client.submit(reduce_partition, part, inputs, shared, detail,
-                                 pure=False): i
-                   for i, part in enumerate(parts)}
-        for future in as_completed(futures):
-            i = futures[future]
-            cube, report = future.result()
-            reports[parts[i].file].merge(report)
-            done[i] = cube
-            # Added in partition order, as the local engine reads them: where two spellings
-            # of a crime type meet, the first read is kept, whichever task ends first.
-            while added in done:
-                builder.add(done.pop(added))
-                added += 1
+    futures = {client.submit(reduce_partition, part, inputs, shared, detail,  # type: ignore[attr-defined]
+                             pure=False): i
+               for i, part in enumerate(parts)}
+    for future in as_completed(futures):
+        i = futures[future]
+        cube, report = future.result()
+        reports[parts[i].file].merge(report)
+        done[i] = cube
+        # Added in partition order, as the local engine reads them: where two spellings
+        # of a crime type meet, the first read is kept, whichever task ends first.
+        while added in done:
+            builder.add(done.pop(added))
+            added += 1
     return builder.cube(), reports, None
 
 
