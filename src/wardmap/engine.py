@@ -96,7 +96,6 @@ def _local_cube(found: list[Source], rules: list[Rules], wards: gpd.GeoDataFrame
                 frames.append(frame)
             else:
                 frames = []
-        release_memory()
     records = None
     if keep or (keep is None and rows <= RECORDS_LIMIT):
         records = concat_frames(frames)
@@ -109,9 +108,10 @@ def _local_cube(found: list[Source], rules: list[Rules], wards: gpd.GeoDataFrame
 def release_memory() -> None:
     """Give memory freed while a file was read back to the system.
 
-    Arrow's pool and the C allocator keep freed memory for reuse, and a file's blocks leave
-    them holding hundreds of MB that the next file does not reuse in full: over ten years of
-    files the process would hold twice the memory it uses. Done once per file (milliseconds).
+    Arrow's pool and the C allocator keep freed memory for reuse: after the cube is built and
+    after the tally they hold hundreds of MB that the later stages do not reuse in full. Done
+    at those two points only: after every file it cost about a tenth of the reading time
+    (the next file faults the pages back in) for little less memory.
     """
     import ctypes
     import ctypes.util
