@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import geopandas as gpd
+import pytest
 import shapely
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip the test when ``condition`` is false, or fail it in CI (WARDMAP_REQUIRE_SHARED=1),
+    where every tool and file the suite needs is installed."""
+    if condition:
+        return
+    if os.environ.get("WARDMAP_REQUIRE_SHARED") == "1":
+        pytest.fail(f"WARDMAP_REQUIRE_SHARED=1 but {reason}")
+    pytest.skip(reason)
+
 
 POLICE_HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"
                  "LSOA code,LSOA name,Crime type,Last outcome category,Context")

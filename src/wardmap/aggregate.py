@@ -238,6 +238,19 @@ def sum_by_code(codes_of: Callable[[int, int], np.ndarray], counts: np.ndarray,
     return total
 
 
+def sum_where(codes: np.ndarray, keep: np.ndarray, counts: np.ndarray,
+              size: int) -> np.ndarray:
+    """Sums of ``counts`` by code over the rows ``keep`` selects (``sum_by_code``).
+
+    Examples
+    --------
+    >>> sum_where(np.array([1, 0, 1]), np.array([True, True, False]), np.array([2, 5, 3]),
+    ...           2).tolist()
+    [5, 2]
+    """
+    return sum_by_code(lambda a, b: np.where(keep[a:b], codes[a:b], -1), counts, size)
+
+
 def positions(column: pd.Series, index: pd.Index) -> np.ndarray:
     """Each value's position in ``index`` (-1 when absent), looked up once per category for
     a categorical column (a national tally has millions of rows, a few thousand codes)."""

@@ -35,6 +35,7 @@ from wardmap.aggregate import (
     member,
     place_points,
     sum_by_code,
+    sum_where,
     weights,
 )
 from wardmap.config import Config
@@ -282,6 +283,8 @@ class CubeBuilder:
                    tolerance: float) -> pd.DataFrame:
         """Points table for ``keys``: known points from the builder, new ones placed now."""
         self._check_crs(crs)
+        if not len(keys):  # a header-only file, or a block whose rows were all duplicates
+            return place_keys(keys, crs, wards, tolerance)
         known = self._placed_keys.get_indexer(keys)
         new = np.flatnonzero(known < 0)
         if new.size:
@@ -534,8 +537,7 @@ def placed_counts(table: pd.DataFrame, wards: pd.DataFrame) -> pd.Series:
     if isinstance(ward.dtype, pd.CategoricalDtype):  # sum on codes, not millions of texts
         codes = ward.cat.codes.to_numpy()
         names = ward.cat.categories.astype(object)
-        sums = sum_by_code(lambda a, b: np.where(keep[a:b], codes[a:b], -1), weights(table),
-                           len(names))
+        sums = sum_where(codes, keep, weights(table), len(names))
         count = pd.Series(sums, index=names)
     else:
         count = pd.Series(weights(table)[keep]).groupby(ward[keep].to_numpy(dtype=object)).sum()

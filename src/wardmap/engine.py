@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -20,7 +21,7 @@ import pandas as pd
 from wardmap.config import ComputeConfig, InputsConfig
 from wardmap.cube import Cube, CubeBuilder, reduce_block
 from wardmap.errors import InputError
-from wardmap.load.incidents import Files, normalise_crime_types, read_incidents
+from wardmap.load.incidents import Files, normalise_crime_types, read_records
 from wardmap.load.sources import Source
 from wardmap.load.stream import FileReport, Rules, check_crs, concat_frames, read_blocks
 
@@ -59,38 +60,36 @@ def count_records(paths: list[str], wards: gpd.GeoDataFrame, inputs: InputsConfi
         with _client(compute) as client:
             shared = client.scatter(wards[["ward_code", "geometry"]], broadcast=True)
 
-            def on_cluster(rules: list[Rules]) -> tuple[Cube, list[FileReport], None]:
+            def on_cluster(rules: list[Rules]) -> tuple[list[FileReport], tuple[Cube, None]]:
                 return _dask_cube(files.found, rules, wards, shared, inputs, client, detail)
 
-            (cube, reports, records), manifest = files.read(on_cluster, lambda done: done[1])
+            (reports, (cube, records)), manifest = files.read(on_cluster)
+        if keep_records:
+            records, _ = read_records(files, inputs)
     else:
-        def here(rules: list[Rules]) -> tuple[Cube, list[FileReport], pd.DataFrame | None]:
+        def here(rules: list[Rules]
+                 ) -> tuple[list[FileReport], tuple[Cube, pd.DataFrame | None]]:
             return _local_cube(files.found, rules, wards, inputs, keep_records, detail)
 
-        (cube, reports, records), manifest = files.read(here, lambda done: done[1])
+        (reports, (cube, records)), manifest = files.read(here)
+        if records is not None:
+            records["crime_type"] = normalise_crime_types(records["crime_type"])
     crs = check_crs(reports)
     if records is not None:
-        records["crime_type"] = normalise_crime_types(records["crime_type"])
         records.attrs["crs"] = crs
-    elif compute.engine == "dask" and keep_records:
-        records, _ = read_incidents(paths, inputs)
     repeated = sum(int(e.get("duplicates", 0)) for e in manifest)  # type: ignore[call-overload]
     return Counted(cube, manifest, records, repeated)
 
 
 def _local_cube(found: list[Source], rules: list[Rules], wards: gpd.GeoDataFrame,
                 inputs: InputsConfig, keep: bool | None, detail: str
-                ) -> tuple[Cube, list[FileReport], pd.DataFrame | None]:
+                ) -> tuple[list[FileReport], tuple[Cube, pd.DataFrame | None]]:
     builder = CubeBuilder(wards["ward_code"].to_numpy(dtype=object))
     reports, frames, rows = [], [], 0
     for source, rule in zip(found, rules, strict=True):
         report = FileReport(source.name)
         reports.append(report)
-        for frame in read_blocks(source, inputs, report, rules=rule):
-            if not len(frame):  # a header-only file, or a block read from a newer file
-                continue
-            builder.add(reduce_block(frame, wards, report.crs, inputs.snap_tolerance,
-                                     known=builder, detail=detail))
+        for frame in _add_blocks(builder, source, inputs, report, wards, detail, rule):
             rows += len(frame)
             if keep or (keep is None and rows <= RECORDS_LIMIT):
                 frames.append(frame)
@@ -102,11 +101,22 @@ def _local_cube(found: list[Source], rules: list[Rules], wards: gpd.GeoDataFrame
     cube = builder.cube()
     del builder
     release_memory()
-    return cube, reports, records
+    return reports, (cube, records)
+
+
+def _add_blocks(builder: CubeBuilder, source: Source, inputs: InputsConfig,
+                report: FileReport, wards: gpd.GeoDataFrame, detail: str, rules: Rules | None,
+                row_groups: list[int] | None = None) -> Iterator[pd.DataFrame]:
+    """Each block of a file (or of some of its row groups) read, placed and added to the
+    builder's cube; the blocks as read."""
+    for frame in read_blocks(source, inputs, report, row_groups=row_groups, rules=rules):
+        builder.add(reduce_block(frame, wards, report.crs, inputs.snap_tolerance,
+                                 known=builder, detail=detail))
+        yield frame
 
 
 def release_memory() -> None:
-    """Give memory freed while a file was read back to the system.
+    """Give memory that was freed back to the system.
 
     Arrow's pool and the C allocator keep freed memory for reuse: after the cube is built and
     after the tally they hold hundreds of MB that the later stages do not reuse in full. Done
@@ -161,18 +171,15 @@ def reduce_partition(part: Partition, inputs: InputsConfig, wards: gpd.GeoDataFr
     """One partition read, placed and reduced to a partial cube (runs on a dask worker)."""
     builder = CubeBuilder(wards["ward_code"].to_numpy(dtype=object))
     report = FileReport(part.source.name)
-    for frame in read_blocks(part.source, inputs, report, row_groups=part.row_groups,
-                             rules=part.rules):
-        if not len(frame):
-            continue
-        builder.add(reduce_block(frame, wards, report.crs, inputs.snap_tolerance,
-                                 known=builder, detail=detail))
+    for _ in _add_blocks(builder, part.source, inputs, report, wards, detail, part.rules,
+                         part.row_groups):
+        pass
     return builder.cube(), report
 
 
 def _dask_cube(found: list[Source], rules: list[Rules], wards: gpd.GeoDataFrame,
                shared: object, inputs: InputsConfig, client: object, detail: str
-               ) -> tuple[Cube, list[FileReport], None]:
+               ) -> tuple[list[FileReport], tuple[Cube, None]]:
     """The partial cubes of every partition, from the cluster, added in partition order
     (``shared``: the wards as scattered to the workers)."""
     from dask.distributed import as_completed
@@ -195,7 +202,7 @@ def _dask_cube(found: list[Source], rules: list[Rules], wards: gpd.GeoDataFrame,
         while added in done:
             builder.add(done.pop(added))
             added += 1
-    return builder.cube(), reports, None
+    return reports, (builder.cube(), None)
 
 
 @dataclass

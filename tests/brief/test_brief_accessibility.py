@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import need
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -20,14 +22,6 @@ REPO = Path(__file__).resolve().parents[2]
 AXE = REPO / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 GUIDE_PAGE = REPO / "docs" / "images" / "briefing_page.png"
 A4_PX = (794, 1123)  # 210 × 297 mm at CSS's 96 pixels to the inch
-
-
-def _need(condition: bool, reason: str) -> None:
-    if condition:
-        return
-    if os.environ.get("WARDMAP_REQUIRE_SHARED") == "1":
-        pytest.fail(f"WARDMAP_REQUIRE_SHARED=1 but {reason}")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +69,8 @@ def test_demo_briefing_is_an_a4_word_document_and_pdf(demo_briefings) -> None:
 
 @pytest.fixture(scope="module")
 def browser():
-    _need(CHROMIUM.exists(), f"{CHROMIUM} not installed (apt-get install chromium)")
-    _need(AXE.exists(), f"{AXE} missing (run `make browser-assets`)")
+    need(CHROMIUM.exists(), f"{CHROMIUM} not installed (apt-get install chromium)")
+    need(AXE.exists(), f"{AXE} missing (run `make browser-assets`)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

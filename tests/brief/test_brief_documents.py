@@ -2,7 +2,6 @@
 table layout, alt text; briefing.html self-contained; briefing.pdf on A4."""
 
 import io
-import os
 import re
 import shutil
 import subprocess
@@ -17,6 +16,7 @@ from docx.shared import Cm, Emu, Pt
 from PIL import Image as PILImage
 
 from tests.brief.test_brief_narrative import NOW, THEN, borough
+from tests.helpers import need
 from wardmap.brief import write_briefing
 from wardmap.brief.pdf import chromium_program, office_program
 from wardmap.brief.tables import numeric_columns
@@ -26,12 +26,8 @@ A4_CM = (21.0, 29.7)
 
 
 def need_pdf_tools() -> None:
-    if (office_program() or chromium_program()) and shutil.which("pdfinfo"):
-        return
-    reason = "no LibreOffice/Chromium to print briefing.pdf, or no pdfinfo (poppler-utils)"
-    if os.environ.get("WARDMAP_REQUIRE_SHARED") == "1":
-        pytest.fail(reason)
-    pytest.skip(reason)
+    need(bool((office_program() or chromium_program()) and shutil.which("pdfinfo")),
+         "no LibreOffice/Chromium to print briefing.pdf, or no pdfinfo (poppler-utils)")
 
 
 @pytest.fixture(scope="module")
@@ -265,10 +261,7 @@ def test_a_template_that_is_not_a_word_file_is_a_clear_error(tmp_path) -> None:
 
 @pytest.mark.browser
 def test_html_makes_no_request_in_headless_chromium(pack) -> None:
-    if not CHROMIUM.exists():
-        if os.environ.get("WARDMAP_REQUIRE_SHARED") == "1":
-            pytest.fail(f"{CHROMIUM} is missing")
-        pytest.skip(f"{CHROMIUM} not installed")
+    need(CHROMIUM.exists(), f"{CHROMIUM} not installed")
     from playwright.sync_api import sync_playwright
 
     out, _ = pack

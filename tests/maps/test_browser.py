@@ -8,13 +8,13 @@ tests/browser/node_modules, `make browser-assets`) checks accessibility.
 from __future__ import annotations
 
 import dataclasses
-import os
 from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from tests.helpers import need
 from tests.maps.helpers import make_records, make_result
 from wardmap import pipeline
 from wardmap.config import Config
@@ -28,22 +28,14 @@ AXE = NODE_MODULES / "axe-core" / "axe.min.js"
 XSS = "<img src=x onerror=alert(1)>"
 
 
-def _need(condition: bool, reason: str) -> None:
-    if condition:
-        return
-    if os.environ.get("WARDMAP_REQUIRE_SHARED") == "1":
-        pytest.fail(f"WARDMAP_REQUIRE_SHARED=1 but {reason}")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def browser():
-    _need(CHROMIUM.exists(), f"{CHROMIUM} not installed (apt-get install chromium)")
-    _need(AXE.is_file(), f"{AXE} missing (run `make browser-assets`)")
+    need(CHROMIUM.exists(), f"{CHROMIUM} not installed (apt-get install chromium)")
+    need(AXE.is_file(), f"{AXE} missing (run `make browser-assets`)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:  # pragma: no cover - the test extra installs it
-        _need(False, "playwright is not installed")
+        need(False, "playwright is not installed")
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(
             executable_path=str(CHROMIUM),

@@ -42,14 +42,19 @@ def read_incidents(
     holds the coordinates' CRS. Records given twice are left out (wardmap.load.duplicates)
     and counted in the manifest.
     """
+    return read_records(Files.of(paths), inputs)
+
+
+def read_records(files: Files, inputs: InputsConfig
+                 ) -> tuple[pd.DataFrame, list[dict[str, object]]]:
+    """read_incidents for files already listed (and told apart by content)."""
     def read_all(rules: list[Rules]) -> tuple[list[FileReport], list[pd.DataFrame]]:
         reports = [FileReport(s.name) for s in files.found]
         frames = [f for s, r, rule in zip(files.found, reports, rules, strict=True)
                   for f in read_blocks(s, inputs, r, rules=rule)]
         return reports, frames
 
-    files = Files.of(paths)
-    (reports, frames), manifest = files.read(read_all, lambda done: done[0])
+    (reports, frames), manifest = files.read(read_all)
     records = concat_frames(frames)
     records["crime_type"] = normalise_crime_types(records["crime_type"])
     records.attrs["crs"] = check_crs(reports)
@@ -80,10 +85,10 @@ class Files:
                 repeats.append((position, source, first))
         return cls(found, repeats, skipped, len(listed))
 
-    def read(self, read_pass: Callable[[list[Rules]], T],
-             reports_of: Callable[[T], list[FileReport]]) -> tuple[T, list[dict[str, object]]]:
-        """Read every file with ``read_pass`` (given each file's duplicate rules), and the
-        manifest entries.
+    def read(self, read_pass: Callable[[list[Rules]], tuple[list[FileReport], T]]
+             ) -> tuple[tuple[list[FileReport], T], list[dict[str, object]]]:
+        """Read every file with ``read_pass`` (given each file's duplicate rules; it returns
+        a report per file first), and the manifest entries.
 
         A force and month held by two files (overlapping downloads) is read from the newer
         only, and which files hold what is known only once every file has been read: when
@@ -91,11 +96,11 @@ class Files:
         to leave out known. Overlaps are rare; the usual download is read once.
         """
         done = read_pass([Rules(None, i) for i in range(len(self.found))])
-        held = [r.blocks for r in reports_of(done)]
+        held = [r.blocks for r in done[0]]
         chosen = duplicates.newest_sources(held, [s.modified for s in self.found])
         if any(chosen.get(b, i) != i for i, blocks in enumerate(held) for b in blocks):
             done = read_pass([Rules(chosen, i) for i in range(len(self.found))])
-        return done, self.manifest(reports_of(done), chosen)
+        return done, self.manifest(done[0], chosen)
 
     def manifest(self, reports: list[FileReport],
                  chosen: dict[duplicates.Block, int]) -> list[dict[str, object]]:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import bdtr
 
-from wardmap.aggregate import member, sum_by_code
+from wardmap.aggregate import member, sum_where
 from wardmap.config import PeriodsConfig
 from wardmap.cube import counted, weights
 from wardmap.errors import WardmapError
@@ -127,8 +127,7 @@ def ward_counts(records: pd.DataFrame, months: list[str]) -> pd.Series:
     ward = records["ward_code"]
     if isinstance(ward.dtype, pd.CategoricalDtype):  # sum on the codes, not millions of texts
         codes = ward.cat.codes.to_numpy()
-        sums = sum_by_code(lambda a, b: np.where(keep[a:b], codes[a:b], -1), weights(records),
-                           len(ward.cat.categories))
+        sums = sum_where(codes, keep, weights(records), len(ward.cat.categories))
         found = sums > 0  # the wards with records, as the groupby below gives them
         return pd.Series(sums[found], index=ward.cat.categories.astype(object)[found])
     return pd.Series(weights(records)[keep]).groupby(ward[keep].to_numpy(dtype=object)).sum()
